@@ -1,0 +1,83 @@
+"""Kinerja Mamuju: the application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request
+from flask_appbuilder import AppBuilder
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
+
+from config import INSTANCE_DIR, Config
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config_object: type | object = Config, **overrides) -> Flask:
+    """Create the portal: extensions, security, views, APIs and CLI commands."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+
+    from app import models  # noqa: F401 - registers every table on the metadata
+    from app.extensions import csrf, db, migrate
+    from app.security import builtin_roles
+
+    app.config["FAB_ROLES"] = builtin_roles()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
+    csrf.init_app(app)  # before FAB, so FAB can exempt its API blueprints
+
+    with app.app_context():
+        appbuilder = AppBuilder()
+        appbuilder.init_app(app, db.session)
+        from app.views import register_views
+
+        register_views(appbuilder)
+        _ensure_roles(db)
+
+    _install_i18n_hooks(app)
+    _install_error_pages(app)
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _migrations_dir():
+    from config import BASE_DIR
+
+    return BASE_DIR / "migrations"
+
+
+def _ensure_roles(db) -> None:
+    """Create missing role rows at start-up once the schema exists."""
+    from app.security import sync_roles
+
+    try:
+        if inspect(db.engine).has_table("ab_role"):
+            sync_roles(db.session)
+    except SQLAlchemyError as exc:  # the database may not be reachable or migrated yet
+        log.warning("Role sync skipped: %s", exc)
+        db.session.rollback()
+
+
+def _install_i18n_hooks(app: Flask) -> None:
+    """Serve WTForms' own messages from the portal's catalog (WTForms ships no Indonesian)."""
+
+    @app.before_request
+    def _wtforms_translations():
+        from flask_babel import get_translations
+
+        request.wtforms_translations = get_translations()
+
+    from app.i18n import register_template_helpers
+
+    register_template_helpers(app)
+
+
+def _install_error_pages(app: Flask) -> None:
+    from app.views.errors import register_error_pages
+
+    register_error_pages(app)

@@ -1,0 +1,1 @@
+"""REST API resources (FAB ModelRestApi), thin shells over `app.services`."""

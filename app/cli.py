@@ -1,0 +1,60 @@
+"""Command-line tasks: `flask seed [--demo]`, `flask roles sync`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.security import sync_roles
+
+
+def create_account(username, full_name, email, roles, password, employee=None) -> None:
+    """Create or update a login account with `roles`, linked to `employee`."""
+    sm = current_app.appbuilder.sm
+    role_rows = [sm.find_role(name) for name in roles]
+    first, _, last = full_name.partition(" ")
+    user = sm.find_user(username=username)
+    if user is None:
+        user = sm.add_user(username, first, last or "-", email, role_rows, password)
+        if not user:
+            raise click.ClickException(f"Could not create the account {username}.")
+    else:
+        user.roles = role_rows
+        user.active = True
+    if employee is not None:
+        employee.user_id = user.id
+    db.session.commit()
+
+
+def register_cli(app: Flask) -> None:
+    roles = AppGroup("roles", help="Roles and permissions, defined in app/security.py.")
+
+    @roles.command("sync")
+    def roles_sync():
+        """Create the role rows that are missing."""
+        created = sync_roles(db.session)
+        click.echo(f"Roles created: {', '.join(created) or 'none'}")
+
+    @app.cli.command("seed")
+    @click.option("--demo", is_flag=True, help="Also add the fictitious demo staff and accounts.")
+    def seed(demo: bool):
+        """Load reference data (units, ranks, BerAKHLAK); idempotent."""
+        from seeds.loader import load_reference
+
+        sync_roles(db.session)
+        counts = load_reference(db.session)
+        click.echo("Reference data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        if demo:
+            from seeds.demo import load_demo
+
+            password = current_app.config["DEMO_PASSWORD"]
+            accounts = load_demo(db.session, password=password, create_account=create_account)
+            click.echo(f"Demo accounts (password: {password}; demo only):")
+            for account in accounts:
+                click.echo(
+                    f"  {account.username:<20} {', '.join(account.roles):<22} {account.description}"
+                )
+
+    app.cli.add_command(roles)

@@ -1,0 +1,25 @@
+"""Locale-aware formatting for templates ("27 November 2026", "1.234,5")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from flask_babel import format_date, format_decimal
+
+
+def long_date(value: dt.date | None) -> str:
+    """A date written out, as on letters: "27 November 2026"."""
+    return format_date(value, "d MMMM yyyy") if value else ""
+
+
+def number(value, digits: int = 2) -> str:
+    """A number with the locale's separators, at most `digits` decimals."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0")
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(number, "number")

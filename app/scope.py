@@ -1,0 +1,152 @@
+"""Who may see what: the one place that turns the current user into row filters.
+
+Every view, API, export and report asks this module for its conditions
+(`visible_*`, `managed_*`) or calls `require_*`, so a rule fixed here is
+fixed everywhere. A user whose role needs an employee link but has none
+sees nothing, never "every row with an empty unit".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import abort, current_app, has_request_context, request
+from flask_appbuilder.models.filters import BaseFilter
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from app.extensions import db
+from app.models import Employee, Unit
+from app.security import ADMIN, EMPLOYEE, HR, SUPERVISOR, UNIT_ADMIN
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The current user's roles and place in the organisation."""
+
+    user_id: int | None
+    roles: frozenset[str]
+    employee_id: int | None = None
+    unit_id: int | None = None
+
+    @property
+    def regency_wide(self) -> bool:
+        """Admin and HR (BKPSDM) see every unit."""
+        return bool(self.roles & {ADMIN, HR})
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+
+def scope_for(user) -> Scope:
+    """Build the scope of a FAB user (or an anonymous one)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Scope(user_id=None, roles=frozenset())
+    roles = frozenset(role.name for role in user.roles)
+    row = db.session.execute(
+        select(Employee.id, Employee.unit_id).where(
+            Employee.user_id == user.id, Employee.active.is_(True)
+        )
+    ).first()
+    if row is None:
+        return Scope(user_id=user.id, roles=roles)
+    return Scope(user_id=user.id, roles=roles, employee_id=row.id, unit_id=row.unit_id)
+
+
+def current_scope() -> Scope:
+    """The scope of the request's user, computed once per request."""
+    if not has_request_context():
+        return Scope(user_id=None, roles=frozenset())
+    cached = request.environ.get("kinerja.scope")
+    if cached is None:
+        cached = scope_for(current_app.appbuilder.sm.current_user)
+        request.environ["kinerja.scope"] = cached
+    return cached
+
+
+def unit_subtree(unit_id: int):
+    """A selectable of the ids of `unit_id` and every unit below it."""
+    tree = select(Unit.id).where(Unit.id == unit_id).cte("unit_tree", recursive=True)
+    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def subordinates(employee_id: int):
+    """A selectable of the ids of every direct and indirect subordinate."""
+    chain = (
+        select(Employee.id)
+        .where(Employee.supervisor_id == employee_id)
+        .cte("subordinate_chain", recursive=True)
+    )
+    chain = chain.union_all(select(Employee.id).where(Employee.supervisor_id == chain.c.id))
+    return select(chain.c.id)
+
+
+def _any(conditions: list[ColumnElement]) -> ColumnElement:
+    return or_(*conditions) if conditions else false()
+
+
+def managed_units(scope: Scope) -> ColumnElement:
+    """Units whose people and settings the user may change."""
+    if scope.regency_wide:
+        return true()
+    if scope.has(UNIT_ADMIN) and scope.unit_id:
+        return Unit.id.in_(unit_subtree(scope.unit_id))
+    return false()
+
+
+def visible_units(scope: Scope) -> ColumnElement:
+    """Units the user may see: managed ones plus their own unit."""
+    conditions = [managed_units(scope)]
+    if scope.unit_id and scope.roles & {SUPERVISOR, EMPLOYEE}:
+        conditions.append(Unit.id == scope.unit_id)
+    return _any(conditions)
+
+
+def managed_employees(scope: Scope) -> ColumnElement:
+    """Employees whose records the user may change."""
+    if scope.regency_wide:
+        return true()
+    if scope.has(UNIT_ADMIN) and scope.unit_id:
+        return Employee.unit_id.in_(unit_subtree(scope.unit_id))
+    return false()
+
+
+def visible_employees(scope: Scope) -> ColumnElement:
+    """Employees the user may see: managed ones, subordinates, and themself."""
+    conditions = [managed_employees(scope)]
+    if scope.employee_id:
+        if scope.has(SUPERVISOR):
+            conditions.append(Employee.id.in_(subordinates(scope.employee_id)))
+        if scope.roles & {SUPERVISOR, EMPLOYEE, UNIT_ADMIN}:
+            conditions.append(Employee.id == scope.employee_id)
+    return _any(conditions)
+
+
+def is_allowed(model, pk, condition: Callable[[Scope], ColumnElement]) -> bool:
+    """Whether the row `pk` of `model` satisfies `condition` for the current user."""
+    if pk is None:
+        return False
+    query = select(model.id).where(model.id == pk, condition(current_scope()))
+    return db.session.execute(query).first() is not None
+
+
+def require(model, pk, condition: Callable[[Scope], ColumnElement]):
+    """Load the row `pk` of `model` if the current user may reach it, else 404."""
+    if not is_allowed(model, pk, condition):
+        abort(404)
+    return db.session.get(model, pk)
+
+
+class ScopeFilter(BaseFilter):
+    """A FAB base filter that applies one of this module's conditions.
+
+    Use as ``["id", ScopeFilter, visible_employees]`` in `base_filters` and in
+    the rel-field filters of forms and APIs.
+    """
+
+    name = "Scope"
+    arg_name = None  # never selectable from a URL or an API query
+
+    def apply(self, query, condition):
+        return query.filter(condition(current_scope()))

@@ -1,0 +1,103 @@
+"""Roles as code and the portal's security manager.
+
+Every role's permissions are declared here (`ROLES`) and checked by FAB as
+built-in roles; `sync_roles` only makes sure the role rows exist so users can
+be given them. Which *rows* a role may see is decided in `app.scope`.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+ADMIN, HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE, PUBLIC = (
+    "Admin",
+    "HR",
+    "UnitAdmin",
+    "Supervisor",
+    "Employee",
+    "Public",
+)
+
+READ = "^can_(list|show|get|info)$"
+WRITE = "^can_(list|show|get|info|add|edit|delete|post|put|download)$"
+ANY = ".*"
+
+
+def _views(*names: str) -> str:
+    return "^(" + "|".join(names) + ")$"
+
+
+# Every logged-in user: own account, language, API docs, menus.
+_SELF_SERVICE = [
+    (_views("UserInfoEditView", "ResetMyPasswordView"), "^can_this_form_(get|post)$"),
+    ("^UserDBModelView$", "^can_userinfo$"),
+    (_views("SwaggerView", "OpenApi", "MenuApi"), "^can_(show|get)$"),
+]
+_PERIODS_READ = [(_views("PeriodView", "PeriodApi"), READ)]
+_ORG_READ = [(_views("UnitView", "UnitApi", "EmployeeView", "EmployeeApi"), READ)]
+_ORG_MANAGE = [
+    (_views("EmployeeView", "EmployeeApi"), WRITE),
+    ("^EmployeeImportView$", ANY),
+]
+
+ROLES: dict[str, list[tuple[str, str]]] = {
+    ADMIN: [(ANY, ANY)],
+    HR: [
+        *_SELF_SERVICE,
+        (_views("UnitView", "UnitApi", "PeriodApi"), WRITE),
+        ("^PeriodView$", ANY),
+        *_ORG_MANAGE,
+    ],
+    UNIT_ADMIN: [*_SELF_SERVICE, *_PERIODS_READ, *_ORG_READ, *_ORG_MANAGE],
+    SUPERVISOR: [*_SELF_SERVICE, *_PERIODS_READ, *_ORG_READ],
+    EMPLOYEE: [*_SELF_SERVICE, *_PERIODS_READ, (_views("EmployeeView", "EmployeeApi"), READ)],
+    PUBLIC: [],
+}
+
+# Menu entries each role reaches (FAB checks "menu_access" on the menu item name).
+MENUS: dict[str, list[str]] = {
+    HR: ["Organisation", "Units", "Employees", "Import employees", "Periods"],
+    UNIT_ADMIN: ["Organisation", "Units", "Employees", "Import employees", "Periods"],
+    SUPERVISOR: ["Organisation", "Employees", "Periods"],
+    EMPLOYEE: ["Organisation", "Employees", "Periods"],
+}
+
+
+def builtin_roles() -> dict[str, list[tuple[str, str]]]:
+    """The FAB_ROLES mapping: permissions plus each role's menu entries."""
+    roles = {name: list(perms) for name, perms in ROLES.items()}
+    for role, menus in MENUS.items():
+        roles[role].append((_views(*(m.replace(" ", r"\ ") for m in menus)), "^menu_access$"))
+    return roles
+
+
+def sync_roles(session) -> list[str]:
+    """Create the role rows that do not exist yet; return the names created."""
+    from flask_appbuilder.security.sqla.models import Role
+
+    existing = set(session.scalars(select(Role.name)))
+    created = [name for name in ROLES if name not in existing]
+    for name in created:
+        session.add(Role(name=name))
+    try:
+        session.commit()
+    except IntegrityError:  # another worker created them first
+        session.rollback()
+        return []
+    return created
+
+
+class PortalSecurityManager(SecurityManager):
+    """FAB's SQLA security manager without internet-loading charts, with API login limits."""
+
+    userstatschartview = None
+
+    def register_views(self):
+        super().register_views()
+        if self.is_auth_limited and current_app.config.get("RATELIMIT_ENABLED"):
+            api = next(v for v in self.appbuilder.baseviews if isinstance(v, SecurityApi))
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(api.blueprint)

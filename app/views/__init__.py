@@ -1,0 +1,29 @@
+"""Web views, one module per audience; `register_views` adds them to FAB's menu."""
+
+from flask_babel import lazy_gettext as _l
+
+
+def register_views(appbuilder) -> None:
+    """Add every portal view and API to `appbuilder`."""
+    from app.api.org import EmployeeApi, PeriodApi, UnitApi
+    from app.views.imports import EmployeeImportView
+    from app.views.org import EmployeeView, PeriodView, UnitTreeView, UnitView
+
+    org = {"category": "Organisation", "category_label": _l("Organisation")}
+    appbuilder.add_view(
+        UnitView, "Units", label=_l("Units"), icon="fa-sitemap", category_icon="fa-building", **org
+    )
+    appbuilder.add_view_no_menu(UnitTreeView)
+    appbuilder.add_view(EmployeeView, "Employees", label=_l("Employees"), icon="fa-users", **org)
+    appbuilder.add_view(
+        EmployeeImportView,
+        "Import employees",
+        label=_l("Import employees"),
+        icon="fa-file-import",
+        **org,
+    )
+    appbuilder.add_view(
+        PeriodView, "Periods", label=_l("Evaluation periods"), icon="fa-calendar", **org
+    )
+    for api in (UnitApi, EmployeeApi, PeriodApi):
+        appbuilder.add_api(api)

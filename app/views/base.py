@@ -1,0 +1,57 @@
+"""Shared pieces of the portal's FAB views: scoped model views and rule validators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask_appbuilder import ModelView
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
+
+from app.scope import ScopeFilter, is_allowed
+
+
+class RuleValidator:
+    """A WTForms validator that reports one field's share of a record-level rule check.
+
+    `check(form)` returns every broken rule by field name; it runs once per form
+    and each field validator raises the messages that belong to its field.
+    """
+
+    def __init__(self, check: Callable, field_name: str | None = None):
+        self.check = check
+        self.field_name = field_name
+
+    def __call__(self, form, field):
+        if not hasattr(form, "_rule_errors"):
+            form._rule_errors = self.check(form)
+        messages = form._rule_errors.get(self.field_name or field.name)
+        if messages:
+            raise ValidationError(" ".join(messages))
+
+
+class ScopedModelView(ModelView):
+    """A ModelView whose rows, related choices and row actions follow `app.scope`.
+
+    Subclasses set `visible` (rows one may see) and `managed` (rows one may
+    change); FAB applies `visible` to list/show/edit/delete, this class checks
+    `managed` on every change, including bulk actions.
+    """
+
+    visible: Callable
+    managed: Callable
+    page_size = 25
+
+    def __init__(self, **kwargs):
+        self.base_filters = [["id", ScopeFilter, type(self).visible]]
+        super().__init__(**kwargs)
+
+    def _require_managed(self, pk) -> None:
+        if not is_allowed(self.datamodel.obj, pk, type(self).managed):
+            raise PermissionError(_l("You may not change this record."))
+
+    def pre_update(self, item):
+        self._require_managed(item.id)
+
+    def pre_delete(self, item):
+        self._require_managed(item.id)

@@ -1,0 +1,50 @@
+"""Friendly, translated error pages (JSON for the API); never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+_MESSAGES = {
+    400: _l("The request could not be understood. Please check what you sent."),
+    403: _l("You do not have access to this page."),
+    404: _l("The page or record was not found, or it is outside your scope."),
+    405: _l("This action is not allowed here."),
+    413: _l("The file is too large."),
+    429: _l("Too many attempts. Please wait a minute and try again."),
+    500: _l("Something went wrong on our side. The error has been recorded."),
+}
+
+
+def _respond(code: int):
+    message = str(_MESSAGES.get(code, _MESSAGES[500]))
+    if request.path.startswith("/api/"):
+        return jsonify(message=message), code
+    return (
+        render_template(
+            "errors/error.html",
+            code=code,
+            message=message,
+            appbuilder=current_app.appbuilder,
+            base_template=current_app.appbuilder.base_template,
+        ),
+        code,
+    )
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if exc.code == 400 and "CSRF" in (exc.description or ""):
+            return _respond(400)
+        return _respond(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("Unhandled error on %s", request.path)
+        return _respond(500)

@@ -1,0 +1,47 @@
+"""The landing page: who I am in the portal and where to go next."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_appbuilder import IndexView, expose
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Employee, EvaluationPeriod, Unit
+from app.models.types import PeriodState
+from app.scope import current_scope, visible_employees, visible_units
+
+
+class HomeView(IndexView):
+    """Home (beranda): the user's place, open periods, and counts within their scope."""
+
+    index_template = "home/index.html"
+
+    @expose("/")
+    def index(self):
+        user = g.user
+        if not getattr(user, "is_authenticated", False):
+            return self.render_template(self.index_template, anonymous=True)
+        scope = current_scope()
+        employee = db.session.get(Employee, scope.employee_id) if scope.employee_id else None
+        counts = {
+            "units": db.session.scalar(select(func.count(Unit.id)).where(visible_units(scope))),
+            "employees": db.session.scalar(
+                select(func.count(Employee.id)).where(
+                    visible_employees(scope), Employee.active.is_(True)
+                )
+            ),
+        }
+        open_periods = db.session.scalars(
+            select(EvaluationPeriod)
+            .where(EvaluationPeriod.state == PeriodState.OPEN.value)
+            .order_by(EvaluationPeriod.start_date)
+        ).all()
+        return self.render_template(
+            self.index_template,
+            anonymous=False,
+            scope=scope,
+            employee=employee,
+            counts=counts,
+            open_periods=open_periods,
+        )

@@ -1,0 +1,226 @@
+"""Organisation views: the unit tree, employees and evaluation periods."""
+
+from __future__ import annotations
+
+from flask import flash, redirect
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import SelectField
+
+from app.extensions import db
+from app.models import Employee, EvaluationPeriod, Unit
+from app.models.types import EmploymentStatus, JabatanType, PeriodKind, PeriodState, UnitKind
+from app.scope import ScopeFilter, current_scope, managed_employees, managed_units, visible_units
+from app.scope import visible_employees as visible_employees_condition
+from app.services import ValidationFailed
+from app.services.org import EmployeeInput, employee_errors, unit_errors
+from app.services.periods import change_period_state, period_errors
+from app.views.base import RuleValidator, ScopedModelView
+
+
+def _select(label, enum_cls) -> SelectField:
+    return SelectField(label, choices=enum_cls.choices, widget=Select2Widget())
+
+
+def _related_id(field) -> int | None:
+    return field.data.id if field.data is not None else None
+
+
+def _unit_rules(form) -> dict[str, list[str]]:
+    parent = _related_id(form.parent) if hasattr(form, "parent") else None
+    return unit_errors(getattr(form, "_id", None), parent, form.code.data or "", form.kind.data)
+
+
+def _employee_rules(form) -> dict[str, list[str]]:
+    data = EmployeeInput(
+        nip=(form.nip.data or "").strip(),
+        status=form.status.data,
+        golongan=(form.golongan.data or "").strip(),
+        jabatan_type=form.jabatan_type.data,
+        unit_id=_related_id(form.unit),
+        supervisor_id=_related_id(form.supervisor),
+        employee_id=getattr(form, "_id", None),
+    )
+    return employee_errors(data, current_scope())
+
+
+class UnitView(ScopedModelView):
+    """Units (perangkat daerah) and sub-units; HR and Admin maintain them."""
+
+    datamodel = SQLAInterface(Unit)
+    visible = staticmethod(visible_units)
+    managed = staticmethod(managed_units)
+    list_title = _l("Units")
+    show_title = _l("Unit")
+    add_title = _l("Add unit")
+    edit_title = _l("Edit unit")
+    list_columns = ["code", "short_name", "name", "kind_label", "parent"]
+    show_columns = ["code", "name", "short_name", "kind_label", "parent", "head"]
+    add_columns = edit_columns = ["code", "name", "short_name", "kind", "parent", "head"]
+    search_columns = ["code", "name", "short_name", "kind", "parent"]
+    order_columns = ["code", "short_name", "name"]
+    base_order = ("code", "asc")
+    label_columns = {
+        "code": _l("Code"),
+        "name": _l("Name"),
+        "short_name": _l("Short name"),
+        "kind": _l("Kind"),
+        "kind_label": _l("Kind"),
+        "parent": _l("Parent unit"),
+        "head": _l("Head of unit"),
+    }
+    add_form_extra_fields = edit_form_extra_fields = {"kind": _select(_l("Kind"), UnitKind)}
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "parent": [["id", ScopeFilter, managed_units]],
+        "head": [["id", ScopeFilter, managed_employees]],
+    }
+    validators_columns = {
+        "code": [RuleValidator(_unit_rules)],
+        "parent": [RuleValidator(_unit_rules)],
+    }
+    extra_args = {"tree_link": True}
+
+
+class UnitTreeView(BaseView):
+    """The unit tree as an indented outline, limited to the units one may see."""
+
+    route_base = "/units/tree"
+    default_view = "tree"
+
+    @expose("/")
+    @has_access
+    def tree(self):
+        units = db.session.scalars(
+            select(Unit).where(visible_units(current_scope())).order_by(Unit.code)
+        ).all()
+        by_parent: dict[int | None, list[Unit]] = {}
+        ids = {u.id for u in units}
+        for unit in units:
+            key = unit.parent_id if unit.parent_id in ids else None
+            by_parent.setdefault(key, []).append(unit)
+        return self.render_template(
+            "org/unit_tree.html", by_parent=by_parent, title=_l("Unit tree")
+        )
+
+
+class EmployeeView(ScopedModelView):
+    """Employees (ASN); unit admins keep their own unit's people up to date."""
+
+    datamodel = SQLAInterface(Employee)
+    visible = staticmethod(visible_employees_condition)
+    managed = staticmethod(managed_employees)
+    list_title = _l("Employees")
+    show_title = _l("Employee")
+    add_title = _l("Add employee")
+    edit_title = _l("Edit employee")
+    list_columns = ["nip", "name", "golongan", "jabatan", "unit", "supervisor", "active"]
+    show_columns = [
+        "nip", "name", "status", "golongan", "pangkat", "jabatan", "jabatan_type_label",
+        "unit", "supervisor", "active",
+    ]  # fmt: skip
+    add_columns = edit_columns = [
+        "nip", "name", "status", "golongan", "jabatan", "jabatan_type", "unit", "supervisor",
+        "active",
+    ]  # fmt: skip
+    search_columns = [
+        "nip",
+        "name",
+        "unit",
+        "golongan",
+        "jabatan",
+        "jabatan_type",
+        "status",
+        "active",
+    ]
+    order_columns = ["nip", "name", "golongan", "jabatan"]
+    base_order = ("name", "asc")
+    list_select_related = True
+    label_columns = {
+        "nip": _l("NIP"),
+        "name": _l("Name"),
+        "status": _l("Status"),
+        "golongan": _l("Golongan/ruang"),
+        "pangkat": _l("Pangkat"),
+        "jabatan": _l("Position (jabatan)"),
+        "jabatan_type": _l("Position type"),
+        "jabatan_type_label": _l("Position type"),
+        "unit": _l("Unit"),
+        "supervisor": _l("Evaluator (pejabat penilai)"),
+        "active": _l("Active"),
+    }
+    description_columns = {
+        "nip": _l("18 digits, as on the civil servant's decree."),
+        "golongan": _l("PNS: I/a to IV/e. PPPK: I to XVII."),
+    }
+    add_form_extra_fields = edit_form_extra_fields = {
+        "status": _select(_l("Status"), EmploymentStatus),
+        "jabatan_type": _select(_l("Position type"), JabatanType),
+    }
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "unit": [["id", ScopeFilter, managed_units]],
+        "supervisor": [["id", ScopeFilter, visible_employees_condition]],
+    }
+    search_form_query_rel_fields = {
+        "unit": [["id", ScopeFilter, visible_units]],
+        "supervisor": [["id", ScopeFilter, visible_employees_condition]],
+    }
+    validators_columns = {
+        name: [RuleValidator(_employee_rules)]
+        for name in ("nip", "status", "golongan", "jabatan_type", "unit", "supervisor")
+    }
+
+
+class PeriodView(ScopedModelView):
+    """Evaluation periods; HR creates, opens and closes them."""
+
+    datamodel = SQLAInterface(EvaluationPeriod)
+    visible = staticmethod(lambda scope: EvaluationPeriod.id.isnot(None))
+    managed = staticmethod(lambda scope: EvaluationPeriod.id.isnot(None))
+    list_title = _l("Evaluation periods")
+    show_title = _l("Evaluation period")
+    add_title = _l("Add evaluation period")
+    edit_title = _l("Edit evaluation period")
+    list_columns = ["name", "kind_label", "start_date", "end_date", "state_label"]
+    show_columns = ["name", "kind_label", "start_date", "end_date", "state_label"]
+    add_columns = edit_columns = ["name", "kind", "start_date", "end_date"]
+    search_columns = ["name", "kind", "state", "start_date", "end_date"]
+    order_columns = ["name", "start_date", "end_date"]
+    base_order = ("start_date", "desc")
+    label_columns = {
+        "name": _l("Name"),
+        "kind": _l("Kind"),
+        "kind_label": _l("Kind"),
+        "start_date": _l("Start"),
+        "end_date": _l("End"),
+        "state": _l("State"),
+        "state_label": _l("State"),
+    }
+    add_form_extra_fields = edit_form_extra_fields = {"kind": _select(_l("Kind"), PeriodKind)}
+    validators_columns = {
+        "end_date": [
+            RuleValidator(lambda form: period_errors(form.start_date.data, form.end_date.data))
+        ]
+    }
+
+    def _change_state(self, items, state: PeriodState):
+        items = items if isinstance(items, list) else [items]
+        try:
+            for item in items:
+                change_period_state(item, state)
+        except ValidationFailed as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_l("Period state changed to %(state)s.", state=state.label), "success")
+        return redirect(self.get_redirect())
+
+    @action("open_period", _l("Open"), _l("Open the selected periods?"), "fa-unlock")
+    def open_period(self, items):
+        return self._change_state(items, PeriodState.OPEN)
+
+    @action("close_period", _l("Close"), _l("Close the selected periods?"), "fa-lock")
+    def close_period(self, items):
+        return self._change_state(items, PeriodState.CLOSED)
