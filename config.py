@@ -57,6 +57,7 @@ class Config:
     FAB_API_SWAGGER_UI = True
     FAB_SECURITY_MANAGER_CLASS = "app.security.PortalSecurityManager"
     FAB_INDEX_VIEW = "app.views.home.HomeView"
+    FAB_BASE_TEMPLATE = "portal/base.html"
     FAB_SAFE_REDIRECT_HOSTS = [h for h in os.environ.get("SAFE_REDIRECT_HOSTS", "").split(",") if h]
     AUTH_TYPE = 1  # AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"
@@ -94,7 +95,7 @@ class TestConfig(Config):
     """Configuration for the test suite; `TEST_DATABASE_URL` selects PostgreSQL."""
 
     TESTING = True
-    SECRET_KEY = "test-secret-key"  # noqa: S105 - test only
+    SECRET_KEY = "test-secret-key-of-at-least-32-bytes"  # noqa: S105 - test only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = False

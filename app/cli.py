@@ -45,12 +45,19 @@ def register_cli(app: Flask) -> None:
 
         sync_roles(db.session)
         counts = load_reference(db.session)
-        click.echo("Reference data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        db.session.commit()
+        changes = ", ".join(f"{k} {v}" for k, v in counts.items()) or "no changes"
+        click.echo(f"Reference data: {changes}")
         if demo:
             from seeds.demo import load_demo
 
             password = current_app.config["DEMO_PASSWORD"]
             accounts = load_demo(db.session, password=password, create_account=create_account)
+            db.session.commit()
+            from seeds.demo_forms import load_demo_forms
+
+            forms = load_demo_forms(db.session)
+            click.echo(f"Example forms published: {', '.join(forms) or 'none new'}")
             click.echo(f"Demo accounts (password: {password}; demo only):")
             for account in accounts:
                 click.echo(

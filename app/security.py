@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +22,24 @@ ADMIN, HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE, PUBLIC = (
     "Employee",
     "Public",
 )
+
+ROLE_LABELS = {
+    ADMIN: _l("Administrator"),
+    HR: _l("HR (BKPSDM)"),
+    UNIT_ADMIN: _l("Unit admin"),
+    SUPERVISOR: _l("Evaluator (pejabat penilai)"),
+    EMPLOYEE: _l("Employee"),
+    PUBLIC: _l("Public"),
+}
+
+ROLE_LABELS = {
+    ADMIN: _l("Administrator"),
+    HR: _l("HR (BKPSDM)"),
+    UNIT_ADMIN: _l("Unit admin"),
+    SUPERVISOR: _l("Evaluator (pejabat penilai)"),
+    EMPLOYEE: _l("Employee"),
+    PUBLIC: _l("Public"),
+}
 
 READ = "^can_(list|show|get|info)$"
 WRITE = "^can_(list|show|get|info|add|edit|delete|post|put|download)$"
@@ -38,11 +57,15 @@ _SELF_SERVICE = [
     (_views("SwaggerView", "OpenApi", "MenuApi"), "^can_(show|get)$"),
 ]
 _PERIODS_READ = [(_views("PeriodView", "PeriodApi"), READ)]
-_ORG_READ = [(_views("UnitView", "UnitApi", "EmployeeView", "EmployeeApi"), READ)]
+_ORG_READ = [
+    (_views("UnitView", "UnitApi", "EmployeeView", "EmployeeApi"), READ),
+    ("^UnitTreeView$", "^can_tree$"),
+]
 _ORG_MANAGE = [
     (_views("EmployeeView", "EmployeeApi"), WRITE),
     ("^EmployeeImportView$", ANY),
 ]
+_FORM_DESIGN = [(_views("FormBuilderView", "FormApi"), ANY)]
 
 ROLES: dict[str, list[tuple[str, str]]] = {
     ADMIN: [(ANY, ANY)],
@@ -50,9 +73,11 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         *_SELF_SERVICE,
         (_views("UnitView", "UnitApi", "PeriodApi"), WRITE),
         ("^PeriodView$", ANY),
+        ("^UnitTreeView$", "^can_tree$"),
         *_ORG_MANAGE,
+        *_FORM_DESIGN,
     ],
-    UNIT_ADMIN: [*_SELF_SERVICE, *_PERIODS_READ, *_ORG_READ, *_ORG_MANAGE],
+    UNIT_ADMIN: [*_SELF_SERVICE, *_PERIODS_READ, *_ORG_READ, *_ORG_MANAGE, *_FORM_DESIGN],
     SUPERVISOR: [*_SELF_SERVICE, *_PERIODS_READ, *_ORG_READ],
     EMPLOYEE: [*_SELF_SERVICE, *_PERIODS_READ, (_views("EmployeeView", "EmployeeApi"), READ)],
     PUBLIC: [],
@@ -60,8 +85,24 @@ ROLES: dict[str, list[tuple[str, str]]] = {
 
 # Menu entries each role reaches (FAB checks "menu_access" on the menu item name).
 MENUS: dict[str, list[str]] = {
-    HR: ["Organisation", "Units", "Employees", "Import employees", "Periods"],
-    UNIT_ADMIN: ["Organisation", "Units", "Employees", "Import employees", "Periods"],
+    HR: [
+        "Organisation",
+        "Units",
+        "Employees",
+        "Import employees",
+        "Periods",
+        "Performance",
+        "Indicator forms",
+    ],
+    UNIT_ADMIN: [
+        "Organisation",
+        "Units",
+        "Employees",
+        "Import employees",
+        "Periods",
+        "Performance",
+        "Indicator forms",
+    ],
     SUPERVISOR: ["Organisation", "Employees", "Periods"],
     EMPLOYEE: ["Organisation", "Employees", "Periods"],
 }

@@ -56,6 +56,13 @@ class ScopedModelApi(ModelRestApi):
     def check(self, item, scope) -> dict[str, list[str]]:
         return {}
 
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        # FAB translates a missing description as gettext(""), which is the catalog header.
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        if not self.description_columns.get(field.name):
+            info["description"] = ""
+        return info
+
     def _validate(self, item, *, existing: bool) -> None:
         errors = {}
         if existing and not is_allowed(self.datamodel.obj, item.id, type(self).managed):

@@ -1,7 +1,16 @@
 """Domain models. Importing this package registers every table on `Model.metadata`."""
 
+from app.models.forms import FormVersion, IndicatorForm
 from app.models.org import Employee, Unit
 from app.models.periods import EvaluationPeriod
 from app.models.reference import BehaviourValue, Rank
 
-__all__ = ["BehaviourValue", "Employee", "EvaluationPeriod", "Rank", "Unit"]
+__all__ = [
+    "BehaviourValue",
+    "Employee",
+    "EvaluationPeriod",
+    "FormVersion",
+    "IndicatorForm",
+    "Rank",
+    "Unit",
+]

@@ -27,9 +27,7 @@ class Unit(Model):
         ForeignKey("employees.id", use_alter=True, name="fk_units_head_id", ondelete="SET NULL")
     )
 
-    parent: Mapped[Unit | None] = relationship(
-        "Unit", remote_side=[id], back_populates="children"
-    )
+    parent: Mapped[Unit | None] = relationship("Unit", remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(
         "Unit", back_populates="parent", order_by="Unit.code"
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask_appbuilder import ModelView
+from flask import abort, request
+from flask_appbuilder import ModelView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
@@ -52,6 +53,32 @@ class ScopedModelView(ModelView):
 
     def pre_update(self, item):
         self._require_managed(item.id)
+
+    def _require_action(self, name: str, pks: list[str]) -> None:
+        """404 for an unknown action or any row outside `managed` (FAB loads them unfiltered)."""
+        if name not in self.actions or not pks:
+            abort(404)
+        for pk in pks:
+            if not str(pk).isdigit() or not is_allowed(
+                self.datamodel.obj, int(pk), type(self).managed
+            ):
+                abort(404)
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        self._require_action(name, [pk])
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        self._require_action(request.form.get("action", ""), request.form.getlist("rowid"))
+        return super().action_post()
+
+    @expose("/download/<string:filename>")
+    @has_access
+    def download(self, filename):
+        """No portal model stores uploaded files: nothing to download (FAB would answer 500)."""
+        abort(404)
 
     def pre_delete(self, item):
         self._require_managed(item.id)

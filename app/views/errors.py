@@ -46,5 +46,7 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if current_app.config.get("PROPAGATE_EXCEPTIONS"):
+            raise exc
         log.exception("Unhandled error on %s", request.path)
         return _respond(500)

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Employee, EvaluationPeriod, Unit
 from app.models.types import PeriodState
 from app.scope import current_scope, visible_employees, visible_units
+from app.security import ROLE_LABELS
 
 
 class HomeView(IndexView):
@@ -44,4 +45,5 @@ class HomeView(IndexView):
             employee=employee,
             counts=counts,
             open_periods=open_periods,
+            role_labels=ROLE_LABELS,
         )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from wtforms import SelectField
 
 from app.extensions import db
+from app.i18n import long_date
 from app.models import Employee, EvaluationPeriod, Unit
 from app.models.types import EmploymentStatus, JabatanType, PeriodKind, PeriodState, UnitKind
 from app.scope import ScopeFilter, current_scope, managed_employees, managed_units, visible_units
@@ -199,6 +200,7 @@ class PeriodView(ScopedModelView):
         "state": _l("State"),
         "state_label": _l("State"),
     }
+    formatters_columns = {"start_date": long_date, "end_date": long_date}
     add_form_extra_fields = edit_form_extra_fields = {"kind": _select(_l("Kind"), PeriodKind)}
     validators_columns = {
         "end_date": [
