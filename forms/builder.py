@@ -1,0 +1,152 @@
+"""Build a WTForms form class from a schema; validation delegates to :func:`evaluate`.
+
+Every call returns a fresh class. Labels and help texts are plain strings (the template
+escapes them). Evidence fields become a link input ``<key>`` plus a file input
+``<key>__file``; storing the upload is the caller's job. Page scripts find the fields
+by their ``data-*`` attributes and fetch relevance and calculations from the live
+preview (``evaluate(...).to_dict()``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import wtforms
+from wtforms.fields.core import UnboundField
+
+from forms.evaluation import evaluate
+from forms.schema import FieldSchema, FieldType, FormSchema, plain_number, text
+
+FILE_SUFFIX = "__file"
+
+_FIELD_CLASSES: dict[FieldType, type[wtforms.Field]] = {
+    FieldType.INTEGER: wtforms.IntegerField,
+    FieldType.DECIMAL: wtforms.DecimalField,
+    FieldType.PERCENT: wtforms.DecimalField,
+    FieldType.TEXT: wtforms.StringField,
+    FieldType.TEXTAREA: wtforms.TextAreaField,
+    FieldType.DATE: wtforms.DateField,
+    FieldType.SELECT: wtforms.SelectField,
+    FieldType.MULTISELECT: wtforms.SelectMultipleField,
+    FieldType.BOOLEAN: wtforms.BooleanField,
+    FieldType.EVIDENCE: wtforms.StringField,
+}
+
+
+def _render_kw(schema: FormSchema, field: FieldSchema) -> dict[str, Any]:
+    section = schema.sections.get(field.key)
+    hidden_by_section = section is not None and schema.by_key[section].relevant is not None
+    conditional = field.relevant is not None or hidden_by_section
+    attributes: dict[str, Any] = {
+        "data-key": field.key,
+        "data-type": field.type.value,
+        "data-section": section,
+        "data-relevant": "1" if conditional else None,
+        "data-required": "1" if field.required else None,
+        "data-calculate": "1" if field.calculate else None,
+        "readonly": bool(field.calculate),
+    }
+    attributes |= _limits(field)
+    return {name: value for name, value in attributes.items() if value not in (None, False)}
+
+
+def _limits(field: FieldSchema) -> dict[str, Any]:
+    """HTML hints for min/max (the server still validates)."""
+    names = ("min", "max") if field.type.is_numeric else ("minlength", "maxlength")
+    hints = {}
+    if field.type.is_numeric:
+        hints["step"] = "1" if field.type is FieldType.INTEGER else "any"
+    if field.type.is_numeric or field.type.is_text:
+        for name, bound in zip(names, (field.min, field.max), strict=True):
+            if bound is not None:
+                hints[name] = plain_number(bound)
+    return hints
+
+
+def _default(field: FieldSchema) -> Any:
+    if field.type is FieldType.DATE and field.default is not None:
+        return dt.date.fromisoformat(field.default)
+    if field.type.is_numeric and field.default is not None:
+        return Decimal(str(field.default))
+    return field.default
+
+
+def _type_options(field: FieldSchema, lang: str) -> dict[str, Any]:
+    """Constructor options specific to the WTForms field class."""
+    if field.type in (FieldType.DECIMAL, FieldType.PERCENT):
+        return {"places": None}
+    if not field.type.has_choices:
+        return {}
+    choices = [(choice.value, choice.label.get(lang)) for choice in field.choices]
+    blank = [("", "")] if field.type is FieldType.SELECT else []
+    return {"choices": blank + choices, "validate_choice": False}
+
+
+def _unbound_fields(schema: FormSchema, field: FieldSchema, lang: str) -> dict[str, UnboundField]:
+    if field.type is FieldType.SECTION:
+        return {}
+    unbound = _FIELD_CLASSES[field.type](
+        label=text(field.label, lang),
+        description=text(field.help, lang),
+        default=_default(field),
+        render_kw=_render_kw(schema, field),
+        **_type_options(field, lang),
+    )
+    fields = {field.key: unbound}
+    if field.type is FieldType.EVIDENCE:
+        fields[field.key + FILE_SUFFIX] = wtforms.FileField(
+            label=text(field.label, lang), render_kw={"data-key": field.key}
+        )
+    return fields
+
+
+def _raw_answer(form: wtforms.Form, field: FieldSchema) -> Any:
+    bound = form[field.key]
+    if field.type is FieldType.EVIDENCE:
+        upload = form[field.key + FILE_SUFFIX].data
+        name = getattr(upload, "filename", upload)
+        if isinstance(name, str) and name.strip():
+            return {"kind": "file", "name": name}
+    if not bound.raw_data:
+        return bound.data
+    return list(bound.raw_data) if field.type is FieldType.MULTISELECT else bound.raw_data[0]
+
+
+def _validator(base: type[wtforms.Form]) -> Callable[..., bool]:
+    def validate(self: Any, extra_validators: Any = None) -> bool:
+        """Run the base validation (e.g. CSRF), then replace field errors by evaluate's."""
+        base.validate(self, extra_validators)
+        schema: FormSchema = self.schema
+        answers = {
+            field.key: _raw_answer(self, field)
+            for field in schema.fields
+            if field.type is not FieldType.SECTION
+        }
+        self.evaluation = evaluate(schema, answers, lang=self.lang)
+        for key in answers:
+            self[key].errors = [error.message for error in self.evaluation.errors.get(key, [])]
+        for key, value in self.evaluation.calculated.items():
+            self[key].data, self[key].raw_data = value, []
+        return not self.errors
+
+    return validate
+
+
+def build_form_class(
+    schema: FormSchema, lang: str = "id", base: type[wtforms.Form] = wtforms.Form
+) -> type[wtforms.Form]:
+    """A new form class for ``schema`` with labels in ``lang`` (fallback Indonesian)."""
+    attributes: dict[str, Any] = {
+        "schema": schema,
+        "lang": lang,
+        "evaluation": None,
+        "validate": _validator(base),
+    }
+    for field in schema.fields:
+        attributes |= _unbound_fields(schema, field, lang)
+    name = "Form_" + re.sub(r"\W", "_", schema.code)
+    return type(name, (base,), attributes)

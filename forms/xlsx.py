@@ -1,0 +1,388 @@
+"""XLSForm-like spreadsheet interchange of form definitions (openpyxl).
+
+Sheets: ``form`` (one row: code, title, description), ``fields`` (one row per field)
+and ``choices`` (one row per choice: field key, value, labels; optional when no field
+has choices). Multilingual properties have a column per language (``label_id``,
+``label_en``), nested properties are joined with ``_`` (``indicator_target``).
+A multiselect default is written as space-separated values. Strings are always written
+as text cells, never as formulas.
+
+Import reports every problem as an :class:`EngineError` whose ``path`` is
+``sheet!row:column`` (e.g. ``fields!4:min``); definition errors found afterwards are
+mapped onto the same locations. Callers must bound the upload size; rows are bounded
+here and the workbook is read in openpyxl's read-only mode.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import openpyxl
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from forms.definition import MAX_FIELDS, check_definition
+from forms.errors import DefinitionError, EngineError, ErrorCode
+from forms.schema import FieldType, FormSchema, plain_number
+from forms.values import FALSE_WORDS, TRUE_WORDS
+
+FORM_SHEET, FIELDS_SHEET, CHOICES_SHEET = "form", "fields", "choices"
+MAX_COLUMNS = 60
+MAX_SCANNED_ROWS = 20_000
+MAX_CHOICE_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class Column:
+    """A spreadsheet column and the definition property (dotted path) it holds."""
+
+    path: str
+    kind: str = "text"  # text, number, boolean or default
+
+    @property
+    def name(self) -> str:
+        return self.path.replace(".", "_")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    columns: tuple[Column, ...]
+    required: frozenset[str]
+    max_rows: int
+
+    def column(self, name: str) -> Column | None:
+        return next((column for column in self.columns if column.name == name), None)
+
+
+def _texts(path: str) -> tuple[Column, Column]:
+    return Column(f"{path}.id"), Column(f"{path}.en")
+
+
+FORM = Sheet(
+    FORM_SHEET,
+    (Column("code"), *_texts("title"), *_texts("description")),
+    frozenset({"code", "title_id"}),
+    1,
+)
+FIELDS = Sheet(
+    FIELDS_SHEET,
+    (
+        Column("key"),
+        Column("type"),
+        *_texts("label"),
+        *_texts("help"),
+        Column("required", "boolean"),
+        Column("min", "number"),
+        Column("max", "number"),
+        Column("pattern"),
+        Column("constraint"),
+        *_texts("constraint_message"),
+        Column("relevant"),
+        Column("calculate"),
+        Column("default", "default"),
+        Column("indicator.group"),
+        Column("indicator.aspect"),
+        Column("indicator.target", "number"),
+        Column("indicator.unit"),
+        Column("indicator.polarity"),
+        Column("indicator.weight", "number"),
+        Column("indicator.parent"),
+        *_texts("indicator.rhk"),
+    ),
+    frozenset({"key", "type", "label_id"}),
+    MAX_FIELDS,
+)
+CHOICES = Sheet(
+    CHOICES_SHEET,
+    (Column("field"), Column("value"), *_texts("label")),
+    frozenset({"field", "value", "label_id"}),
+    MAX_CHOICE_ROWS,
+)
+
+
+# ---------------------------------------------------------------- export
+
+
+def _get(data: dict[str, Any], path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)  # type: ignore[assignment]
+    return data
+
+
+def _cell_value(value: Any) -> Any:
+    return " ".join(value) if isinstance(value, list) else value
+
+
+def _write_sheet(workbook: openpyxl.Workbook, sheet: Sheet, rows: Iterable[dict]) -> None:
+    worksheet = workbook.create_sheet(sheet.name)
+    worksheet.append([column.name for column in sheet.columns])
+    for row_number, row in enumerate(rows, start=2):
+        for column_number, column in enumerate(sheet.columns, start=1):
+            value = _cell_value(_get(row, column.path))
+            cell = worksheet.cell(row=row_number, column=column_number, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, even when the text starts with "="
+
+
+def definition_to_xlsx(schema: FormSchema) -> bytes:
+    """The workbook (XLSX bytes) of a schema's normalised definition."""
+    definition = schema.to_dict()
+    fields = definition["fields"]
+    choices = [
+        {"field": field["key"], **choice} for field in fields for choice in field.get("choices", [])
+    ]
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    _write_sheet(workbook, FORM, [definition])
+    _write_sheet(workbook, FIELDS, fields)
+    _write_sheet(workbook, CHOICES, choices)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+# ---------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    values: dict[str, Any]
+
+
+class _CellError(Exception):
+    def __init__(self, detail: LazyString) -> None:
+        super().__init__(str(detail))
+        self.detail = detail
+
+
+def _text_cell(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return plain_number(Decimal(str(value)))
+    raise _CellError(_l("expected text"))
+
+
+def _number_cell(value: Any) -> int | float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    try:
+        number = Decimal(value.strip().replace(",", ".")) if isinstance(value, str) else None
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise _CellError(_l("expected a number"))
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _boolean_cell(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise _CellError(_l("expected TRUE or FALSE"))
+    return word in TRUE_WORDS
+
+
+def _default_cell(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+_CONVERTERS = {
+    "text": _text_cell,
+    "number": _number_cell,
+    "boolean": _boolean_cell,
+    "default": _default_cell,
+}
+
+
+def _set(data: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        data = data.setdefault(part, {})
+    data[last] = value
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class _WorkbookReader:
+    """Reads the three sheets into a definition dict, collecting every problem."""
+
+    def __init__(self, workbook: Any) -> None:
+        self.workbook = workbook
+        self.errors: list[EngineError] = []
+
+    def fail(self, code: ErrorCode, sheet: str, row: int | None = None, **params: Any) -> None:
+        path = sheet if row is None else f"{sheet}!{row}:{params.get('column', '')}"
+        self.errors.append(EngineError.of(code, path=path, sheet=sheet, row=row, **params))
+
+    def header(self, sheet: Sheet, cells: tuple[Any, ...]) -> list[Column | None] | None:
+        names = [str(cell).strip().lower() if cell is not None else "" for cell in cells]
+        unknown = ", ".join(name for name in names if name and sheet.column(name) is None)
+        missing = ", ".join(sorted(sheet.required - set(names)))
+        repeated = ", ".join(sorted({name for name in names if name and names.count(name) > 1}))
+        problems = [
+            _l("unknown columns %(names)s", names=unknown) if unknown else None,
+            _l("missing columns %(names)s", names=missing) if missing else None,
+            _l("repeated columns %(names)s", names=repeated) if repeated else None,
+        ]
+        for detail in filter(None, problems):
+            self.fail(ErrorCode.BAD_XLSX_HEADER, sheet.name, detail=detail)
+        if any(problems):
+            return None
+        return [sheet.column(name) if name else None for name in names]
+
+    def convert(self, sheet: Sheet, number: int, columns: list[Column | None], cells: Any) -> Row:
+        values: dict[str, Any] = {}
+        for column, cell in zip(columns, cells, strict=False):
+            if column is None or _is_blank(cell):
+                continue
+            try:
+                values[column.path] = _CONVERTERS[column.kind](cell)
+            except _CellError as error:
+                self.fail(
+                    ErrorCode.BAD_XLSX_ROW,
+                    sheet.name,
+                    number,
+                    column=column.name,
+                    detail=error.detail,
+                )
+        return Row(number, values)
+
+    def data_rows(self, sheet: Sheet, rows: Iterator[tuple[Any, ...]]) -> Iterator[Row]:
+        columns = self.header(sheet, next(rows, ()))
+        if columns is None:
+            return
+        count = 0
+        for number, cells in enumerate(rows, start=2):
+            blank = all(_is_blank(cell) for cell in cells)
+            count += not blank
+            if count > sheet.max_rows or number > MAX_SCANNED_ROWS:
+                self.fail(ErrorCode.TOO_MANY_ROWS, sheet.name, max=sheet.max_rows)
+                return
+            if not blank:
+                yield self.convert(sheet, number, columns, cells)
+
+    def sheet(self, sheet: Sheet, optional: bool = False) -> list[Row]:
+        if sheet.name not in self.workbook.sheetnames:
+            if not optional:
+                self.fail(ErrorCode.MISSING_SHEET, sheet.name)
+            return []
+        rows = self.workbook[sheet.name].iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        return list(self.data_rows(sheet, rows))
+
+
+@dataclass(frozen=True)
+class _Locations:
+    """Sheet rows of the form, of each field and of each (field index, choice index)."""
+
+    form: int
+    fields: list[int]
+    choices: dict[tuple[int, int], int]
+
+
+def _nest(values: dict[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for path, value in values.items():
+        _set(nested, path, value)
+    return nested
+
+
+def _field(row: Row) -> dict[str, Any]:
+    field = _nest(row.values)
+    default = field.get("default")
+    if field.get("type") == FieldType.MULTISELECT.value and isinstance(default, str):
+        field["default"] = default.split()
+    return field
+
+
+def _assemble(
+    reader: _WorkbookReader, form: list[Row], fields: list[Row], choices: list[Row]
+) -> tuple[dict[str, Any], _Locations]:
+    definition = _nest(form[0].values) if form else {}
+    items = [_field(row) for row in fields]
+    by_key = {item["key"]: (index, item) for index, item in enumerate(items) if "key" in item}
+    locations = _Locations(form[0].number if form else 2, [row.number for row in fields], {})
+    for row in choices:
+        key = row.values.get("field")
+        if key not in by_key:
+            reader.fail(
+                ErrorCode.BAD_XLSX_ROW,
+                CHOICES_SHEET,
+                row.number,
+                column="field",
+                detail=_l("no field with this key"),
+            )
+            continue
+        index, item = by_key[key]
+        item_choices = item.setdefault("choices", [])
+        locations.choices[(index, len(item_choices))] = row.number
+        item_choices.append(_nest({k: v for k, v in row.values.items() if k != "field"}))
+    definition["fields"] = items
+    return definition, locations
+
+
+_PATH_RE = re.compile(r"fields\[(\d+)\](?:\.choices\[(\d+)\])?\.?(.*)")
+
+
+def _locate(path: str | None, locations: _Locations) -> str | None:
+    """Map a definition path (``fields[2].min``) onto ``sheet!row:column``."""
+    match = _PATH_RE.fullmatch(path or "")
+    if match is None:
+        known = path not in (None, "fields", "definition")
+        return f"{FORM_SHEET}!{locations.form}:{path.replace('.', '_')}" if known else path
+    field, choice, rest = match.groups()
+    column = rest.replace(".", "_")
+    if choice is not None:
+        return f"{CHOICES_SHEET}!{locations.choices[(int(field), int(choice))]}:{column}"
+    return f"{FIELDS_SHEET}!{locations.fields[int(field)]}:{column}"
+
+
+def _open(data: bytes) -> Any:
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # any failure to open an upload means a bad file
+        raise DefinitionError([EngineError.of(ErrorCode.BAD_FILE, path="file")]) from error
+
+
+def _read(workbook: Any) -> dict[str, Any]:
+    reader = _WorkbookReader(workbook)
+    form = reader.sheet(FORM)
+    fields = reader.sheet(FIELDS)
+    choices = reader.sheet(CHOICES, optional=True)
+    definition, locations = _assemble(reader, form, fields, choices)
+    if reader.errors:
+        raise DefinitionError(reader.errors)
+    errors = check_definition(definition)
+    if errors:
+        raise DefinitionError([replace(e, path=_locate(e.path, locations)) for e in errors])
+    return definition
+
+
+def xlsx_to_definition(data: bytes) -> dict[str, Any]:
+    """The definition dict of a workbook; raise :class:`DefinitionError` with every problem."""
+    if not isinstance(data, bytes | bytearray):
+        raise DefinitionError([EngineError.of(ErrorCode.BAD_FILE, path="file")])
+    workbook = _open(bytes(data))
+    try:
+        return _read(workbook)
+    except DefinitionError:
+        raise
+    except Exception as error:  # a corrupt sheet can fail while rows are streamed
+        raise DefinitionError([EngineError.of(ErrorCode.BAD_FILE, path="file")]) from error
+    finally:
+        workbook.close()
