@@ -150,3 +150,66 @@ class ScopeFilter(BaseFilter):
 
     def apply(self, query, condition):
         return query.filter(condition(current_scope()))
+
+
+def managed_forms(scope: Scope) -> ColumnElement:
+    """Indicator forms the user may design: their units' forms (HR: all, incl. regency-wide)."""
+    from app.models import IndicatorForm
+
+    if scope.regency_wide:
+        return true()
+    if scope.has(UNIT_ADMIN) and scope.unit_id:
+        return IndicatorForm.unit_id.in_(unit_subtree(scope.unit_id))
+    return false()
+
+
+def clonable_versions(scope: Scope) -> ColumnElement:
+    """Published versions one may copy: any unit's or regency-wide (drafts never)."""
+    from app.models import FormVersion
+
+    if scope.regency_wide or scope.has(UNIT_ADMIN):
+        return FormVersion.id.isnot(None)
+    return false()
+
+
+def managed_templates(scope: Scope) -> ColumnElement:
+    """Evaluation templates the user may design: as for indicator forms."""
+    from app.models import EvaluationTemplate
+
+    if scope.regency_wide:
+        return true()
+    if scope.has(UNIT_ADMIN) and scope.unit_id:
+        return EvaluationTemplate.unit_id.in_(unit_subtree(scope.unit_id))
+    return false()
+
+
+def visible_submissions(scope: Scope) -> ColumnElement:
+    """Submissions one may see: the unit's (unit admin), one's team's (evaluator), one's own."""
+    from app.models import Submission
+
+    if scope.regency_wide:
+        return true()
+    conditions = []
+    if scope.has(UNIT_ADMIN) and scope.unit_id:
+        conditions.append(Submission.unit_id.in_(unit_subtree(scope.unit_id)))
+    if scope.employee_id:
+        if scope.has(SUPERVISOR):
+            conditions.append(Submission.evaluator_id == scope.employee_id)
+            conditions.append(Submission.employee_id.in_(subordinates(scope.employee_id)))
+        conditions.append(Submission.employee_id == scope.employee_id)
+    return _any(conditions)
+
+
+def reviewable_submissions(scope: Scope) -> ColumnElement:
+    """Submissions the user evaluates (pejabat penilai)."""
+    from app.models import Submission
+
+    if scope.employee_id and scope.has(SUPERVISOR):
+        return Submission.evaluator_id == scope.employee_id
+    return false()
+
+
+def own_submissions(scope: Scope) -> ColumnElement:
+    from app.models import Submission
+
+    return Submission.employee_id == scope.employee_id if scope.employee_id else false()

@@ -5,7 +5,9 @@ from flask_babel import lazy_gettext as _l
 
 def register_views(appbuilder) -> None:
     """Add every portal view and API to `appbuilder`."""
+    from app.api.forms import FormApi
     from app.api.org import EmployeeApi, PeriodApi, UnitApi
+    from app.views.builder import FormBuilderView
     from app.views.imports import EmployeeImportView
     from app.views.org import EmployeeView, PeriodView, UnitTreeView, UnitView
 
@@ -25,5 +27,14 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(
         PeriodView, "Periods", label=_l("Evaluation periods"), icon="fa-calendar", **org
     )
-    for api in (UnitApi, EmployeeApi, PeriodApi):
+    appbuilder.add_view(
+        FormBuilderView,
+        "Indicator forms",
+        label=_l("Indicator forms"),
+        icon="fa-wpforms",
+        category="Performance",
+        category_label=_l("Performance"),
+        category_icon="fa-line-chart",
+    )
+    for api in (UnitApi, EmployeeApi, PeriodApi, FormApi):
         appbuilder.add_api(api)
