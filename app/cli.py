@@ -28,6 +28,20 @@ def create_account(username, full_name, email, roles, password, employee=None) -
     db.session.commit()
 
 
+DEMO_EMPLOYEES = ("pegawai.dinkes", "pegawai.disdikpora")
+
+
+def _employee_ids_of(usernames) -> set[int]:
+    """Employees linked to these login accounts (left in draft for the demo user)."""
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import select
+
+    from app.models import Employee
+
+    query = select(Employee.id).join(User, Employee.user_id == User.id)
+    return set(db.session.scalars(query.where(User.username.in_(usernames))))
+
+
 def register_cli(app: Flask) -> None:
     roles = AppGroup("roles", help="Roles and permissions, defined in app/security.py.")
 
@@ -58,6 +72,10 @@ def register_cli(app: Flask) -> None:
 
             forms = load_demo_forms(db.session)
             click.echo(f"Example forms published: {', '.join(forms) or 'none new'}")
+            from seeds.demo_cycle import load_demo_cycle
+
+            created = load_demo_cycle(db.session, _employee_ids_of(DEMO_EMPLOYEES))
+            click.echo(f"Demo evaluation cycle: {created} submissions created")
             click.echo(f"Demo accounts (password: {password}; demo only):")
             for account in accounts:
                 click.echo(

@@ -1,11 +1,25 @@
 """Domain models. Importing this package registers every table on `Model.metadata`."""
 
+from app.models.evaluation import (
+    AuditEntry,
+    EvaluationTemplate,
+    Evidence,
+    Submission,
+    TemplateVersion,
+    UnitRating,
+)
 from app.models.forms import FormVersion, IndicatorForm
 from app.models.org import Employee, Unit
 from app.models.periods import EvaluationPeriod
 from app.models.reference import BehaviourValue, Rank
 
 __all__ = [
+    "AuditEntry",
+    "EvaluationTemplate",
+    "Evidence",
+    "Submission",
+    "TemplateVersion",
+    "UnitRating",
     "BehaviourValue",
     "Employee",
     "EvaluationPeriod",

@@ -7,14 +7,14 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import EvaluationPeriod
+from app.models import AuditEntry, EvaluationPeriod
 from app.models.types import PeriodState
 from app.services import ValidationFailed
 
 _ALLOWED = {
     PeriodState.DRAFT: {PeriodState.OPEN},
     PeriodState.OPEN: {PeriodState.CLOSED},
-    PeriodState.CLOSED: set(),
+    PeriodState.CLOSED: {PeriodState.OPEN},  # reopening needs a reason
 }
 
 
@@ -25,9 +25,29 @@ def period_errors(start: dt.date | None, end: dt.date | None) -> dict[str, list[
     return {}
 
 
-def change_period_state(period: EvaluationPeriod, state: PeriodState) -> None:
-    """Open or close `period`, refusing moves the life cycle does not allow."""
+def change_period_state(
+    periods: list[EvaluationPeriod], state: PeriodState, user_id=None, reason: str = ""
+) -> None:
+    """Open, close or reopen `periods` (all or none); reopening needs a reason.
+
+    Closing locks every submission of the period; every change is audited.
+    """
+    for period in periods:
+        _check_move(period, state, reason)
+    for period in periods:
+        action = "reopen" if period.state == PeriodState.CLOSED.value else state.value
+        period.state = state.value
+        db.session.add(AuditEntry(period_id=period.id, user_id=user_id, action=f"period_{action}",
+                                  comment=reason.strip() or None))  # fmt: skip
+    db.session.commit()
+
+
+def _check_move(period: EvaluationPeriod, state: PeriodState, reason: str) -> None:
     current = PeriodState(period.state)
+    if current == PeriodState.CLOSED and state == PeriodState.OPEN and not reason.strip():
+        raise ValidationFailed(
+            {"reason": [str(_l("Give the reason for reopening %(name)s.", name=period.name))]}
+        )
     if state not in _ALLOWED[current]:
         raise ValidationFailed(
             {
@@ -43,5 +63,3 @@ def change_period_state(period: EvaluationPeriod, state: PeriodState) -> None:
                 ]
             }
         )
-    period.state = state.value
-    db.session.commit()

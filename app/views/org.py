@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect
+from flask import flash, g, redirect
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import Select2Widget
@@ -208,11 +208,10 @@ class PeriodView(ScopedModelView):
         ]
     }
 
-    def _change_state(self, items, state: PeriodState):
+    def _change_state(self, items, state: PeriodState, reason: str = ""):
         items = items if isinstance(items, list) else [items]
         try:
-            for item in items:
-                change_period_state(item, state)
+            change_period_state(items, state, g.user.id, reason)
         except ValidationFailed as exc:
             flash(str(exc), "danger")
         else:

@@ -1,0 +1,318 @@
+"""Evaluation templates: which forms (with weights) and which rating rules a unit uses.
+
+A template definition (stored as JSON)::
+
+    {"code": "DINKES-STAF", "title": "Penilaian staf Dinas Kesehatan",
+     "forms": [{"form_version_id": 12, "weight": 100}],
+     "rules": {"cap": 120, "above": 110, "as_expected": 90, "perilaku_rule": "majority",
+               "matrix": {"above": {"above": "sangat_baik", ...}, ...}},
+     "expectations": {"akuntabel": "…"}}
+
+Published versions are frozen, like forms; submissions keep the version they began with.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.ratings import (
+    DEFAULT_PREDIKAT_MATRIX,
+    PERILAKU_RULES,
+    HasilThresholds,
+    Predikat,
+    Rating,
+)
+from app.extensions import db
+from app.models import (
+    BehaviourValue,
+    EvaluationTemplate,
+    FormVersion,
+    IndicatorForm,
+    TemplateVersion,
+)
+from app.models.forms import _now
+from app.scope import Scope, managed_units
+from app.services import ValidationFailed
+
+DEFAULT_RULES: dict[str, Any] = {
+    "cap": 120,
+    "above": 110,
+    "as_expected": 90,
+    "perilaku_rule": "majority",
+    "matrix": {
+        hasil.value: {
+            perilaku.value: DEFAULT_PREDIKAT_MATRIX[(hasil, perilaku)].value for perilaku in Rating
+        }
+        for hasil in Rating
+    },
+}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Rating rules of a template version, parsed."""
+
+    cap: Decimal
+    thresholds: HasilThresholds
+    perilaku_rule: str
+    matrix: dict[tuple[Rating, Rating], Predikat]
+
+
+def parse_rules(raw: dict[str, Any] | None) -> Rules:
+    """Rules from a (validated) definition, defaults filling gaps."""
+    rules = {**DEFAULT_RULES, **(raw or {})}
+    matrix = {
+        (Rating(h), Rating(p)): Predikat(rules["matrix"][h][p])
+        for h in rules["matrix"]
+        for p in rules["matrix"][h]
+    }
+    return Rules(
+        cap=Decimal(str(rules["cap"])),
+        thresholds=HasilThresholds(
+            Decimal(str(rules["above"])), Decimal(str(rules["as_expected"]))
+        ),
+        perilaku_rule=rules["perilaku_rule"],
+        matrix=matrix,
+    )
+
+
+def _number(value) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def definition_errors(definition: Any, unit_id: int | None) -> dict[str, list[str]]:
+    """Every problem of a template definition, by part ("forms", "rules", …)."""
+    errors: dict[str, list[str]] = {}
+
+    def add(part: str, message) -> None:
+        errors.setdefault(part, []).append(str(message))
+
+    if not isinstance(definition, dict):
+        return {"_form": [str(_l("The template must be a JSON object."))]}
+    if not str(definition.get("title") or "").strip():
+        add("title", _l("Give the template a title."))
+    _check_forms(definition.get("forms"), unit_id, add)
+    _check_rules(definition.get("rules") or {}, add)
+    expectations = definition.get("expectations") or {}
+    codes = set(db.session.scalars(select(BehaviourValue.code)))
+    if not isinstance(expectations, dict) or any(k not in codes for k in expectations):
+        add("expectations", _l("Special expectations must name BerAKHLAK values."))
+    return errors
+
+
+def _check_forms(entries, unit_id, add) -> None:
+    if not isinstance(entries, list) or not entries:
+        add("forms", _l("Choose at least one published form."))
+        return
+    total, seen = Decimal(0), set()
+    for entry in entries:
+        version_id = entry.get("form_version_id") if isinstance(entry, dict) else None
+        weight = _number(entry.get("weight")) if isinstance(entry, dict) else None
+        version = db.session.get(FormVersion, version_id) if isinstance(version_id, int) else None
+        if version is None or not _form_usable(version.form, unit_id):
+            add(
+                "forms",
+                _l("Form version %(id)s does not exist or belongs to another unit.", id=version_id),
+            )
+            continue
+        if version.form_id in seen:
+            add("forms", _l("Form %(code)s is chosen twice.", code=version.form.code))
+        seen.add(version.form_id)
+        if weight is None or weight <= 0:
+            add(
+                "forms",
+                _l("The weight of %(code)s must be a positive number.", code=version.form.code),
+            )
+        else:
+            total += weight
+    if total and abs(total - 100) > Decimal("0.01"):
+        add("forms", _l("The form weights total %(total)s; they must total 100.", total=total))
+
+
+def _form_usable(form: IndicatorForm, unit_id: int | None) -> bool:
+    """A template may use regency-wide forms, its unit's forms and its parent units' forms."""
+    if form.unit_id is None or unit_id is None:
+        return True
+    from app.models import Unit
+
+    current, seen = db.session.get(Unit, unit_id), set()
+    while current is not None and current.id not in seen:
+        if current.id == form.unit_id:
+            return True
+        seen.add(current.id)
+        current = current.parent
+    return False
+
+
+def _check_rules(rules, add) -> None:
+    if not isinstance(rules, dict):
+        add("rules", _l("The rating rules are not readable."))
+        return
+    merged = {**DEFAULT_RULES, **rules}
+    cap, above, expected = (_number(merged.get(k)) for k in ("cap", "above", "as_expected"))
+    if cap is None or cap < 100 or cap > 200:
+        add("rules", _l("The achievement cap must be between 100 and 200."))
+    if above is None or expected is None or not 0 < expected < above:
+        add(
+            "rules",
+            _l(
+                "The 'above expectation' threshold must be higher than the 'as expected' one, "
+                "and both positive."
+            ),
+        )
+    if merged.get("perilaku_rule") not in PERILAKU_RULES:
+        add("rules", _l("Unknown rule for combining behaviour ratings."))
+    matrix = merged.get("matrix")
+    predikats = {p.value for p in Predikat}
+    complete = isinstance(matrix, dict) and all(
+        isinstance(matrix.get(h.value), dict)
+        and all(matrix[h.value].get(p.value) in predikats for p in Rating)
+        for h in Rating
+    )
+    if not complete:
+        add("rules", _l("Every cell of the predikat matrix needs a predikat."))
+
+
+def blank_definition(code: str, title: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "title": title,
+        "forms": [],
+        "rules": copy.deepcopy(DEFAULT_RULES),
+        "expectations": {},
+    }
+
+
+def _check_unit(unit_id, scope: Scope) -> None:
+    from app.models import Unit
+
+    if unit_id is None and scope.regency_wide:
+        return
+    found = db.session.execute(
+        select(Unit.id).where(Unit.id == unit_id, managed_units(scope))
+    ).first()
+    if found is None:
+        raise ValidationFailed({"unit_id": [str(_l("Choose one of your own units."))]})
+
+
+def create_template(
+    unit_id, code: str, title: str, scope: Scope, user_id=None
+) -> EvaluationTemplate:
+    code, title = (code or "").strip().upper(), (title or "").strip()
+    _check_unit(unit_id, scope)
+    if not code or len(code) > 40 or not all(c.isalnum() or c in "-_" for c in code):
+        raise ValidationFailed(
+            {"code": [str(_l("Use capital letters, digits and dashes for the code."))]}
+        )
+    if not title:
+        raise ValidationFailed({"title": [str(_l("Give the template a title."))]})
+    exists = db.session.execute(
+        select(EvaluationTemplate.id).where(
+            EvaluationTemplate.code == code, EvaluationTemplate.unit_id == unit_id
+        )
+    ).first()
+    if exists:
+        raise ValidationFailed(
+            {"code": [str(_l("This unit already has a template with code %(code)s.", code=code))]}
+        )
+    template = EvaluationTemplate(
+        unit_id=unit_id,
+        code=code,
+        title=title,
+        draft=blank_definition(code, title),
+        draft_revision=0,
+        updated_by_id=user_id,
+    )
+    db.session.add(template)
+    db.session.commit()
+    return template
+
+
+def editable_draft(template: EvaluationTemplate) -> dict[str, Any]:
+    if template.draft is not None:
+        return template.draft
+    latest = template.latest_version
+    return (
+        copy.deepcopy(latest.definition)
+        if latest
+        else blank_definition(template.code, template.title)
+    )
+
+
+def save_draft(template: EvaluationTemplate, definition: dict[str, Any], user_id=None) -> None:
+    definition = dict(definition, code=template.code)
+    template.draft = definition
+    template.title = str(definition.get("title") or template.title)[:200]
+    template.draft_revision += 1
+    template.updated_at = _now()
+    template.updated_by_id = user_id
+    db.session.commit()
+
+
+def publish(template: EvaluationTemplate, user_id=None) -> TemplateVersion:
+    """Freeze the draft as the next version; refuses an invalid or unchanged draft."""
+    definition = template.draft
+    if definition is None:
+        raise ValidationFailed({"_form": [str(_l("There is no draft to publish."))]})
+    errors = definition_errors(definition, template.unit_id)
+    if errors:
+        raise ValidationFailed(errors)
+    definition = {**definition, "rules": {**DEFAULT_RULES, **(definition.get("rules") or {})}}
+    latest = template.latest_version
+    if latest is not None and latest.definition == definition:
+        raise ValidationFailed(
+            {
+                "_form": [
+                    str(
+                        _l(
+                            "The draft is the same as version %(n)d; nothing to publish.",
+                            n=latest.number,
+                        )
+                    )
+                ]
+            }
+        )
+    number = (
+        db.session.scalar(
+            select(func.max(TemplateVersion.number)).where(
+                TemplateVersion.template_id == template.id
+            )
+        )
+        or 0
+    ) + 1
+    version = TemplateVersion(
+        template=template, number=number, definition=definition, published_by_id=user_id
+    )
+    db.session.add(version)
+    template.draft = None
+    template.draft_revision += 1
+    template.updated_at = _now()
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise ValidationFailed(
+            {"_form": [str(_l("Someone published this template at the same moment."))]}
+        ) from exc
+    return version
+
+
+def form_versions(version: TemplateVersion) -> list[tuple[FormVersion, Decimal]]:
+    """The form versions of a template version with their weights, in order."""
+    entries = version.definition.get("forms", [])
+    ids = [entry["form_version_id"] for entry in entries]
+    loaded = {
+        fv.id: fv for fv in db.session.scalars(select(FormVersion).where(FormVersion.id.in_(ids)))
+    }
+    return [(loaded[entry["form_version_id"]], Decimal(str(entry["weight"]))) for entry in entries]
