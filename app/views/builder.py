@@ -220,9 +220,8 @@ class FormBuilderView(BaseView):
             "ui_text": {key: str(value) for key, value in UI_TEXT.items()},
         }
         return self.render_template(
-            "builder/editor.html", form=form, data=data, title=form.title, **data,
-            draft_json=data["draft"],
-        )  # fmt: skip
+            "builder/editor.html", form=form, title=form.title, draft_json=data.pop("draft"), **data
+        )
 
     @expose("/<int:pk>/draft", methods=["POST"])
     @has_access
@@ -280,7 +279,8 @@ class FormBuilderView(BaseView):
         except DefinitionError as exc:
             return jsonify(definition_errors=form_service.engine_errors(exc.errors))
         answers = body.get("answers") if isinstance(body.get("answers"), dict) else {}
-        result = evaluate(schema, answers, lang=_lang())
+        lang = body.get("lang") if body.get("lang") in ("id", "en") else _lang()
+        result = evaluate(schema, answers, lang=lang)
         achievement = weighted_achievement(schema, result.values)
         return jsonify(
             values=result.values,
@@ -363,11 +363,48 @@ UI_TEXT = {
     "saving": _l("Saving…"),
     "new_field_label": _l("New field"),
     "confirm_remove": _l("Remove this field?"),
-    "errors": _l("problems"),
-    "no_errors": _l("No problems found"),
     "publish_blocked": _l("Fix the problems before publishing."),
-    "leave_unsaved": _l("You have unsaved changes."),
-    "achievement": _l("Weighted achievement"),
     "conflict": _l("Someone else changed this draft. Reload the page to continue."),
     "network_error": _l("The server could not be reached. Your changes are kept in this page."),
+    "new_choice_label": _l("Choice %(n)s"),
+    "confirm_publish": _l(
+        "Publish this draft as a new version? Published versions cannot be changed."
+    ),
+    "publish_hint": _l("Save the draft and publish it as a new version"),
+    "publish_archived": _l("This form is archived."),
+    "publish_saving": _l("Saving…"),
+    "publish_checking": _l("Checking the form…"),
+    "publish_conflict": _l("Reload the draft before publishing."),
+    "status_save_failed": _l("The draft could not be saved."),
+    "session_expired": _l(
+        "Your session has ended. Log in again in another tab, then save again; "
+        "your changes are kept in this page."
+    ),
+    "error_http": _l(
+        "The server answered with status %(status)s. Your changes are kept in this page."
+    ),
+    "error_bad_response": _l("The server sent an unreadable answer."),
+    "error_no_url": _l("This action is not available."),
+    "error_check": _l("The form could not be checked."),
+    "error_preview": _l("The preview could not be made."),
+    "preview_unavailable": _l("Fix the problems listed above to see the preview."),
+    "preview_stale": _l("The preview shows the last valid version of the form."),
+    "no_fields": _l("No fields yet. Add one below."),
+    "no_label": _l("(no label)"),
+    "move_up": _l("Move up"),
+    "move_down": _l("Move down"),
+    "remove": _l("Remove"),
+    "remove_choice": _l("Remove choice"),
+    "indicator": _l("Performance indicator"),
+    "required": _l("Required"),
+    "calculated": _l("Calculated"),
+    "conditional": _l("Shown only when a condition holds"),
+    "choice_value": _l("Value"),
+    "choice_label_id": _l("Label (Indonesian)"),
+    "choice_label_en": _l("Label (English)"),
+    "default_calculated": _l("A calculated field has no default value."),
+    "default_boolean": _l("true or false"),
+    "default_date": _l("A date as YYYY-MM-DD"),
+    "default_multiselect": _l("Choice values separated by commas"),
+    "default_select": _l("One of the choice values"),
 }

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,10 @@ _MESSAGES = {
 
 def _respond(code: int):
     message = str(_MESSAGES.get(code, _MESSAGES[500]))
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.is_json:
         return jsonify(message=message), code
+    if not hasattr(g, "user"):  # errors raised before FAB's before_request (CSRF) lack it
+        g.user = current_user
     return (
         render_template(
             "errors/error.html",
