@@ -53,7 +53,11 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also add the fictitious demo staff and accounts.")
-    def seed(demo: bool):
+    @click.option(
+        "--synthetic", type=click.IntRange(0, 100_000), default=0,
+        help="Add N synthetic employees with a year of quarterly results (benchmarks).",
+    )  # fmt: skip
+    def seed(demo: bool, synthetic: int):
         """Load reference data (units, ranks, BerAKHLAK); idempotent."""
         from seeds.loader import load_reference
 
@@ -81,5 +85,11 @@ def register_cli(app: Flask) -> None:
                 click.echo(
                     f"  {account.username:<20} {', '.join(account.roles):<22} {account.description}"
                 )
+
+        if synthetic:
+            from seeds.synthetic import load_synthetic
+
+            employees, submissions = load_synthetic(db.session, synthetic)
+            click.echo(f"Synthetic data: {employees} employees, {submissions} submissions added")
 
     app.cli.add_command(roles)

@@ -1,0 +1,207 @@
+"""Synthetic scale data for benchmarks: N fictitious employees and a year of quarterly results.
+
+Every synthetic employee is named "Pegawai Sintetis NNNNN" so nobody mistakes them for
+real people. Rows are bulk-inserted (the services would take minutes at 6,000 people);
+scores are computed with the same engine and rating rules the services use.
+Running it again tops up to N and never duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from app.domain.nip import generate_nip
+from app.domain.ratings import Rating, hasil_kerja_rating, perilaku_rating, predikat
+from app.models import (
+    BehaviourValue,
+    Employee,
+    EvaluationPeriod,
+    EvaluationTemplate,
+    IndicatorForm,
+    Submission,
+    TemplateVersion,
+    Unit,
+)
+from app.models.types import JabatanType, PeriodKind, PeriodState, SubmissionState
+from app.scope import Scope
+from app.security import HR
+from app.services import forms as form_service
+from app.services import templates as template_service
+from forms import evaluate, parse_definition, weighted_achievement
+
+PREFIX = "Pegawai Sintetis"
+FORM_CODE = "SINTETIS-KINERJA"
+TEMPLATE_CODE = "SINTETIS-STANDAR"
+YEAR = 2025
+QUARTERS = [(1, 3), (4, 6), (7, 9), (10, 12)]
+TEAM_SIZE = 15
+HR_SCOPE = Scope(user_id=None, roles=frozenset({HR}))
+
+
+def _form_definition() -> dict:
+    fields = []
+    for number in range(1, 9):
+        fields.append({
+            "key": f"indikator_{number}",
+            "type": "integer",
+            "label": {"id": f"Indikator sintetis {number}", "en": f"Synthetic indicator {number}"},
+            "required": True,
+            "min": 0,
+            "indicator": {"group": "utama" if number <= 5 else "tambahan", "aspect": "kuantitas",
+                          "target": 100, "unit": "kegiatan",
+                          "polarity": "lower" if number == 8 else "higher", "weight": 12.5},
+        })  # fmt: skip
+    return {"code": FORM_CODE, "title": {"id": "Kinerja sintetis (uji skala)"}, "fields": fields}
+
+
+def _template_version(session: Session) -> TemplateVersion:
+    template = session.scalar(
+        select(EvaluationTemplate).where(
+            EvaluationTemplate.code == TEMPLATE_CODE, EvaluationTemplate.unit_id.is_(None)
+        )
+    )
+    if template is not None and template.latest_version is not None:
+        return template.latest_version
+    form = session.scalar(
+        select(IndicatorForm).where(
+            IndicatorForm.code == FORM_CODE, IndicatorForm.unit_id.is_(None)
+        )
+    )
+    if form is None or form.latest_version is None:
+        form = form_service.import_definition(_form_definition(), None, HR_SCOPE)
+        form_service.publish(form)
+    if template is None:
+        template = template_service.create_template(
+            None, TEMPLATE_CODE, "Templat sintetis", HR_SCOPE
+        )
+    draft = template_service.editable_draft(template)
+    forms = [{"form_version_id": form.latest_version.id, "weight": 100}]
+    template_service.save_draft(template, {**draft, "forms": forms})
+    return template_service.publish(template)
+
+
+def _periods(session: Session) -> list[EvaluationPeriod]:
+    periods = []
+    for index, (first, last) in enumerate(QUARTERS, start=1):
+        name = f"Triwulan {'I' * index if index < 4 else 'IV'} {YEAR}"
+        period = session.scalar(select(EvaluationPeriod).where(EvaluationPeriod.name == name))
+        if period is None:
+            end = (
+                dt.date(YEAR, last + 1, 1) - dt.timedelta(days=1)
+                if last < 12
+                else dt.date(YEAR, 12, 31)
+            )
+            period = EvaluationPeriod(
+                name=name, kind=PeriodKind.QUARTERLY.value, start_date=dt.date(YEAR, first, 1),
+                end_date=end,
+                state=(PeriodState.OPEN if index == 4 else PeriodState.CLOSED).value,
+            )  # fmt: skip
+            session.add(period)
+        periods.append(period)
+    session.flush()
+    return periods
+
+
+def _new_employees(session: Session, count: int, rng: random.Random) -> None:
+    units = session.scalars(select(Unit).order_by(Unit.code)).all()
+    taken = set(session.scalars(select(Employee.nip)))
+    start = session.scalar(select(func.count(Employee.id)).where(Employee.name.like(f"{PREFIX}%")))
+    leaders: dict[int, int | None] = {u.id: u.head_id for u in units}
+    members: dict[int, int] = {}
+    for offset in range(count):
+        number = start + offset + 1
+        unit = units[(number * 7) % len(units)]
+        nip = generate_nip(rng, "PNS")
+        while nip in taken:
+            nip = generate_nip(rng, "PNS")
+        taken.add(nip)
+        leads = members.get(unit.id, 0) % TEAM_SIZE == 0
+        row = {
+            "nip": nip, "name": f"{PREFIX} {number:05d}", "status": "PNS",
+            "golongan": "III/c" if leads else rng.choice(["II/c", "II/d", "III/a", "III/b"]),
+            "jabatan": "Kepala Seksi (sintetis)" if leads else "Pelaksana (sintetis)",
+            "jabatan_type": (JabatanType.PENGAWAS if leads else JabatanType.PELAKSANA).value,
+            "unit_id": unit.id, "supervisor_id": leaders[unit.id], "active": True,
+        }  # fmt: skip
+        employee_id = session.execute(insert(Employee).returning(Employee.id), [row]).scalar_one()
+        if leads:
+            leaders[unit.id] = employee_id
+        members[unit.id] = members.get(unit.id, 0) + 1
+
+
+def _scores(schema, answers, rules, rng: random.Random):
+    values = evaluate(schema, answers, partial=True).values
+    achievement = weighted_achievement(schema, values, rules.cap) or Decimal(0)
+    behaviour = [rng.choice([Rating.AS_EXPECTED] * 6 + [Rating.ABOVE, Rating.BELOW])
+                 for _ in range(7)]  # fmt: skip
+    hasil = hasil_kerja_rating(achievement, rules.thresholds)
+    perilaku = perilaku_rating(behaviour, rules.perilaku_rule)
+    return achievement, hasil, perilaku, predikat(hasil, perilaku, rules.matrix), behaviour
+
+
+def _submissions(session: Session, version: TemplateVersion, periods, rng: random.Random) -> int:
+    form_version = template_service.form_versions(version)[0][0]
+    schema = parse_definition(form_version.definition)
+    rules = template_service.parse_rules(version.definition.get("rules"))
+    codes = list(session.scalars(select(BehaviourValue.code).order_by(BehaviourValue.position)))
+    employees = session.execute(
+        select(Employee.id, Employee.unit_id, Employee.supervisor_id).where(
+            Employee.name.like(f"{PREFIX}%"), Employee.supervisor_id.isnot(None)
+        )
+    ).all()
+    created = 0
+    for period in periods:
+        assigned = set(
+            session.scalars(select(Submission.employee_id).where(Submission.period_id == period.id))
+        )
+        rows = []
+        for employee in employees:
+            if employee.id in assigned:
+                continue
+            rows.append(_row(employee, period, version, form_version, schema, rules, codes, rng))
+        for start in range(0, len(rows), 1000):
+            session.execute(insert(Submission), rows[start : start + 1000])
+        created += len(rows)
+    return created
+
+
+def _row(employee, period, version, form_version, schema, rules, codes, rng) -> dict:
+    answers = {f"indikator_{n}": int(100 * rng.uniform(0.6, 1.25)) for n in range(1, 9)}
+    closed = period.state == PeriodState.CLOSED.value
+    state = SubmissionState.APPROVED if closed else rng.choice(list(SubmissionState))
+    row = {
+        "period_id": period.id, "employee_id": employee.id, "unit_id": employee.unit_id,
+        "evaluator_id": employee.supervisor_id, "template_version_id": version.id,
+        "state": state.value, "answers": {str(form_version.id): answers}, "comments": {},
+        "behaviour": {}, "lock_version": 1,
+    }  # fmt: skip
+    if state == SubmissionState.APPROVED:
+        achievement, hasil, perilaku, result, behaviour = _scores(schema, answers, rules, rng)
+        row.update(
+            achievement=achievement, hasil_rating=hasil.value, perilaku_rating=perilaku.value,
+            predikat=result.value,
+            behaviour={c: {"rating": r.value} for c, r in zip(codes, behaviour, strict=False)},
+        )  # fmt: skip
+    return row
+
+
+def load_synthetic(session: Session, count: int) -> tuple[int, int]:
+    """Top up to `count` synthetic employees with a year of submissions.
+
+    Returns (employees added, submissions added).
+    """
+    rng = random.Random(6000)
+    existing = session.scalar(
+        select(func.count(Employee.id)).where(Employee.name.like(f"{PREFIX}%"))
+    )
+    missing = max(0, count - existing)
+    _new_employees(session, missing, rng)
+    version = _template_version(session)
+    created = _submissions(session, version, _periods(session), rng)
+    session.commit()
+    return missing, created
