@@ -23,7 +23,8 @@ def bench_app(employees: int):
     from seeds.loader import load_reference
     from seeds.synthetic import load_synthetic
 
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    url = os.environ.get("BENCH_DATABASE_URL")
+    url = url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False,
                      WTF_CSRF_ENABLED=False, FAB_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")  # fmt: skip
     with app.app_context():
@@ -60,20 +61,20 @@ def measure(client, url: str, repeat: int = 5) -> tuple[float, int, int]:
     client.get(url)
     times, statements = [], []
     status = 0
+    with client.application.app_context():
+        engine = db.engine
     for _ in range(repeat):
-        count = [0]
+        sent: list[str] = []
 
-        def _count(*_args):
-            count[0] += 1
+        def _record(_conn, _cursor, statement, *_args, sent=sent):
+            sent.append(statement)
 
-        with client.application.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", _count)
+        event.listen(engine, "before_cursor_execute", _record)
         started = time.perf_counter()
         status = client.get(url).status_code
         times.append((time.perf_counter() - started) * 1000)
-        event.remove(engine, "before_cursor_execute", _count)
-        statements.append(count[0])
+        event.remove(engine, "before_cursor_execute", _record)
+        statements.append(len(sent))
     return statistics.median(times), max(statements), status
 
 
