@@ -25,8 +25,13 @@ def bench_app(employees: int):
 
     url = os.environ.get("BENCH_DATABASE_URL")
     url = url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    app = create_app(Config, SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False,
-                     WTF_CSRF_ENABLED=False, FAB_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")  # fmt: skip
+    app = create_app(
+        Config,
+        SQLALCHEMY_DATABASE_URI=url,
+        RATELIMIT_ENABLED=False,
+        WTF_CSRF_ENABLED=False,
+        FAB_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
+    )
     with app.app_context():
         upgrade()
         sync_roles(db.session)
