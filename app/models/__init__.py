@@ -1,5 +1,6 @@
 """Domain models. Importing this package registers every table on `Model.metadata`."""
 
+from app.models.documents import IssuedDocument, Signatory
 from app.models.evaluation import (
     AuditEntry,
     EvaluationTemplate,
@@ -25,6 +26,8 @@ __all__ = [
     "EvaluationPeriod",
     "FormVersion",
     "IndicatorForm",
+    "IssuedDocument",
     "Rank",
+    "Signatory",
     "Unit",
 ]
