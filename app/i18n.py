@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Flask
 from flask_babel import format_date, format_decimal
+from flask_babel import lazy_gettext as _l
 
 
 def long_date(value: dt.date | None) -> str:
@@ -20,6 +21,12 @@ def number(value, digits: int = 2) -> str:
     return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0")
 
 
+def yes_no(value) -> str:
+    """A boolean as the locale's "Ya"/"Tidak"."""
+    return str(_l("Yes") if value else _l("No"))
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(yes_no, "yes_no")
     app.add_template_filter(number, "number")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import SelectField
 
 from app.extensions import db
-from app.i18n import long_date
+from app.i18n import long_date, yes_no
 from app.models import Employee, EvaluationPeriod, Unit
 from app.models.types import EmploymentStatus, JabatanType, PeriodKind, PeriodState, UnitKind
 from app.scope import ScopeFilter, current_scope, managed_employees, managed_units, visible_units
@@ -140,6 +140,7 @@ class EmployeeView(ScopedModelView):
     order_columns = ["nip", "name", "golongan", "jabatan"]
     base_order = ("name", "asc")
     list_select_related = True
+    formatters_columns = {"active": yes_no}
     label_columns = {
         "nip": _l("NIP"),
         "name": _l("Name"),
