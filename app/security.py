@@ -66,6 +66,16 @@ _ORG_MANAGE = [
     ("^EmployeeImportView$", ANY),
 ]
 _FORM_DESIGN = [(_views("FormBuilderView", "FormApi"), ANY)]
+# Evaluation cycle, unit-admin side: templates, assignment, unit ratings.
+_CYCLE_ADMIN = [
+    (_views("TemplateDesignerView", "AssignmentView", "UnitRatingView"), ANY),
+    ("^PeriodApi$", "^can_assign$"),
+]
+
+# Evaluation cycle, employee and evaluator side (rows and actions: app.scope and the service).
+_EVIDENCE = [("^EvidenceView$", "^can_download$")]
+_SUBMISSIONS_READ = [("^SubmissionApi$", "^can_get$")]
+_SUBMISSIONS_ACT = [("^SubmissionApi$", "^can_(get|put|post)$")]
 
 ROLES: dict[str, list[tuple[str, str]]] = {
     ADMIN: [(ANY, ANY)],
@@ -76,10 +86,39 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         ("^UnitTreeView$", "^can_tree$"),
         *_ORG_MANAGE,
         *_FORM_DESIGN,
+        *_CYCLE_ADMIN,
+        ("^PeriodAdminView$", ANY),
+        ("^PeriodApi$", "^can_(close|reopen)$"),
+        *_SUBMISSIONS_READ,
+        ("^SubmissionApi$", "^can_reopen$"),
+        *_EVIDENCE,
     ],
-    UNIT_ADMIN: [*_SELF_SERVICE, *_PERIODS_READ, *_ORG_READ, *_ORG_MANAGE, *_FORM_DESIGN],
-    SUPERVISOR: [*_SELF_SERVICE, *_PERIODS_READ, *_ORG_READ],
-    EMPLOYEE: [*_SELF_SERVICE, *_PERIODS_READ, (_views("EmployeeView", "EmployeeApi"), READ)],
+    UNIT_ADMIN: [
+        *_SELF_SERVICE,
+        *_PERIODS_READ,
+        *_ORG_READ,
+        *_ORG_MANAGE,
+        *_FORM_DESIGN,
+        *_CYCLE_ADMIN,
+        *_SUBMISSIONS_READ,
+        *_EVIDENCE,
+    ],
+    SUPERVISOR: [
+        *_SELF_SERVICE,
+        *_PERIODS_READ,
+        *_ORG_READ,
+        ("^ReviewView$", ANY),
+        *_SUBMISSIONS_ACT,
+        *_EVIDENCE,
+    ],
+    EMPLOYEE: [
+        *_SELF_SERVICE,
+        *_PERIODS_READ,
+        (_views("EmployeeView", "EmployeeApi"), READ),
+        ("^MyPerformanceView$", ANY),
+        *_SUBMISSIONS_ACT,
+        *_EVIDENCE,
+    ],
     PUBLIC: [],
 }
 
@@ -91,8 +130,12 @@ MENUS: dict[str, list[str]] = {
         "Employees",
         "Import employees",
         "Periods",
+        "Period management",
         "Performance",
         "Indicator forms",
+        "Evaluation templates",
+        "Assign evaluations",
+        "Unit ratings",
     ],
     UNIT_ADMIN: [
         "Organisation",
@@ -102,9 +145,12 @@ MENUS: dict[str, list[str]] = {
         "Periods",
         "Performance",
         "Indicator forms",
+        "Evaluation templates",
+        "Assign evaluations",
+        "Unit ratings",
     ],
-    SUPERVISOR: ["Organisation", "Employees", "Periods"],
-    EMPLOYEE: ["Organisation", "Employees", "Periods"],
+    SUPERVISOR: ["Organisation", "Employees", "Periods", "Performance", "Review my team"],
+    EMPLOYEE: ["Organisation", "Employees", "Periods", "Performance", "My performance"],
 }
 
 

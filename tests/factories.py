@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
+from html import unescape
 
 from flask import current_app
 
@@ -78,3 +80,46 @@ def make_period(name="Triwulan I 2026", state=PeriodState.OPEN, start=None, end=
     db.session.add(period)
     db.session.commit()
     return period
+
+
+def employee_form(employee: Employee | None = None, **overrides) -> dict:
+    """The POST data of the employee add/edit form, from `employee` or defaults."""
+    data = {
+        "nip": nip(),
+        "name": "Pegawai Baru",
+        "status": "PNS",
+        "golongan": "III/a",
+        "jabatan": "Analis",
+        "jabatan_type": JabatanType.PELAKSANA.value,
+        "unit": "",
+        "supervisor": "__None",
+        "active": "y",
+    }
+    if employee is not None:
+        data.update(
+            nip=employee.nip,
+            name=employee.name,
+            status=employee.status,
+            golongan=employee.golongan,
+            jabatan=employee.jabatan,
+            jabatan_type=employee.jabatan_type,
+            unit=str(employee.unit_id),
+            supervisor=str(employee.supervisor_id) if employee.supervisor_id else "__None",
+        )
+    data.update({k: str(v) for k, v in overrides.items()})
+    return data
+
+
+def shown_ids(html: str, view: str) -> set[int]:
+    """Primary keys of the rows of a FAB list page (from their "show" links)."""
+    return {int(pk) for pk in re.findall(rf'href="/{view}/show/(\d+)"', html)}
+
+
+def field_errors(html: str, field: str) -> list[str]:
+    """The error messages FAB renders right after the input of `field` in a form."""
+    start = html.find(f'id="{field}"')
+    assert start >= 0, f"field {field} not in the form"
+    end = html.find("</tr>", start)
+    block = html[start : end if end >= 0 else None]
+    found = re.findall(r'<div class="alert alert-danger">\s*(.*?)\s*</div>', block, re.S)
+    return [unescape(" ".join(m.split())) for m in found]

@@ -18,12 +18,13 @@ from app.domain.ranks import normalise_golongan
 from app.extensions import db
 from app.models import Employee, Unit
 from app.models.types import JabatanType
-from app.scope import Scope, visible_employees
+from app.scope import Scope, managed_employees, visible_employees
 from app.services.org import EmployeeInput, employee_errors, supervisor_error
 
 MAX_ROWS = 20_000
 COLUMNS = ["nip", "nama", "status", "golongan", "jabatan", "jenis_jabatan", "kode_unit",
            "nip_atasan", "aktif"]  # fmt: skip
+ROW_NUMBER = "__row__"  # key under which `read_rows` keeps each row's number in the file
 REQUIRED = {"nip", "nama", "status", "golongan", "jabatan", "jenis_jabatan", "kode_unit"}
 _ALIASES = {
     "nip_baru": "nip", "name": "nama", "nama_lengkap": "nama", "status_pegawai": "status",
@@ -95,11 +96,12 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
     if len(raw) - 1 > MAX_ROWS:
         raise ImportFileError(_l("At most %(n)d rows can be imported at once.", n=MAX_ROWS))
     rows = []
-    for values in raw[1:]:
+    for number, values in enumerate(raw[1:], start=2):
         row = {
             h: ("" if v is None else str(v).strip()) for h, v in zip(headers, values, strict=False)
         }
         if any(row.values()):
+            row[ROW_NUMBER] = number  # blank rows are skipped, but errors cite the file's row
             rows.append(row)
     return rows
 
@@ -144,6 +146,7 @@ def import_employees(rows: list[dict[str, str]], scope: Scope) -> ImportResult:
     seen: dict[str, int] = {}
     prepared = []
     for number, row in enumerate(rows, start=2):
+        number = row.get(ROW_NUMBER, number)
         prepared.append(_check_row(number, row, units, existing, seen, scope, result))
     for item in prepared:
         nip = item.supervisor_nip
@@ -173,6 +176,8 @@ def _check_row(number, row, units, existing, seen, scope, result):
     if nip in seen:
         error("nip", _l("NIP %(nip)s also appears in row %(row)d.", nip=nip, row=seen[nip]))
     seen.setdefault(nip, number)
+    if nip in existing and not _manageable(existing[nip].id, scope):
+        error("nip", _l("NIP %(nip)s belongs to an employee outside your scope.", nip=nip))
     for column in sorted(REQUIRED):
         if not row.get(column):
             error(column, _l("This column must not be empty."))
@@ -204,6 +209,11 @@ def _check_row(number, row, units, existing, seen, scope, result):
         active=active not in _FALSE,
         supervisor_nip=_nip_text(row.get("nip_atasan", "")),
     )
+
+
+def _manageable(employee_id: int, scope: Scope) -> bool:
+    query = select(Employee.id).where(Employee.id == employee_id, managed_employees(scope))
+    return db.session.execute(query).first() is not None
 
 
 def _known(nip: str, scope: Scope) -> bool:

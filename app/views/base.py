@@ -31,6 +31,19 @@ class RuleValidator:
             raise ValidationError(" ".join(messages))
 
 
+class _FreshValidators(dict):
+    """`validators_columns` that hands FAB a copy of each list.
+
+    FAB's form converter appends its own validators (Length, Unique, …) to the
+    list it gets, and builds the add and edit forms from the same dict: without
+    copies every validator ran twice and each message was shown twice.
+    """
+
+    def get(self, key, default=None):
+        value = super().get(key, default)
+        return list(value) if isinstance(value, list) else value
+
+
 class ScopedModelView(ModelView):
     """A ModelView whose rows, related choices and row actions follow `app.scope`.
 
@@ -45,6 +58,7 @@ class ScopedModelView(ModelView):
 
     def __init__(self, **kwargs):
         self.base_filters = [["id", ScopeFilter, type(self).visible]]
+        self.validators_columns = _FreshValidators(type(self).validators_columns or {})
         super().__init__(**kwargs)
 
     def _require_managed(self, pk) -> None:

@@ -47,7 +47,7 @@ class EmployeeImportView(BaseView):
                     "success",
                 )  # fmt: skip
         elif request.method == "POST":
-            file_error = " ".join(form.file.errors) or str(_l("Choose a file."))
+            file_error = " ".join(str(e) for e in form.file.errors) or str(_l("Choose a file."))
         return self.render_template(
             "imports/employees.html",
             form=form,
