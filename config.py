@@ -101,4 +101,4 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     DEMO_PASSWORD = "test-password"  # noqa: S105 - test only
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for tests only
-    STORAGE_DIR = str(INSTANCE_DIR / "test-storage")
+    STORAGE_DIR = str(INSTANCE_DIR / "test-storage")  # conftest points it at a temp dir

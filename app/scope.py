@@ -66,7 +66,8 @@ def current_scope() -> Scope:
 
 def unit_subtree(unit_id: int):
     """A selectable of the ids of `unit_id` and every unit below it."""
-    tree = select(Unit.id).where(Unit.id == unit_id).cte("unit_tree", recursive=True)
+    # An anonymous CTE: two subtrees (e.g. scope and chosen unit) may meet in one query.
+    tree = select(Unit.id).where(Unit.id == unit_id).cte(recursive=True)
     tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
     return select(tree.c.id)
 
@@ -76,7 +77,7 @@ def subordinates(employee_id: int):
     chain = (
         select(Employee.id)
         .where(Employee.supervisor_id == employee_id)
-        .cte("subordinate_chain", recursive=True)
+        .cte(recursive=True)
     )
     chain = chain.union_all(select(Employee.id).where(Employee.supervisor_id == chain.c.id))
     return select(chain.c.id)
@@ -183,6 +184,27 @@ def managed_templates(scope: Scope) -> ColumnElement:
     return false()
 
 
+def assignable_templates(scope: Scope) -> ColumnElement:
+    """Templates whose published versions one may assign: one's own and regency-wide ones."""
+    from app.models import EvaluationTemplate
+
+    if scope.regency_wide:
+        return true()
+    if scope.has(UNIT_ADMIN):
+        return or_(managed_templates(scope), EvaluationTemplate.unit_id.is_(None))
+    return false()
+
+
+def assignable_versions(scope: Scope) -> ColumnElement:
+    """Published template versions one may assign (templates not archived)."""
+    from app.models import EvaluationTemplate, TemplateVersion
+
+    templates = select(EvaluationTemplate.id).where(
+        assignable_templates(scope), EvaluationTemplate.archived.is_(False)
+    )
+    return TemplateVersion.template_id.in_(templates)
+
+
 def visible_submissions(scope: Scope) -> ColumnElement:
     """Submissions one may see: the unit's (unit admin), one's team's (evaluator), one's own."""
     from app.models import Submission
@@ -213,3 +235,13 @@ def own_submissions(scope: Scope) -> ColumnElement:
     from app.models import Submission
 
     return Submission.employee_id == scope.employee_id if scope.employee_id else false()
+
+
+def recap_units(scope: Scope) -> ColumnElement:
+    """Units whose recaps (PDF, XLSX, CSV) and signatories the user handles.
+
+    HR: every unit (and the regency-wide recap, see `Scope.regency_wide`); a unit
+    admin: their unit and its sub-units. Evaluators and employees print only their
+    submissions' documents (`visible_submissions`).
+    """
+    return managed_units(scope)

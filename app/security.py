@@ -32,15 +32,6 @@ ROLE_LABELS = {
     PUBLIC: _l("Public"),
 }
 
-ROLE_LABELS = {
-    ADMIN: _l("Administrator"),
-    HR: _l("HR (BKPSDM)"),
-    UNIT_ADMIN: _l("Unit admin"),
-    SUPERVISOR: _l("Evaluator (pejabat penilai)"),
-    EMPLOYEE: _l("Employee"),
-    PUBLIC: _l("Public"),
-}
-
 READ = "^can_(list|show|get|info)$"
 WRITE = "^can_(list|show|get|info|add|edit|delete|post|put|download)$"
 ANY = ".*"
@@ -152,6 +143,16 @@ MENUS: dict[str, list[str]] = {
     SUPERVISOR: ["Organisation", "Employees", "Periods", "Performance", "Review my team"],
     EMPLOYEE: ["Organisation", "Employees", "Periods", "Performance", "My performance"],
 }
+
+
+# Printed documents and exports (which rows: app.scope.recap_units, visible_submissions).
+_PRINT = [(_views("SubmissionPrintView", "SubmissionDocumentApi"), ANY)]
+_RECAPS = [(_views("RecapView", "RecapApi"), ANY)]
+for _role, _extra in ((HR, _RECAPS + _PRINT), (UNIT_ADMIN, _RECAPS + _PRINT),
+                      (SUPERVISOR, _PRINT), (EMPLOYEE, _PRINT)):  # fmt: skip
+    ROLES[_role].extend(_extra)
+    if _RECAPS[0] in _extra:
+        MENUS[_role].append("Recaps & exports")
 
 
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:

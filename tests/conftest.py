@@ -14,6 +14,9 @@ from app.security import sync_roles
 from config import TestConfig
 from tests import factories as f
 
+# One list for every fixture module (a second assignment would replace the first).
+pytest_plugins = ["tests.conftest_cycle", "tests.conftest_admin"]
+
 
 def _reset_schema(app) -> None:
     """Drop everything (PostgreSQL keeps tables between runs), then migrate."""
@@ -28,8 +31,8 @@ def _reset_schema(app) -> None:
 
 
 @pytest.fixture(scope="session")
-def app():
-    application = create_app(TestConfig)
+def app(tmp_path_factory):
+    application = create_app(TestConfig, STORAGE_DIR=str(tmp_path_factory.mktemp("storage")))
     _reset_schema(application)
     return application
 

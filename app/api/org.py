@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from flask import g, request
+from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 
 from app.api.base import ScopedModelApi
-from app.models import Employee, EvaluationPeriod, Unit
+from app.extensions import db
+from app.models import Employee, EvaluationPeriod, TemplateVersion, Unit
+from app.models.types import JabatanType, PeriodState
 from app.scope import (
+    assignable_versions,
+    current_scope,
     is_allowed,
     managed_employees,
     managed_units,
     visible_employees,
     visible_units,
 )
+from app.services import ValidationFailed
+from app.services.assignment import assign
 from app.services.org import EmployeeInput, employee_errors, unit_errors
-from app.services.periods import period_errors
+from app.services.periods import change_period_state, period_errors
 
 _UNIT_COLUMNS = ["id", "code", "name", "short_name", "kind", "parent_id", "head_id"]
 _EMPLOYEE_COLUMNS = [
@@ -23,6 +32,17 @@ _EMPLOYEE_COLUMNS = [
     "supervisor_id", "active",
 ]  # fmt: skip
 _PERIOD_COLUMNS = ["id", "name", "kind", "start_date", "end_date", "state"]
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def require_version(version_id: int) -> TemplateVersion | None:
+    """The template version if the current user may assign it."""
+    if not is_allowed(TemplateVersion, version_id, assignable_versions):
+        return None
+    return db.session.get(TemplateVersion, version_id)
 
 
 def _writable(columns: list[str]) -> list[str]:
@@ -89,3 +109,159 @@ class PeriodApi(ScopedModelApi):
 
     def check(self, item, scope):
         return period_errors(item.start_date, item.end_date)
+
+    # --- the evaluation cycle: assign a template, close and reopen -----------------------
+
+    def _json(self) -> dict:
+        data = request.get_json(silent=True)
+        return data if isinstance(data, dict) else {}
+
+    @expose("/<int:pk>/assign", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("assign")
+    def assign(self, pk):
+        """Assign a published template version to employees for the period.
+        ---
+        post:
+          description: >-
+            One submission per chosen employee (a unit, optionally with its sub-units and
+            only some position types, or a list of employees); existing ones are kept.
+          parameters:
+          - in: path
+            schema: {type: integer}
+            name: pk
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    template_version_id: {type: integer}
+                    unit_id: {type: integer}
+                    include_subunits: {type: boolean}
+                    jabatan_types: {type: array, items: {type: string}}
+                    employee_ids: {type: array, items: {type: integer}}
+          responses:
+            200:
+              description: Counts and the employees left out, with the reason
+            404:
+              $ref: '#/components/responses/404'
+            422:
+              $ref: '#/components/responses/422'
+        """
+        scope = current_scope()
+        period = db.session.get(EvaluationPeriod, pk)
+        body = self._json()
+        version_id = body.get("template_version_id")
+        if period is None or not _is_id(version_id):
+            return self.response_404()
+        version = require_version(version_id)
+        if version is None:
+            return self.response_404()
+        errors: dict[str, list[str]] = {}
+        employee_ids = body.get("employee_ids") or []
+        jabatan_types = body.get("jabatan_types") or []
+        unit_id = body.get("unit_id")
+        include_subunits = body.get("include_subunits", True)
+        if not isinstance(employee_ids, list) or not all(_is_id(i) for i in employee_ids):
+            errors["employee_ids"] = [str(_l("Give a list of employee ids."))]
+        if not isinstance(jabatan_types, list) or any(
+            t not in set(JabatanType) for t in jabatan_types
+        ):
+            errors["jabatan_types"] = [str(_l("Unknown position type."))]
+        if not isinstance(include_subunits, bool):
+            errors["include_subunits"] = [str(_l("Give true or false."))]
+        if not employee_ids and unit_id is None:
+            errors["unit_id"] = [str(_l("Choose a unit or employees."))]
+        elif unit_id is not None and not (
+            _is_id(unit_id) and is_allowed(Unit, unit_id, managed_units)
+        ):
+            errors["unit_id"] = [str(_l("Choose one of your own units."))]
+        if errors:
+            return self.response_422(message=errors)
+        try:
+            result = assign(
+                period,
+                version,
+                scope,
+                unit_id=unit_id,
+                include_subunits=include_subunits,
+                jabatan_types=jabatan_types or None,
+                employee_ids=employee_ids or None,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        problems = [
+            {"employee_id": e.id, "nip": e.nip, "name": e.name, "message": message}
+            for e, message in result.problems
+        ]
+        return self.response(
+            200, created=result.created, existing=result.existing, problems=problems
+        )
+
+    def _change_state(self, pk, state: PeriodState, reason: str = ""):
+        period = db.session.get(EvaluationPeriod, pk)
+        if period is None:
+            return self.response_404()
+        try:
+            change_period_state([period], state, g.user.id, reason)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        return self.response(200, id=period.id, state=period.state)
+
+    @expose("/<int:pk>/close", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("close")
+    def close(self, pk):
+        """Close the period: every submission of it is locked.
+        ---
+        post:
+          parameters:
+          - in: path
+            schema: {type: integer}
+            name: pk
+          responses:
+            200:
+              description: The period's new state
+            404:
+              $ref: '#/components/responses/404'
+            422:
+              $ref: '#/components/responses/422'
+        """
+        return self._change_state(pk, PeriodState.CLOSED)
+
+    @expose("/<int:pk>/reopen", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("reopen")
+    def reopen(self, pk):
+        """Reopen a closed period; the reason is required and kept in its history.
+        ---
+        post:
+          parameters:
+          - in: path
+            schema: {type: integer}
+            name: pk
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    reason: {type: string}
+          responses:
+            200:
+              description: The period's new state
+            404:
+              $ref: '#/components/responses/404'
+            422:
+              $ref: '#/components/responses/422'
+        """
+        reason = self._json().get("reason")
+        return self._change_state(pk, PeriodState.OPEN, reason if isinstance(reason, str) else "")

@@ -19,6 +19,8 @@ from app.services import ValidationFailed
 
 MAX_BYTES = 5 * 1024 * 1024
 ALLOWED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+# The name must not claim another type than the content (a PNG named "laporan.pdf").
+SUFFIXES = {"application/pdf": {".pdf"}, "image/jpeg": {".jpg", ".jpeg"}, "image/png": {".png"}}
 
 
 def storage_dir() -> Path:
@@ -41,10 +43,17 @@ def store(submission: Submission, field_ref: str, filename: str, stream, user_id
     kind = filetype.guess(content)
     if kind is None or kind.mime not in ALLOWED:
         raise _refuse(field_ref, _l("Only PDF, JPEG or PNG files are accepted."))
+    suffix = Path(filename or "").suffix.lower()
+    if suffix and suffix not in SUFFIXES[kind.mime]:
+        raise _refuse(
+            field_ref,
+            _l("The file name ends in %(suffix)s but its content is %(kind)s.",
+               suffix=suffix, kind=kind.extension.upper()),
+        )  # fmt: skip
     stored_name = secrets.token_hex(16) + ALLOWED[kind.mime]
     (storage_dir() / stored_name).write_bytes(content)
     evidence = Evidence(
-        submission_id=submission.id,
+        submission=submission,
         field_ref=field_ref[:80],
         stored_name=stored_name,
         original_name=Path(filename or "bukti").name[:200] or "bukti",

@@ -8,6 +8,7 @@ def register_views(appbuilder) -> None:
     from app.api.forms import FormApi
     from app.api.org import EmployeeApi, PeriodApi, UnitApi
     from app.views.builder import FormBuilderView
+    from app.views.evaluation_admin import register as register_evaluation_admin
     from app.views.imports import EmployeeImportView
     from app.views.org import EmployeeView, PeriodView, UnitTreeView, UnitView
 
@@ -36,5 +37,26 @@ def register_views(appbuilder) -> None:
         category_label=_l("Performance"),
         category_icon="fa-line-chart",
     )
+    register_evaluation_admin(appbuilder)
     for api in (UnitApi, EmployeeApi, PeriodApi, FormApi):
         appbuilder.add_api(api)
+    register_cycle_views(appbuilder)
+
+
+def register_cycle_views(appbuilder) -> None:
+    """Kinerja Saya, Penilaian Bawahan, evidence downloads and the submission API."""
+    from app.api.submissions import SubmissionApi
+    from app.views.my_performance import EvidenceView, MyPerformanceView
+    from app.views.reviews import ReviewView
+
+    performance = {"category": "Performance", "category_label": _l("Performance")}
+    appbuilder.add_view(
+        MyPerformanceView, "My performance", label=_l("My performance"), icon="fa-user",
+        **performance,
+    )  # fmt: skip
+    appbuilder.add_view(
+        ReviewView, "Review my team", label=_l("Review my team"), icon="fa-check-square-o",
+        **performance,
+    )  # fmt: skip
+    appbuilder.add_view_no_menu(EvidenceView)
+    appbuilder.add_api(SubmissionApi)

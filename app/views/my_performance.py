@@ -1,0 +1,288 @@
+"""Kinerja Saya: an employee's own submissions — fill in, save, submit, read the review."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import EvaluationPeriod, Evidence, Submission
+from app.models.types import PeriodState
+from app.scope import current_scope, own_submissions, require, visible_submissions
+from app.services import ValidationFailed
+from app.services import evidence as evidence_service
+from app.services.submissions import (
+    ActionRefused,
+    SubmissionConflict,
+    allowed_actions,
+    behaviour_values,
+    save_answers,
+    submit,
+)
+from app.views.cycle_common import (
+    NEEDS_EMPLOYEE,
+    bind_forms,
+    display,
+    evidence_of,
+    field_labels,
+    form_parts,
+    history_rows,
+    indicator_rows,
+    lang,
+    posted_answers,
+    predikat_label,
+    rating_label,
+    set_errors,
+    state_label,
+    uploads,
+)
+from forms import evaluate
+from forms.schema import FieldType
+from forms.scoring import weighted_achievement
+
+UI_TEXT = {
+    "network_error": _l("The server could not be reached. Your answers are kept in this page."),
+    "leave_unsaved": _l("You have unsaved changes."),
+}
+
+
+def _is_file(answer) -> bool:
+    return isinstance(answer, dict) and answer.get("kind") == "file"
+
+
+def _own(pk: int) -> Submission:
+    return require(Submission, pk, own_submissions)
+
+
+def action_count(scope) -> int:
+    """How many of my submissions wait for me (draft or returned, in an open period)."""
+    return (
+        db.session.scalar(
+            select(func.count(Submission.id))
+            .join(EvaluationPeriod, Submission.period_id == EvaluationPeriod.id)
+            .where(
+                own_submissions(scope),
+                Submission.state.in_(NEEDS_EMPLOYEE),
+                EvaluationPeriod.state == PeriodState.OPEN.value,
+            )
+        )
+        or 0
+    )
+
+
+class MyPerformanceView(BaseView):
+    """Kinerja Saya: my submissions per period, the fill page and the review outcome."""
+
+    route_base = "/my"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    @permission_name("list")
+    def index(self):
+        scope = current_scope()
+        submissions = db.session.scalars(
+            select(Submission)
+            .join(EvaluationPeriod, Submission.period_id == EvaluationPeriod.id)
+            .where(own_submissions(scope))
+            .options(selectinload(Submission.period), selectinload(Submission.evaluator))
+            .order_by(EvaluationPeriod.start_date.desc(), Submission.id.desc())
+        ).all()
+        return self.render_template(
+            "my/list.html",
+            submissions=submissions,
+            pending=action_count(scope),
+            needs_me=NEEDS_EMPLOYEE,
+            open_state=PeriodState.OPEN.value,
+            state_label=state_label,
+            predikat_label=predikat_label,
+            title=_l("My performance"),
+        )
+
+    @expose("/<int:pk>/", methods=["GET"])
+    @has_access
+    @permission_name("show")
+    def fill(self, pk):
+        submission = _own(pk)
+        parts = form_parts(submission)
+        bind_forms(parts)
+        return self._page(submission, parts)
+
+    @expose("/<int:pk>/", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def save(self, pk):
+        submission = _own(pk)
+        scope = current_scope()
+        parts = form_parts(submission)
+        bind_forms(parts, formdata=request.form)
+        posted_lock = request.form.get("lock_version", type=int)
+        try:
+            answers, stored = self._answers(submission, parts, scope)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return self._page(submission, parts, exc.errors, posted_lock, status=422)
+        try:
+            save_answers(submission, answers, scope, g.user.id, lock_version=posted_lock)
+        except ActionRefused as exc:
+            self._discard(stored)
+            flash(str(exc), "danger")
+            return redirect(url_for("MyPerformanceView.fill", pk=pk))
+        except SubmissionConflict as exc:
+            self._discard(stored)
+            return self._page(submission, parts, exc.errors, posted_lock, status=409)
+        except ValidationFailed as exc:
+            self._discard(stored)
+            flash(_l("Nothing was saved: some answers have the wrong form."), "danger")
+            return self._page(submission, parts, exc.errors, posted_lock, status=422)
+        if request.form.get("action") != "submit":
+            flash(_l("Draft saved."), "success")
+            return redirect(url_for("MyPerformanceView.fill", pk=pk))
+        try:
+            submit(submission, scope, g.user.id, lock_version=submission.lock_version)
+        except ActionRefused as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for("MyPerformanceView.fill", pk=pk))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(
+                _l("Your answers were saved as a draft, but not submitted: fix the marked fields."),
+                "warning",
+            )
+            status = 409 if isinstance(exc, SubmissionConflict) else 422
+            return self._page(submission, parts, exc.errors, None, status=status)
+        flash(_l("Submitted to your evaluator."), "success")
+        return redirect(url_for("MyPerformanceView.fill", pk=pk))
+
+    def _answers(self, submission, parts, scope):
+        """The posted answers by form, with uploads stored as evidence (not yet committed)."""
+        may_save = "save" in allowed_actions(submission, scope)
+        answers, stored, errors = {}, [], {}
+        for part in parts:
+            values = posted_answers(part)
+            chosen = uploads(part, request.files) if may_save else {}
+            for f in part.schema.fields:
+                if f.type is not FieldType.EVIDENCE:
+                    continue
+                ref = part.ref(f.key)
+                current = part.values.get(f.key)
+                if f.key in chosen:
+                    upload = chosen[f.key]
+                    try:
+                        evidence = evidence_service.store(
+                            submission, ref, upload.filename, upload.stream, g.user.id
+                        )
+                    except ValidationFailed as exc:
+                        errors.update(exc.errors)
+                        continue
+                    stored.append(evidence.stored_name)
+                    values[f.key] = evidence_service.as_answer(evidence)
+                elif request.form.get(f"{ref}__remove"):
+                    values[f.key] = None
+                elif not values.get(f.key) and _is_file(current):
+                    values[f.key] = current  # keep the uploaded file
+            answers[str(part.id)] = values
+        if errors:
+            self._discard(stored)
+            raise ValidationFailed(errors)
+        return answers, stored
+
+    @staticmethod
+    def _discard(stored_names: list[str]) -> None:
+        """Forget uploads of a save that failed (rows and files)."""
+        db.session.rollback()
+        folder = evidence_service.storage_dir()
+        for name in stored_names:
+            (folder / name).unlink(missing_ok=True)
+
+    def _page(self, submission, parts, errors=None, lock_version=None, status=200):
+        language = lang()
+        if errors:
+            db.session.refresh(submission)
+        general = set_errors(parts, errors or {})
+        scope = current_scope()
+        actions = allowed_actions(submission, scope)
+        labels = field_labels(parts, language)
+        comments = submission.comments or {}
+        data = {
+            "urls": {"evaluate": url_for("MyPerformanceView.evaluate_answers", pk=submission.id)},
+            "ui_text": {k: str(v) for k, v in UI_TEXT.items()},
+        }
+        html = self.render_template(
+            "my/fill.html",
+            submission=submission,
+            parts=parts,
+            lang=language,
+            editable="save" in actions,
+            lock_version=lock_version if lock_version is not None else submission.lock_version,
+            general_errors=general,
+            conflict=status == 409,
+            comments=comments,
+            labels=labels,
+            history=history_rows(submission, labels),
+            evidence=evidence_of(submission),
+            values=behaviour_values() if submission.behaviour else [],
+            indicator_rows=indicator_rows,
+            display=display,
+            state_label=state_label,
+            rating_label=rating_label,
+            predikat_label=predikat_label,
+            data=data,
+            title=_l("My performance"),
+        )
+        return html, status
+
+    @expose("/<int:pk>/evaluate", methods=["POST"])
+    @has_access
+    @permission_name("show")
+    def evaluate_answers(self, pk):
+        """Relevance, calculations and problems of the answers typed so far (JSON)."""
+        submission = _own(pk)
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("answers", {}), dict):
+            abort(400)
+        answers = body.get("answers") or {}
+        language = lang()
+        result = {}
+        for part in form_parts(submission):
+            raw = answers.get(str(part.id))
+            evaluation = evaluate(
+                part.schema, raw if isinstance(raw, dict) else {}, partial=True, lang=language
+            )
+            achievement = weighted_achievement(part.schema, evaluation.values, part.cap)
+            result[str(part.id)] = {
+                "relevant": evaluation.relevant,
+                "calculated": evaluation.calculated,
+                "errors": {k: [str(e.message) for e in v] for k, v in evaluation.errors.items()},
+                "achievement": float(achievement) if achievement is not None else None,
+            }
+        return jsonify(forms=result)
+
+
+class EvidenceView(BaseView):
+    """Download of supporting evidence, for whoever may see its submission."""
+
+    route_base = "/evidence"
+    default_view = "download"
+
+    @expose("/<int:pk>")
+    @has_access
+    @permission_name("download")
+    def download(self, pk):
+        evidence = db.session.get(Evidence, pk)
+        if evidence is None:
+            abort(404)
+        require(Submission, evidence.submission_id, visible_submissions)
+        path = evidence_service.path_of(evidence)
+        if not path.is_file():
+            abort(404)
+        return send_file(
+            path,
+            mimetype=evidence.content_type,
+            as_attachment=True,
+            download_name=evidence.original_name,
+        )
