@@ -74,11 +74,7 @@ def unit_subtree(unit_id: int):
 
 def subordinates(employee_id: int):
     """A selectable of the ids of every direct and indirect subordinate."""
-    chain = (
-        select(Employee.id)
-        .where(Employee.supervisor_id == employee_id)
-        .cte(recursive=True)
-    )
+    chain = select(Employee.id).where(Employee.supervisor_id == employee_id).cte(recursive=True)
     chain = chain.union_all(select(Employee.id).where(Employee.supervisor_id == chain.c.id))
     return select(chain.c.id)
 
