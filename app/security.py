@@ -80,6 +80,7 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         *_CYCLE_ADMIN,
         ("^PeriodAdminView$", ANY),
         ("^PeriodApi$", "^can_(close|reopen)$"),
+        ("^EmployeeView$", "^(create_accounts|reset_passwords)$"),
         *_SUBMISSIONS_READ,
         ("^SubmissionApi$", "^can_reopen$"),
         *_EVIDENCE,

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db as _db
-from app.models import Employee
+from app.models import Employee, EvaluationPeriod
+from app.models.types import PeriodState
 from app.security import sync_roles
 from config import TestConfig
 from tests import factories as f
@@ -317,3 +318,16 @@ def test_not_found_page_is_translated(login_as, world):
     assert response.status_code == 404
     assert "Halaman atau data tidak ditemukan, atau berada di luar lingkup Anda." in response.text
     assert world.people["head.dinkes"].nip not in response.text
+
+
+def test_row_actions_cannot_be_triggered_by_a_link(login_as, world):
+    """A GET (a link or an image on another site) must not change a period's state."""
+    period = f.make_period(state=PeriodState.DRAFT)
+    client = login_as("hr")
+    response = client.get(f"/periodview/action/open_period/{period.id}")
+    assert response.status_code == 405
+    _db.session.expire_all()
+    assert _db.session.get(EvaluationPeriod, period.id).state == PeriodState.DRAFT.value
+    client.post(f"/periodview/action/open_period/{period.id}")
+    _db.session.expire_all()
+    assert _db.session.get(EvaluationPeriod, period.id).state == PeriodState.OPEN.value

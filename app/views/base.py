@@ -78,7 +78,7 @@ class ScopedModelView(ModelView):
             ):
                 abort(404)
 
-    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    @expose("/action/<string:name>/<pk>", methods=["POST"])  # a state change is never a GET
     def action(self, name, pk):
         self._require_action(name, [pk])
         return super().action(name, pk)

@@ -18,6 +18,7 @@ from app.models.types import EmploymentStatus, JabatanType, PeriodKind, PeriodSt
 from app.scope import ScopeFilter, current_scope, managed_employees, managed_units, visible_units
 from app.scope import visible_employees as visible_employees_condition
 from app.services import ValidationFailed
+from app.services.accounts import create_accounts, reset_passwords
 from app.services.org import EmployeeInput, employee_errors, unit_errors
 from app.services.periods import change_period_state, period_errors
 from app.views.base import RuleValidator, ScopedModelView
@@ -174,6 +175,28 @@ class EmployeeView(ScopedModelView):
         name: [RuleValidator(_employee_rules)]
         for name in ("nip", "status", "golongan", "jabatan_type", "unit", "supervisor")
     }
+
+    def _issue(self, items, issue, title):
+        items = items if isinstance(items, list) else [items]
+        return self.render_template("accounts/issued.html", issued=issue(items), title=title)
+
+    @action(
+        "create_accounts",
+        _l("Create login accounts"),
+        _l("Create login accounts for the selected employees?"),
+        "fa-key",
+    )
+    def create_accounts(self, items):
+        return self._issue(items, create_accounts, _l("Login accounts"))
+
+    @action(
+        "reset_passwords",
+        _l("Reset passwords"),
+        _l("Give the selected employees a new temporary password?"),
+        "fa-refresh",
+    )
+    def reset_passwords(self, items):
+        return self._issue(items, reset_passwords, _l("New passwords"))
 
 
 class PeriodView(ScopedModelView):
