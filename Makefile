@@ -7,6 +7,7 @@ BABEL := $(VENV)/bin/pybabel
 FLASK := $(VENV)/bin/flask
 HOST ?= 127.0.0.1
 PORT ?= 8080
+WORKERS ?= 2
 export FLASK_APP := app:create_app
 
 .PHONY: run test setup lint format db seed translations babel-extract babel-update clean
@@ -26,7 +27,8 @@ setup: $(VENV)/.runtime translations
 ## run: set up, migrate, seed demo data and serve on http://$(HOST):$(PORT)
 run: setup db
 	$(FLASK) seed --demo
-	HOST=$(HOST) PORT=$(PORT) $(PY) run.py
+	@echo "Kinerja Mamuju: http://$(HOST):$(PORT)  (Ctrl+C stops it)"
+	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - "app:create_app()"
 
 db: $(VENV)/.runtime
 	$(FLASK) db upgrade
