@@ -17,8 +17,8 @@ from bench._setup import PASSWORD, account, bench_app, first_id, measure, select
 
 PAGES = {
     "hr": ["/employeeview/list/", "/employeeview/list/?psize_EmployeeView=100", "/unitview/list/",
-           "/api/v1/employee/?q=(page_size:100)", "/my/", "/api/v1/submission/?page_size=100"],
-    "bench.penilai": ["/reviews/", "/employeeview/list/"],
+           "/api/v1/employee/?q=(page_size:100)", "/api/v1/submission/?page_size=100"],
+    "bench.penilai": ["/reviews/", "/my/", "/employeeview/list/"],
 }  # fmt: skip
 
 
