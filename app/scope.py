@@ -241,3 +241,53 @@ def recap_units(scope: Scope) -> ColumnElement:
     submissions' documents (`visible_submissions`).
     """
     return managed_units(scope)
+
+
+# --- dashboards, organisational roll-up, recognition ------------------------------------
+
+
+def dashboard_units(scope: Scope) -> ColumnElement:
+    """Units whose figures (completion, distribution, ranking, roll-up) the user sees.
+
+    HR: every unit; a unit admin: their unit and its sub-units. Evaluators see their
+    team (`team_submissions`), employees their own results.
+    """
+    return managed_units(scope)
+
+
+def rating_confirmable_units(scope: Scope) -> ColumnElement:
+    """Units whose organisational rating the user confirms: HR, or the head one level up."""
+    if scope.regency_wide:
+        return true()
+    if scope.employee_id:
+        led = select(Unit.id).where(Unit.head_id == scope.employee_id)
+        return Unit.parent_id.in_(led)
+    return false()
+
+
+def achievement_units(scope: Scope) -> ColumnElement:
+    """Units whose IKU roll-up the user may read: dashboard units, units they confirm,
+    and their own unit (its staff contribute to it)."""
+    return or_(dashboard_units(scope), rating_confirmable_units(scope), visible_units(scope))
+
+
+def team_submissions(scope: Scope) -> ColumnElement:
+    """Submissions of the evaluator's team: the ones they evaluate."""
+    return reviewable_submissions(scope)
+
+
+def visible_awards(scope: Scope) -> ColumnElement:
+    """Awards one may see: those of visible units, and one's own."""
+    from app.models import Award
+
+    if scope.regency_wide:
+        return true()
+    conditions = [Award.unit_id.in_(select(Unit.id).where(visible_units(scope)))]
+    if scope.employee_id:
+        conditions.append(Award.employee_id == scope.employee_id)
+    return _any(conditions)
+
+
+def managed_awards(scope: Scope) -> ColumnElement:
+    """Awards one may propose, confirm or dismiss: HR (BKPSDM) only."""
+    return true() if scope.regency_wide else false()

@@ -156,6 +156,27 @@ for _role, _extra in ((HR, _RECAPS + _PRINT), (UNIT_ADMIN, _RECAPS + _PRINT),
         MENUS[_role].append("Recaps & exports")
 
 
+# Dashboards, organisational roll-up, recognition, training needs (rows: app.scope).
+_DASHBOARD = [
+    ("^DashboardView$", ANY),
+    (_views("UnitAchievementApi", "AwardApi"), "^can_get$"),
+]
+_DASHBOARD_ADMIN = [
+    (_views("TrainingNeedsView", "IkuView"), ANY),
+    ("^DashboardApi$", "^can_get$"),
+]
+for _role, _extra, _menus in (
+    (HR, _DASHBOARD + _DASHBOARD_ADMIN + [("^AwardAdminView$", ANY)],
+     ["Dashboard", "Hall of fame", "Awards", "Training needs", "Unit IKU"]),
+    (UNIT_ADMIN, _DASHBOARD + _DASHBOARD_ADMIN,
+     ["Dashboard", "Hall of fame", "Training needs", "Unit IKU"]),
+    (SUPERVISOR, _DASHBOARD, ["Dashboard", "Hall of fame"]),
+    (EMPLOYEE, _DASHBOARD, ["Dashboard", "Hall of fame"]),
+):  # fmt: skip
+    ROLES[_role].extend(_extra)
+    MENUS[_role].extend(_menus)
+
+
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:
     """The FAB_ROLES mapping: permissions plus each role's menu entries."""
     roles = {name: list(perms) for name, perms in ROLES.items()}

@@ -41,6 +41,7 @@ def register_views(appbuilder) -> None:
     for api in (UnitApi, EmployeeApi, PeriodApi, FormApi):
         appbuilder.add_api(api)
     register_cycle_views(appbuilder)
+    register_printing(appbuilder)
 
 
 def register_cycle_views(appbuilder) -> None:
@@ -60,3 +61,18 @@ def register_cycle_views(appbuilder) -> None:
     )  # fmt: skip
     appbuilder.add_view_no_menu(EvidenceView)
     appbuilder.add_api(SubmissionApi)
+
+
+def register_printing(appbuilder) -> None:
+    """Recaps & exports, submission documents, public verification, and their APIs."""
+    from app.api.recaps import RecapApi, SubmissionDocumentApi
+    from app.views.recaps import RecapView, SubmissionPrintView, VerifyView
+
+    appbuilder.add_view(
+        RecapView, "Recaps & exports", label=_l("Recaps & exports"), icon="fa-print",
+        category="Performance", category_label=_l("Performance"),
+    )  # fmt: skip
+    appbuilder.add_view_no_menu(SubmissionPrintView)
+    appbuilder.add_view_no_menu(VerifyView)
+    appbuilder.add_api(RecapApi)
+    appbuilder.add_api(SubmissionDocumentApi)

@@ -1,0 +1,584 @@
+"""Issued documents: data hash, verification code, PDF cache and verification.
+
+Every printed document is described by a `Spec`: its kind, its subject (the recap's
+period and unit, or the submission), the language and a `payload` of the data it
+prints. The data hash covers all four, so the same data in the same language gives
+the same hash on every app server. The first request for a hash issues a code
+(`IssuedDocument`) and renders the PDF into ``STORAGE_DIR/documents/<hash>.pdf``;
+later requests serve that file as is. If the file is missing (a new server, a
+cleaned disk) it is rendered again with the code and date it was issued with.
+
+`/verify/<code>` recomputes the hash of today's data for the document's subject
+and language and compares it with the stored one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app import printing
+from app.domain.ratings import Predikat
+from app.extensions import db
+from app.i18n import long_date, number
+from app.models import (
+    BehaviourValue,
+    EvaluationPeriod,
+    IssuedDocument,
+    Submission,
+    UnitRating,
+)
+from app.models.forms import _now
+from app.models.types import SubmissionState
+from app.services import recaps
+from app.services.templates import form_versions, parse_rules
+from forms import evaluate, indicator_breakdown, parse_definition, text
+
+RECAP_UNIT, RECAP_REGENCY, EVALUATION, FORM = "recap_unit", "recap_regency", "evaluation", "form"
+KIND_LABELS = {
+    RECAP_UNIT: _l("Performance recap of a unit"),
+    RECAP_REGENCY: _l("Regency-wide performance recap"),
+    EVALUATION: _l("Employee performance evaluation document"),
+    FORM: _l("Filled evaluation form"),
+    "award": _l("Award certificate"),  # app.services.awards
+}
+# Recap tables are cut into pages here, by estimated row height: one table per page.
+# Landscape A4 with the margins of _base.html gives a frame of about 440 pt.
+PAGE_POINTS, FIRST_PAGE_POINTS, HEADER_POINTS = 440.0, 380.0, 26.0
+LINE_POINTS, ROW_PADDING = 9.7, 3.5
+#: Characters per line of the wrapping columns (8 pt DejaVu Sans Condensed).
+_COLUMN_CHARS = {"name": 33, "jabatan": 33, "hasil": 17, "perilaku": 17, "predikat": 17,
+                 "state": 17}  # fmt: skip
+MAX_ROWS_PER_TABLE = 40  # a bound whatever the estimate: xhtml2pdf is quadratic per table
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+class DocumentUnavailable(Exception):
+    """This document cannot be made (e.g. the evaluation is not approved yet)."""
+
+
+@dataclass
+class Spec:
+    """What a document prints and how it is made."""
+
+    kind: str
+    subject_key: str
+    lang: str
+    payload: dict
+    period_id: int | None = None
+    unit_id: int | None = None
+    submission_id: int | None = None
+    build: Callable[[IssuedDocument], bytes] | None = None  # → finished PDF
+    filename: str = "document.pdf"
+
+    @property
+    def data_hash(self) -> str:
+        return data_hash(self.kind, self.subject_key, self.lang, self.payload)
+
+
+def _default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot hash {type(value).__name__}")
+
+
+def data_hash(kind: str, subject_key: str, lang: str, payload: dict) -> str:
+    """SHA-256 of the document's kind, subject, language and data (canonical JSON)."""
+    blob = json.dumps(
+        [kind, subject_key, lang, payload],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=_default,
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def new_code() -> str:
+    """A random public code, e.g. ``KM-7QH4-X2MC-9PRA-LT3E`` (100 bits)."""
+    chars = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(20))
+    return "KM-" + "-".join(chars[i : i + 4] for i in range(0, 20, 4))
+
+
+def storage_path(digest: str) -> Path:
+    return Path(current_app.config["STORAGE_DIR"]) / "documents" / f"{digest}.pdf"
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def obtain(spec: Spec, user_id: int | None) -> tuple[bytes, IssuedDocument, bool]:
+    """The PDF of `spec`: from the cache if this data was printed before, else rendered.
+
+    Returns (pdf, issued document, whether it came from the cache).
+    """
+    digest = spec.data_hash
+    issued = db.session.scalar(
+        select(IssuedDocument)
+        .where(IssuedDocument.subject_key == spec.subject_key, IssuedDocument.data_hash == digest)
+        .order_by(IssuedDocument.id)
+        .limit(1)
+    )
+    path = storage_path(digest)
+    if issued is not None and path.is_file():
+        return path.read_bytes(), issued, True
+    if issued is None:
+        issued = IssuedDocument(
+            code=new_code(), kind=spec.kind, period_id=spec.period_id, unit_id=spec.unit_id,
+            submission_id=spec.submission_id, subject_key=spec.subject_key, data_hash=digest,
+            lang=spec.lang, issued_at=_now(), issued_by_id=user_id,
+        )  # fmt: skip
+        db.session.add(issued)
+        db.session.flush()
+    assert spec.build is not None
+    pdf = spec.build(issued)
+    _write_atomically(path, pdf)
+    db.session.commit()
+    return pdf, issued, False
+
+
+# --- verification ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    kind_label: str
+    period: str
+    unit: str
+    issued_on: str
+    unchanged: bool
+
+
+def verify(code: str) -> Verification | None:
+    """What `/verify/<code>` shows, or None for an unknown code."""
+    issued = db.session.scalar(select(IssuedDocument).where(IssuedDocument.code == code.strip()))
+    if issued is None:
+        return None
+    current = current_spec(issued)
+    unchanged = current is not None and current.data_hash == issued.data_hash
+    return Verification(
+        kind_label=str(KIND_LABELS.get(issued.kind, issued.kind)),
+        period=issued.period.name if issued.period else "",
+        unit=issued.unit.name if issued.unit else str(_l("All units (regency-wide)")),
+        issued_on=long_date(issued.issued_at.date()),
+        unchanged=unchanged,
+    )
+
+
+def current_spec(issued: IssuedDocument) -> Spec | None:
+    """The spec of today's data for an issued document's subject, in its language."""
+    with force_locale(issued.lang):
+        if issued.kind in (RECAP_UNIT, RECAP_REGENCY):
+            period = db.session.get(EvaluationPeriod, issued.period_id)
+            if period is None:
+                return None
+            return recap_spec(period, issued.unit_id, issued.lang)
+        if issued.kind == "award":
+            from app.services.awards import current_certificate_spec
+
+            return current_certificate_spec(issued)
+        submission = db.session.get(Submission, issued.submission_id)
+        if submission is None:
+            return None
+        try:
+            return submission_spec(submission, issued.kind, issued.lang)
+        except DocumentUnavailable:
+            return None
+
+
+# --- common pieces -----------------------------------------------------------------------
+
+
+def verify_url(code: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    path = url_for("VerifyView.show", code=code)
+    if base:
+        return base.rstrip("/") + path
+    return url_for("VerifyView.show", code=code, _external=True)
+
+
+def _stamp(issued: IssuedDocument, running_titles=None) -> printing.Stamp:
+    return printing.Stamp(
+        code=issued.code,
+        verify_url=verify_url(issued.code),
+        page_label=lambda page, pages: _("Page %(page)d of %(pages)d", page=page, pages=pages),
+        code_label=_("Document code: %(code)s — verify at:", code=issued.code),
+        running_titles=running_titles,
+    )
+
+
+def _period_context(period: EvaluationPeriod) -> dict:
+    return {
+        "name": period.name,
+        "start": long_date(period.start_date),
+        "end": long_date(period.end_date),
+    }
+
+
+def _base_context(lang: str, title: str, header_unit: str, issued: IssuedDocument) -> dict:
+    return {
+        "lang": lang,
+        "doc_title": title,
+        "header_unit": header_unit,
+        "orientation": "landscape",
+        "issued_on": long_date(issued.issued_at.date()),
+        "code": issued.code,
+    }
+
+
+def _slug(value: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in value).strip("-").lower()[:60] or "dokumen"
+
+
+# --- recaps ------------------------------------------------------------------------------
+
+
+class _SectionView:
+    """A recap section as the template prints it."""
+
+    def __init__(self, section: recaps.Section):
+        rows = recaps.labelled_rows(section)
+        self.unit_name = section.name
+        self.chunks = paginate(rows)
+        self.totals = recaps.unit_counts_by_predikat(section)
+        self.states = recaps.period_state_counts(section)
+        self.count = section.count
+        self.approved = section.approved
+        self.unrated = section.count - section.rated
+        self.completion = section.completion
+        self.org_rating = recaps.org_label(section.org_rating)
+        violations = section.violations()
+        self.curve_ok = None if violations is None else not violations
+        self.violations = [v.message for v in violations or []]
+
+    def share(self, count: int) -> str:
+        if not self.count:
+            return "0"
+        return number((Decimal(count * 100) / self.count).quantize(Decimal("0.1")), 1)
+
+
+def _row_points(row: dict) -> float:
+    lines = max(-(-len(str(row[key])) // chars) for key, chars in _COLUMN_CHARS.items())
+    return max(lines, 1) * LINE_POINTS + ROW_PADDING
+
+
+def paginate(rows: list[dict]) -> list[list[dict]]:
+    """Rows cut into page-sized tables by estimated height (the first page holds less).
+
+    Tables that fit their page are never split, so each page shows its header once and
+    no row is cut. An underestimate only makes xhtml2pdf split the table (repeating the
+    header); it never loses a row.
+    """
+    pages: list[list[dict]] = []
+    current: list[dict] = []
+    room = FIRST_PAGE_POINTS - HEADER_POINTS
+    for row in rows:
+        height = _row_points(row)
+        if current and (height > room or len(current) >= MAX_ROWS_PER_TABLE):
+            pages.append(current)
+            current, room = [], PAGE_POINTS - HEADER_POINTS
+        current.append(row)
+        room -= height
+    if current:
+        pages.append(current)
+    return pages
+
+
+class _Grand:
+    def __init__(self, sections: list[recaps.Section]):
+        self.totals = [
+            (p.label, sum(s.predikat_counts.get(p.value, 0) for s in sections)) for p in Predikat
+        ]
+        self.count = sum(s.count for s in sections)
+        approved = sum(s.approved for s in sections)
+        self.unrated = self.count - sum(s.rated for s in sections)
+        self.completion = (
+            (Decimal(approved * 100) / self.count).quantize(Decimal("0.1")) if self.count else 0
+        )
+
+
+def recap_title(recap: recaps.Recap) -> str:
+    if recap.regency:
+        return _("REGENCY-WIDE PERFORMANCE RECAP OF CIVIL SERVANTS")
+    return _("PERFORMANCE RECAP OF CIVIL SERVANTS")
+
+
+def recap_spec(period: EvaluationPeriod, unit_id: int | None, lang: str) -> Spec:
+    """The spec of a unit recap (or, with `unit_id` None, the regency recap)."""
+    recap = recaps.load(period, unit_id)
+    kind = RECAP_REGENCY if unit_id is None else RECAP_UNIT
+    subject = f"recap:{period.id}:{unit_id or 'all'}"
+
+    def build(issued: IssuedDocument) -> bytes:
+        with force_locale(lang):
+            return _build_recap(recap, issued, lang)
+
+    code = recap.sections[0].code if unit_id is not None and recap.sections else "kabupaten"
+    return Spec(
+        kind=kind, subject_key=subject, lang=lang, payload=recap.payload(),
+        period_id=period.id, unit_id=unit_id, build=build,
+        filename=f"rekap-{_slug(code)}-{_slug(period.name)}.pdf",
+    )  # fmt: skip
+
+
+def _build_recap(recap: recaps.Recap, issued: IssuedDocument, lang: str) -> bytes:
+    title = recap_title(recap)
+    period = _period_context(recap.period)
+    signatory = recap.signatory
+    place = signatory.place if signatory else recaps.DEFAULT_PLACE
+    common = {"period": period, "place": place}
+    if not recap.regency:
+        section = recap.sections[0]
+        context = {
+            **_base_context(lang, title, section.name, issued), **common,
+            "section": _SectionView(section), "summary_page": False,
+            "signatory": signatory, "sign": True,
+        }  # fmt: skip
+        parts = [printing.render("recap.html", context)]
+        return printing.finish(parts, _stamp(issued), title=title)
+    # Regency-wide: an overview with the signature, then one section per unit, each
+    # rendered on its own (in parallel), merged, and numbered after merging.
+    hr_unit = _("Human resources agency (BKPSDM)")
+    printed = [s for s in recap.sections if s.rows]
+    cover = {
+        **_base_context(lang, title, hr_unit, issued), **common,
+        "sections": [_SectionView(s) for s in recap.sections],
+        "predikat_labels": [p.label for p in Predikat], "grand": _Grand(recap.sections),
+        "signatory": signatory, "sign": True,
+    }  # fmt: skip
+    htmls = [printing.render_html("regency_cover.html", cover)]
+    for section in printed:
+        context = {
+            **_base_context(lang, title, section.name, issued), **common,
+            "section": _SectionView(section), "summary_page": True,
+            "signatory": None, "sign": False,
+        }  # fmt: skip
+        htmls.append(printing.render_html("recap.html", context))
+    parts = printing.render_parts(htmls)
+    titles = []
+    for name, part in zip([hr_unit] + [s.name for s in printed], parts, strict=True):
+        titles.extend([name] * printing.page_count(part))
+    return printing.finish(parts, _stamp(issued, titles), title=title)
+
+
+# --- submissions ---------------------------------------------------------------------------
+
+
+def _person(employee) -> dict:
+    if employee is None:
+        return {"name": "", "nip": "", "pangkat": "", "jabatan": "", "unit": ""}
+    pangkat = employee.pangkat
+    grade = f"{pangkat}, {employee.golongan}" if pangkat else employee.golongan
+    return {
+        "name": employee.name,
+        "nip": employee.nip,
+        "pangkat": grade,
+        "jabatan": employee.jabatan,
+        "unit": employee.unit.name if employee.unit else "",
+    }
+
+
+def _results(submission: Submission, lang: str) -> list[dict]:
+    """Per-indicator results of every form, grouped later by Utama/Tambahan."""
+    rules = parse_rules(submission.template_version.definition.get("rules"))
+    comments = submission.comments or {}
+    rows = []
+    for version, _weight in form_versions(submission.template_version):
+        schema = parse_definition(version.definition)
+        answers = (submission.answers or {}).get(str(version.id)) or {}
+        values = evaluate(schema, answers, partial=True, lang=lang).values
+        for result in indicator_breakdown(schema, values, rules.cap, lang):
+            unit = f" {result.unit}" if result.unit else ""
+            realisation, achieved = result.realisation, result.achievement
+            rows.append({
+                "group": result.group.value,
+                "parent": printing.clip(result.parent or ""),
+                "rhk": printing.clip(result.rhk),
+                "indicator": printing.clip(result.label),
+                "aspect": result.aspect.value,
+                "target": number(result.target) + unit,
+                "realisation": "" if realisation is None else number(realisation) + unit,
+                "achievement": "" if achieved is None else number(achieved),
+                "comment": printing.clip(comments.get(f"{version.id}:{result.key}", "")),
+            })  # fmt: skip
+    return rows
+
+
+def _behaviour(submission: Submission) -> list[dict]:
+    values = db.session.scalars(select(BehaviourValue).order_by(BehaviourValue.position))
+    stored = submission.behaviour or {}
+    rows = []
+    for value in values:
+        entry = stored.get(value.code) or {}
+        rows.append({
+            "code": value.code, "name": value.name, "behaviours": value.behaviour_list,
+            "rating": entry.get("rating"),
+            "expectation": printing.clip(entry.get("expectation") or ""),
+            "feedback": printing.clip(entry.get("feedback") or ""),
+        })  # fmt: skip
+    return rows
+
+
+def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
+    """The spec of a submission's evaluation document or filled form."""
+    if kind not in (EVALUATION, FORM):
+        raise DocumentUnavailable("unknown document type")
+    if kind == EVALUATION and submission.state != SubmissionState.APPROVED.value:
+        raise DocumentUnavailable(str(_l("The evaluation document exists once it is approved.")))
+    employee, evaluator = submission.employee, submission.evaluator
+    supervisor = evaluator.supervisor if evaluator is not None else None
+    org = db.session.scalar(
+        select(UnitRating.rating).where(
+            UnitRating.unit_id == submission.unit_id, UnitRating.period_id == submission.period_id
+        )
+    )
+    signer = recaps.signatory_of(submission.unit_id)
+    payload = {
+        "submission": [submission.id, submission.state, submission.lock_version,
+                       submission.achievement, submission.hasil_rating,
+                       submission.perilaku_rating, submission.predikat,
+                       submission.approved_at, submission.feedback, submission.recommendation],
+        "employee": _person(employee), "evaluator": _person(evaluator),
+        "supervisor": _person(supervisor), "org_rating": org,
+        "place": signer.place if signer else recaps.DEFAULT_PLACE,
+        "period": [submission.period.name, submission.period.start_date,
+                   submission.period.end_date],
+        "unit": submission.unit.name,
+    }  # fmt: skip
+    if kind == FORM:
+        payload["results"] = _results(submission, lang)
+        payload["behaviour"] = _behaviour(submission)
+        payload["comments"] = submission.comments or {}
+
+    def build(issued: IssuedDocument) -> bytes:
+        with force_locale(lang):
+            return _build_submission(submission, kind, payload, issued, lang)
+
+    prefix = "evaluasi" if kind == EVALUATION else "formulir"
+    return Spec(
+        kind=kind, subject_key=f"{kind}:{submission.id}", lang=lang, payload=payload,
+        period_id=submission.period_id, unit_id=submission.unit_id,
+        submission_id=submission.id, build=build,
+        filename=f"{prefix}-{employee.nip}-{_slug(submission.period.name)}.pdf",
+    )  # fmt: skip
+
+
+def _build_submission(submission, kind, payload, issued, lang) -> bytes:
+    from app.services.recaps import org_label, predikat_label, rating_label
+
+    if kind == EVALUATION:
+        title = _("EMPLOYEE PERFORMANCE EVALUATION DOCUMENT")
+        template, orientation = "evaluation.html", "portrait"
+    else:
+        title = _("EMPLOYEE PERFORMANCE EVALUATION FORM")
+        template, orientation = "form.html", "landscape"
+    context = {
+        **_base_context(lang, title, submission.unit.name, issued),
+        "orientation": orientation,
+        "period": _period_context(submission.period),
+        "employee": payload["employee"], "evaluator": payload["evaluator"],
+        "supervisor": payload["supervisor"],
+        "org_rating": org_label(payload["org_rating"]),
+        "achievement": submission.achievement,
+        "hasil": rating_label(submission.hasil_rating),
+        "perilaku": rating_label(submission.perilaku_rating),
+        "predikat": predikat_label(submission.predikat),
+        "state": recaps.state_label(submission.state),
+        "approved": submission.state == SubmissionState.APPROVED.value,
+        "feedback": printing.clip(submission.feedback or ""),
+        "recommendation": printing.clip(submission.recommendation or ""),
+        "place": payload["place"],
+    }  # fmt: skip
+    if kind == FORM:
+        aspects = {
+            "kuantitas": _("Quantity"), "kualitas": _("Quality"), "waktu": _("Time"),
+            "biaya": _("Cost"),
+        }  # fmt: skip
+        groups = []
+        for key, label in (("utama", _("A. Main")), ("tambahan", _("B. Additional"))):
+            rows = [dict(r, aspect=aspects.get(r["aspect"], r["aspect"]))
+                    for r in payload["results"] if r["group"] == key]  # fmt: skip
+            groups.append({"label": label, "rows": rows})
+        context["groups"] = groups
+        context["behaviour"] = [
+            dict(b, rating=rating_label(b["rating"])) for b in payload["behaviour"]
+        ]
+        context["form_titles"] = [
+            text(v.definition.get("title"), lang)
+            for v, _w in form_versions(submission.template_version)
+        ]
+    pdf = printing.render(template, context)
+    return printing.finish([pdf], _stamp(issued), title=title)
+
+
+
+# --- downloads (shared by the web views and the API) ---------------------------------------
+
+FORMATS = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@dataclass(frozen=True)
+class Download:
+    content: bytes
+    filename: str
+    mimetype: str
+    code: str | None = None
+    cached: bool = False
+
+
+def recap_download(scope, period_id: int, unit_id: int | None, fmt: str, lang: str,
+                   user_id: int | None) -> Download:  # fmt: skip
+    """A recap in `fmt` for `scope`: raises `recaps.RecapRefused`, LookupError, ValueError."""
+    from app.services import exports
+
+    if fmt not in FORMATS:
+        raise ValueError("format must be pdf, xlsx or csv")
+    recaps.check_access(scope, unit_id)
+    period = db.session.get(EvaluationPeriod, period_id)
+    if period is None:
+        raise LookupError("no such period")
+    if fmt == "pdf":
+        spec = recap_spec(period, unit_id, lang)
+        pdf, issued, cached = obtain(spec, user_id)
+        return Download(pdf, spec.filename, FORMATS["pdf"], issued.code, cached)
+    recap = recaps.load(period, unit_id)
+    code = recap.sections[0].code if unit_id is not None and recap.sections else "kabupaten"
+    name = f"rekap-{_slug(code)}-{_slug(period.name)}.{fmt}"
+    content = exports.to_xlsx(recap) if fmt == "xlsx" else exports.to_csv(recap)
+    return Download(content, name, FORMATS[fmt])
+
+
+def submission_download(submission: Submission, kind: str, lang: str, user_id) -> Download:
+    """The PDF of a submission's document; the caller has checked the scope."""
+    spec = submission_spec(submission, kind, lang)
+    pdf, issued, cached = obtain(spec, user_id)
+    return Download(pdf, spec.filename, FORMATS["pdf"], issued.code, cached)
