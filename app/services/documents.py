@@ -536,7 +536,6 @@ def _build_submission(submission, kind, payload, issued, lang) -> bytes:
     return printing.finish([pdf], _stamp(issued), title=title)
 
 
-
 # --- downloads (shared by the web views and the API) ---------------------------------------
 
 FORMATS = {

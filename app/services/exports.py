@@ -53,7 +53,7 @@ def to_csv(recap: recaps.Recap) -> bytes:
 
 
 def _sheet_title(section: recaps.Section, used: set[str]) -> str:
-    base = "".join("_" if c in '[]:*?/\\' else c for c in section.code)[:28] or "Unit"
+    base = "".join("_" if c in "[]:*?/\\" else c for c in section.code)[:28] or "Unit"
     title, number = base, 2
     while title.lower() in used:
         title, number = f"{base[:26]}~{number}", number + 1
@@ -78,8 +78,15 @@ def to_xlsx(recap: recaps.Recap) -> bytes:
     if recap.regency:
         summary = workbook.create_sheet(_("Summary")[:31])
         used.add(summary.title.lower())
-        head = [_("Unit code"), _("Unit"), *(label for label, _n in
-                recaps.unit_counts_by_predikat(recap.sections[0]))] if recap.sections else []
+        head = (
+            [
+                _("Unit code"),
+                _("Unit"),
+                *(label for label, _n in recaps.unit_counts_by_predikat(recap.sections[0])),
+            ]
+            if recap.sections
+            else []
+        )
         head += [_("Not yet rated"), _("Total"), _("Completion") + " %"]
         summary.append(head)
         for section in recap.sections:
