@@ -308,3 +308,18 @@ def test_approved_submission_shows_scores_feedback_and_history(login_as, cycle):
     history = html[html.index('id="history-table"') :]
     assert "pegawai.dinkes" in history and "penilai.dinkes" in history
     assert "Kunjungan rumah" in history  # changed fields of the answer save
+
+
+def test_print_buttons_lead_to_the_pdfs(login_as, cycle):
+    client = login_as("pegawai.dinkes")
+    page = client.get(f"/my/{cycle.submission.id}/").get_data(as_text=True)
+    form_url = f"/print/submission/{cycle.submission.id}/form"
+    evaluation_url = f"/print/submission/{cycle.submission.id}/evaluation"
+    assert form_url in page and evaluation_url not in page  # not approved yet
+    cycle.submit()
+    cycle.approve()
+    page = client.get(f"/my/{cycle.submission.id}/").get_data(as_text=True)
+    assert evaluation_url in page
+    response = client.get(evaluation_url)
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert login_as("pegawai.disdik").get(evaluation_url).status_code == 404
