@@ -135,6 +135,9 @@ def load_demo_cycle(session: Session, demo_employee_ids: set[int]) -> int:
     for (_, _, _, state), period in new:
         period.state = state.value
     session.commit()
+    from seeds.demo_recognition import load_demo_recognition
+
+    load_demo_recognition(session)  # IKU, targets, proposed ratings, award nominees
     return created
 
 

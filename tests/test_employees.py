@@ -273,3 +273,13 @@ def test_api_unknown_field_is_rejected(client, world, api_token):
     assert response.status_code == 422
     assert "user_id" in response.json["message"]
     assert _count() == before
+
+
+def test_employee_page_lists_visible_evaluations_with_print_buttons(login_as, cycle):
+    employee_id = cycle.submission.employee_id
+    page = login_as("penilai.dinkes").get(f"/employeeview/show/{employee_id}")
+    html = page.get_data(as_text=True)
+    assert 'id="employee-submissions"' in html
+    assert f"/print/submission/{cycle.submission.id}/form" in html
+    other = login_as("pegawai.dinkes").get(f"/employeeview/show/{cycle.other.employee_id}")
+    assert other.status_code == 404

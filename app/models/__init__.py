@@ -12,9 +12,14 @@ from app.models.evaluation import (
 from app.models.forms import FormVersion, IndicatorForm
 from app.models.org import Employee, Unit
 from app.models.periods import EvaluationPeriod
+from app.models.recognition import Award, Iku, IkuTarget, PolicySetting
 from app.models.reference import BehaviourValue, Rank
 
 __all__ = [
+    "Award",
+    "Iku",
+    "IkuTarget",
+    "PolicySetting",
     "AuditEntry",
     "EvaluationTemplate",
     "Evidence",

@@ -193,6 +193,9 @@ class UnitRating(Model):
     reason: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    # What the portal proposed from the unit's IKU roll-up when the rating was confirmed.
+    proposed_rating: Mapped[str | None] = mapped_column(String(20))
+    proposed_achievement: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
 
     unit: Mapped[Unit] = relationship(Unit)
     period: Mapped[EvaluationPeriod] = relationship(EvaluationPeriod)

@@ -1,5 +1,6 @@
 """Web views, one module per audience; `register_views` adds them to FAB's menu."""
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 
@@ -10,8 +11,9 @@ def register_views(appbuilder) -> None:
     from app.views.builder import FormBuilderView
     from app.views.evaluation_admin import register as register_evaluation_admin
     from app.views.imports import EmployeeImportView
-    from app.views.org import EmployeeView, PeriodView, UnitTreeView, UnitView
+    from app.views.org import EmployeeView, PeriodView, UnitTreeView, UnitView, employee_submissions
 
+    current_app.add_template_global(employee_submissions)
     org = {"category": "Organisation", "category_label": _l("Organisation")}
     appbuilder.add_view(
         UnitView, "Units", label=_l("Units"), icon="fa-sitemap", category_icon="fa-building", **org
@@ -42,6 +44,7 @@ def register_views(appbuilder) -> None:
         appbuilder.add_api(api)
     register_cycle_views(appbuilder)
     register_printing(appbuilder)
+    register_dashboard(appbuilder)
 
 
 def register_cycle_views(appbuilder) -> None:
@@ -76,3 +79,13 @@ def register_printing(appbuilder) -> None:
     appbuilder.add_view_no_menu(VerifyView)
     appbuilder.add_api(RecapApi)
     appbuilder.add_api(SubmissionDocumentApi)
+
+
+def register_dashboard(appbuilder) -> None:
+    """Dashboards, IKU roll-up, awards, training needs, and their APIs."""
+    from app.api.dashboard import AwardApi, DashboardApi, UnitAchievementApi
+    from app.views.dashboard import register
+
+    register(appbuilder)
+    for api in (DashboardApi, UnitAchievementApi, AwardApi):
+        appbuilder.add_api(api)

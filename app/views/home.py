@@ -1,4 +1,4 @@
-"""The landing page: who I am in the portal and where to go next."""
+"""The landing page: the dashboard of the user's role; a welcome page otherwise."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ class HomeView(IndexView):
         user = g.user
         if not getattr(user, "is_authenticated", False):
             return self.render_template(self.index_template, anonymous=True)
+        from app.views.dashboard import render_role_dashboard
+
+        dashboard = render_role_dashboard(self)
+        if dashboard is not None:
+            return dashboard
         scope = current_scope()
         employee = db.session.get(Employee, scope.employee_id) if scope.employee_id else None
         counts = {

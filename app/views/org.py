@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import flash, g, redirect
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
@@ -9,13 +11,29 @@ from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectField
 
+from app.domain.ratings import Predikat
 from app.extensions import db
 from app.i18n import long_date, yes_no
-from app.models import Employee, EvaluationPeriod, Unit
-from app.models.types import EmploymentStatus, JabatanType, PeriodKind, PeriodState, UnitKind
-from app.scope import ScopeFilter, current_scope, managed_employees, managed_units, visible_units
+from app.models import Employee, EvaluationPeriod, Submission, Unit
+from app.models.types import (
+    EmploymentStatus,
+    JabatanType,
+    PeriodKind,
+    PeriodState,
+    SubmissionState,
+    UnitKind,
+)
+from app.scope import (
+    ScopeFilter,
+    current_scope,
+    managed_employees,
+    managed_units,
+    visible_submissions,
+    visible_units,
+)
 from app.scope import visible_employees as visible_employees_condition
 from app.services import ValidationFailed
 from app.services.accounts import create_accounts, reset_passwords
@@ -141,6 +159,7 @@ class EmployeeView(ScopedModelView):
     order_columns = ["nip", "name", "golongan", "jabatan"]
     base_order = ("name", "asc")
     list_select_related = True
+    show_template = "org/employee_show.html"  # adds the evaluations panel with print buttons
     formatters_columns = {"active": yes_no}
     label_columns = {
         "nip": _l("NIP"),
@@ -197,6 +216,38 @@ class EmployeeView(ScopedModelView):
     )
     def reset_passwords(self, items):
         return self._issue(items, reset_passwords, _l("New passwords"))
+
+
+@dataclass(frozen=True)
+class EmployeeSubmission:
+    """A line of the evaluations panel on an employee's page."""
+
+    id: int
+    period: EvaluationPeriod
+    state: str
+    state_label: str
+    predikat_label: str
+
+
+def employee_submissions(employee_id) -> list[EmployeeSubmission]:
+    """The employee's submissions the current user may see, newest period first."""
+    query = (
+        select(Submission)
+        .join(EvaluationPeriod, Submission.period_id == EvaluationPeriod.id)
+        .where(Submission.employee_id == employee_id, visible_submissions(current_scope()))
+        .options(selectinload(Submission.period))
+        .order_by(EvaluationPeriod.start_date.desc())
+    )
+    return [
+        EmployeeSubmission(
+            item.id,
+            item.period,
+            item.state,
+            SubmissionState(item.state).label,
+            Predikat(item.predikat).label if item.predikat else "",
+        )  # fmt: skip
+        for item in db.session.scalars(query)
+    ]
 
 
 class PeriodView(ScopedModelView):
