@@ -89,6 +89,10 @@ class Config:
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "mamuju2026")
     STORAGE_DIR = os.environ.get("STORAGE_DIR", str(INSTANCE_DIR / "storage"))
+    # Address printed in documents' QR codes (behind a proxy the request host may differ).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+    # The HR agency whose signatory signs the regency-wide recap (its name is editable).
+    HR_UNIT_CODE = os.environ.get("HR_UNIT_CODE", "BKPSDM")
 
 
 class TestConfig(Config):
