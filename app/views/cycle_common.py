@@ -17,7 +17,6 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
-from app.domain.ratings import Predikat, Rating
 from app.models import Submission
 from app.models.types import SubmissionState
 from app.services.submissions import changes_since_return
@@ -39,27 +38,6 @@ NEEDS_EMPLOYEE = (SubmissionState.DRAFT.value, SubmissionState.RETURNED.value)
 
 def lang() -> str:
     return "en" if str(get_locale() or "id").startswith("en") else "id"
-
-
-def state_label(state: str | None) -> str:
-    try:
-        return SubmissionState(state).label
-    except ValueError:
-        return state or ""
-
-
-def rating_label(value: str | None) -> str:
-    try:
-        return Rating(value).label if value else ""
-    except ValueError:
-        return value or ""
-
-
-def predikat_label(value: str | None) -> str:
-    try:
-        return Predikat(value).label if value else ""
-    except ValueError:
-        return value or ""
 
 
 # --- forms of a submission ------------------------------------------------------------

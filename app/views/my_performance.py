@@ -15,6 +15,7 @@ from app.models.types import PeriodState
 from app.scope import current_scope, own_submissions, require, visible_submissions
 from app.services import ValidationFailed
 from app.services import evidence as evidence_service
+from app.services.recaps import predikat_label, rating_label, state_label
 from app.services.submissions import (
     ActionRefused,
     SubmissionConflict,
@@ -34,10 +35,7 @@ from app.views.cycle_common import (
     indicator_rows,
     lang,
     posted_answers,
-    predikat_label,
-    rating_label,
     set_errors,
-    state_label,
     uploads,
 )
 from forms import evaluate

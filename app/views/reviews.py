@@ -15,6 +15,7 @@ from app.models import Employee, EvaluationPeriod, Submission
 from app.models.types import SubmissionState
 from app.scope import current_scope, require, reviewable_submissions
 from app.services import ValidationFailed
+from app.services.recaps import predikat_label, rating_label, state_label
 from app.services.submissions import (
     ActionRefused,
     allowed_actions,
@@ -32,9 +33,6 @@ from app.views.cycle_common import (
     history_rows,
     indicator_rows,
     lang,
-    predikat_label,
-    rating_label,
-    state_label,
 )
 from forms.schema import FieldType
 
