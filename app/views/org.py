@@ -231,6 +231,9 @@ class EmployeeSubmission:
 
 def employee_submissions(employee_id) -> list[EmployeeSubmission]:
     """The employee's submissions the current user may see, newest period first."""
+    if not str(employee_id).isdigit():  # FAB passes the URL's pk as text
+        return []
+    employee_id = int(employee_id)
     query = (
         select(Submission)
         .join(EvaluationPeriod, Submission.period_id == EvaluationPeriod.id)
