@@ -37,6 +37,10 @@ TEMPLATES = {
     "DISDIKPORA": ("DISDIKPORA-STAF", "Penilaian Kinerja Staf Disdikpora",
                    [("DISDIKPORA-PELATIHAN-GURU", 100)]),
 }  # fmt: skip
+RECOMMENDATIONS = {
+    "DINKES-STAF": "Pelatihan analisis data program kesehatan",
+    "DISDIKPORA-STAF": "Pelatihan asesmen pembelajaran dan supervisi akademik",
+}
 PERIODS = [
     ("Triwulan III 2026", dt.date(2026, 7, 1), dt.date(2026, 9, 30), PeriodState.CLOSED),
     ("Triwulan IV 2026", dt.date(2026, 10, 1), dt.date(2026, 12, 31), PeriodState.OPEN),
@@ -112,7 +116,9 @@ def _advance(submission: Submission, target: SubmissionState, rng: random.Random
         flow.approve(
             submission, behaviour, evaluator, None,
             feedback="Capaian baik; perkuat dokumentasi bukti dukung.",
-            recommendation="Pelatihan analisis data program kesehatan",
+            recommendation=RECOMMENDATIONS.get(
+                submission.template_version.template.code, "Pelatihan pelayanan publik"
+            ),
         )  # fmt: skip
 
 
