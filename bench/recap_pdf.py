@@ -10,7 +10,8 @@ Measures, in one run and on the same data:
   `Table(repeatRows=1)` of plain strings ("rl", the strict baseline of the ratio), and
   of `Paragraph` cells that wrap like the printed recap ("rl-para");
 - serving the regency recap again from the cache.
-Set PRINT_WORKERS=1 to render the regency recap's sections in this process only.
+Set PRINT_WORKERS=1 to render the regency recap's sections in this process only; by default
+this process renders alongside PRINT_WORKERS - 1 helper processes kept between renders.
 """
 
 from __future__ import annotations
@@ -24,14 +25,29 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench._setup import bench_app, select  # noqa: E402
+# The app is imported in main(), not here: the render helpers are "spawn" processes,
+# which run this module again, and a gunicorn worker's main module is a light one.
 
 
 def _peak_mb() -> tuple[float, float]:
-    """Peak resident memory of this process and of its largest finished child, in MB."""
+    """Peak resident memory of this process and of its largest child, in MB.
+
+    The children are the finished ones and the helper processes that
+    `app.printing.render_parts` keeps between renders (their VmHWM, still running).
+    """
+    from app import printing
+
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    pool = printing._pool
+    for pid in list(getattr(pool, "_processes", None) or {}):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                children = max(children, int(line.split()[1]) / 1024)
     return own, children
 
 
@@ -71,6 +87,7 @@ def main(employees: int) -> None:
     from app.printing import page_count
     from app.services import documents as docs
     from app.services import recaps
+    from bench._setup import bench_app, select
 
     app = bench_app(employees)
     with app.test_request_context("/"):
