@@ -16,6 +16,7 @@ from forms.errors import DefinitionError, EngineError, ErrorCode
 from forms.expressions import (
     KEYWORDS,
     MAX_MAGNITUDE,
+    Expression,
     ExpressionError,
     check_references,
     compile_expression,
@@ -422,12 +423,25 @@ def _check_duplicates(reader: _Reader, items: list[Any]) -> None:
 def _check_references(
     reader: _Reader, fields: list[tuple[int, FieldSchema]], values: set[str]
 ) -> None:
+    choices = {field.key: set(field.choice_values) for _, field in fields if field.choices}
     for index, field in fields:
         for name in EXPRESSION_PROPERTIES:
             expression = field.expression(name)
-            for error in check_references(expression, values) if expression else ():
+            if expression is None:
+                continue
+            errors = check_references(expression, values) + _unknown_choices(expression, choices)
+            for error in errors:
                 path = f"fields[{index}].{name}"
                 reader.errors.append(replace(error, field=field.key, path=path))
+
+
+def _unknown_choices(expression: Expression, choices: dict[str, set[str]]) -> list[EngineError]:
+    """``selected(f, 'v')`` where ``f`` is a choice field without the value ``v``."""
+    return [
+        EngineError.of(ErrorCode.EXPR_UNKNOWN_CHOICE, position=pos, name=key, value=value)
+        for key, value, pos in expression.selections()
+        if key in choices and value not in choices[key]
+    ]
 
 
 def _check_weights(reader: _Reader, fields: list[FieldSchema]) -> None:

@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     EXPR_UNKNOWN_NAME = "EXPR_UNKNOWN_NAME"
     EXPR_UNKNOWN_FUNCTION = "EXPR_UNKNOWN_FUNCTION"
     EXPR_BAD_ARGS = "EXPR_BAD_ARGS"
+    EXPR_UNKNOWN_CHOICE = "EXPR_UNKNOWN_CHOICE"
     EXPR_TOO_LONG = "EXPR_TOO_LONG"
     EXPR_TOO_DEEP = "EXPR_TOO_DEEP"
     EXPR_TOO_COMPLEX = "EXPR_TOO_COMPLEX"
@@ -114,6 +115,9 @@ MESSAGES: dict[ErrorCode, LazyString] = {
     ErrorCode.EXPR_UNKNOWN_NAME: _l("Unknown field %(name)s at position %(position)s."),
     ErrorCode.EXPR_UNKNOWN_FUNCTION: _l("Unknown function %(name)s at position %(position)s."),
     ErrorCode.EXPR_BAD_ARGS: _l("Function %(name)s at position %(position)s: %(detail)s."),
+    ErrorCode.EXPR_UNKNOWN_CHOICE: _l(
+        "Field %(name)s has no choice %(value)s (position %(position)s)."
+    ),
     ErrorCode.EXPR_TOO_LONG: _l("The expression is longer than %(max)s characters."),
     ErrorCode.EXPR_TOO_DEEP: _l("The expression is nested more than %(max)s levels deep."),
     ErrorCode.EXPR_TOO_COMPLEX: _l("The expression has more than %(max)s elements."),

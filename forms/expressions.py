@@ -351,6 +351,15 @@ class Expression:
         names = (node for node in _walk(self.root) if isinstance(node, Name))
         return tuple(sorted(((node.key, node.pos) for node in names), key=lambda ref: ref[1]))
 
+    def selections(self) -> tuple[tuple[str, str, int], ...]:
+        """Every ``selected(field, 'value')`` as ``(field key, value, value position)``."""
+        calls = (n for n in _walk(self.root) if isinstance(n, Call) and n.name == "selected")
+        return tuple(
+            (call.args[0].key, call.args[1].value, call.args[1].pos)
+            for call in calls
+            if isinstance(call.args[0], Name) and isinstance(call.args[1], Literal)
+        )
+
     @property
     def names(self) -> frozenset[str]:
         """Keys of the fields the expression refers to."""

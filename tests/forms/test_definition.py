@@ -257,3 +257,17 @@ def test_generated_definitions_are_valid_and_normalisation_is_stable(data):
     normalised = schema.to_dict()
     assert parse_definition(normalised).to_dict() == normalised
     json.dumps(normalised)
+
+
+def test_selected_must_name_an_existing_choice():
+    data = form(
+        field("layanan", "multiselect", choices=choices("kia", "gizi")),
+        field("catatan", "text", relevant="selected(layanan, 'tb') or selected(layanan, 'kia')"),
+    )
+    errors = check_definition(data)
+    assert [e.code for e in errors] == [ErrorCode.EXPR_UNKNOWN_CHOICE]
+    assert errors[0].field == "catatan"
+    assert errors[0].position == len("selected(layanan, ")
+    assert "tb" in str(errors[0].message)
+    data["fields"][0]["choices"] = choices("kia", "gizi", "tb")
+    assert codes(data) == []
