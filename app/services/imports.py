@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.domain.ranks import normalise_golongan
 from app.extensions import db
 from app.models import Employee, Unit
+from forms import literal_text
 from app.models.types import JabatanType
 from app.scope import Scope, managed_employees, visible_employees
 from app.services.org import EmployeeInput, employee_errors, supervisor_error
@@ -266,5 +267,5 @@ def template_workbook() -> bytes:
     for column in "ABCDEFGHI":
         sheet.column_dimensions[column].width = 22
     buffer = io.BytesIO()
-    book.save(buffer)
+    literal_text(book).save(buffer)
     return buffer.getvalue()
