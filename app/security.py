@@ -213,10 +213,10 @@ def user_references(session, user_id: int) -> list[str]:
         if table.name.startswith("ab_"):
             continue  # FAB's own links (roles, created_by) go with the account
         for column in table.columns:
-            if any(fk.column.table.name == "ab_user" for fk in column.foreign_keys):
-                if session.scalar(select(exists().where(column == user_id))):
-                    found.append(table.name)
-                    break
+            points = any(fk.column.table.name == "ab_user" for fk in column.foreign_keys)
+            if points and session.scalar(select(exists().where(column == user_id))):
+                found.append(table.name)
+                break
     return found
 
 

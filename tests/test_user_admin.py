@@ -17,7 +17,7 @@ def test_bulk_action_without_rows_or_unknown_rows(login_as, world):
     client = login_as("admin")
     assert client.post("/users/action_post", data={"action": "delete"}).status_code == 400
     assert client.post("/users/action_post", data={}).status_code == 400
-    response = client.post("/users/action/nope/%d" % world.users["hr"].id)
+    response = client.post(f"/users/action/nope/{world.users['hr'].id}")
     assert response.status_code == 400
 
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from app.services import recaps
 from forms import literal_text
 from forms.xlsx import FORMULA_START
+
 _WIDTHS = [6, 21, 32, 8, 32, 20, 20, 20, 16]
 
 

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from app.domain.ranks import normalise_golongan
 from app.extensions import db
 from app.models import Employee, Unit
-from forms import literal_text
 from app.models.types import JabatanType
 from app.scope import Scope, managed_employees, visible_employees
 from app.services.org import EmployeeInput, employee_errors, supervisor_error
+from forms import literal_text
 
 MAX_ROWS = 20_000
 COLUMNS = ["nip", "nama", "status", "golongan", "jabatan", "jenis_jabatan", "kode_unit",
