@@ -19,6 +19,7 @@ from app.services.recaps import predikat_label, rating_label, state_label
 from app.services.submissions import (
     ActionRefused,
     SubmissionConflict,
+    VersionMissing,
     allowed_actions,
     behaviour_values,
     save_answers,
@@ -129,6 +130,10 @@ class MyPerformanceView(BaseView):
         except ActionRefused as exc:
             self._discard(stored)
             flash(str(exc), "danger")
+            return redirect(url_for("MyPerformanceView.fill", pk=pk))
+        except VersionMissing as exc:
+            self._discard(stored)
+            flash(exc.errors["lock_version"][0], "danger")
             return redirect(url_for("MyPerformanceView.fill", pk=pk))
         except SubmissionConflict as exc:
             self._discard(stored)
