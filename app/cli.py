@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask seed [--demo]`, `flask roles sync`."""
+"""Command-line tasks: `flask seed [--demo]`, `flask roles sync`, `flask storage gc`."""
 
 from __future__ import annotations
 
@@ -93,3 +93,22 @@ def register_cli(app: Flask) -> None:
             click.echo(f"Synthetic data: {employees} employees, {submissions} submissions added")
 
     app.cli.add_command(roles)
+
+    storage = AppGroup("storage", help="Uploaded files in STORAGE_DIR.")
+
+    @storage.command("gc")
+    @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+    def storage_gc(dry_run: bool):
+        """Remove evidence that no answer or row refers to (older than an hour)."""
+        from app.services.evidence import collect_garbage
+
+        found = collect_garbage(dry_run=dry_run)
+        for item in found:
+            owner = f"evidence {item.evidence_id} of submission {item.submission_id}"
+            click.echo(f"  {item.stored_name}  {item.size:>10} B  "
+                       f"{owner if item.evidence_id else 'file without a row'}")  # fmt: skip
+        verb = "Would remove" if dry_run else "Removed"
+        total = sum(item.size for item in found)
+        click.echo(f"{verb} {len(found)} unused evidence item(s), {total} bytes.")
+
+    app.cli.add_command(storage)

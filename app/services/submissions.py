@@ -21,6 +21,7 @@ from app.models.forms import _now
 from app.models.types import PeriodState, SubmissionState
 from app.scope import Scope
 from app.services import ValidationFailed
+from app.services import evidence as evidence_service
 from app.services.scoring import score
 from app.services.templates import form_versions
 from forms import evaluate, parse_definition
@@ -144,11 +145,14 @@ def save_answers(
     if errors:
         raise ValidationFailed(errors)
     changes = _changes(submission.answers, values)
+    before = evidence_service.file_refs(submission.answers)
     submission.answers = values
+    replaced = evidence_service.forget(submission, before)
     _touch(submission, user_id)
     if changes:
         _audit(submission, user_id, "answers", changes=changes)
     _commit()
+    evidence_service.remove_files(replaced)
 
 
 def _foreign_files(submission: Submission, values: dict[str, Any]) -> dict[str, list[str]]:

@@ -283,9 +283,6 @@ class EvidenceView(BaseView):
         path = evidence_service.path_of(evidence)
         if not path.is_file():
             abort(404)
-        return send_file(
-            path,
-            mimetype=evidence.content_type,
-            as_attachment=True,
-            download_name=evidence.original_name,
-        )
+        response = send_file(path, mimetype=evidence.content_type)
+        response.headers["Content-Disposition"] = evidence_service.content_disposition(evidence)
+        return response
