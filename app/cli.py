@@ -61,6 +61,13 @@ def register_cli(app: Flask) -> None:
         """Load reference data (units, ranks, BerAKHLAK); idempotent."""
         from seeds.loader import load_reference
 
+        if demo and current_app.config.get("APP_ENV", "development") != "development":
+            raise click.ClickException(
+                "Refusing to load demo data and demo accounts: APP_ENV is "
+                f"{current_app.config.get('APP_ENV')!r}, not 'development'. "
+                "Demo accounts share one public password."
+            )
+
         sync_roles(db.session)
         counts = load_reference(db.session)
         db.session.commit()
@@ -72,6 +79,9 @@ def register_cli(app: Flask) -> None:
             password = current_app.config["DEMO_PASSWORD"]
             accounts = load_demo(db.session, password=password, create_account=create_account)
             db.session.commit()
+            from app.services.demo_accounts import record
+
+            record([account.username for account in accounts])
             from seeds.demo_forms import load_demo_forms
 
             forms = load_demo_forms(db.session)
