@@ -26,7 +26,7 @@ def test_account_linked_to_an_employee_is_not_deleted(login_as, world, db):
     user_id = world.users["pegawai.dinkes"].id
     response = client.post(f"/users/delete/{user_id}", follow_redirects=True)
     assert response.status_code == 200
-    assert "cannot be deleted" in response.get_data(as_text=True)
+    assert "tidak dapat dihapus; nonaktifkan" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, user_id) is not None
 
