@@ -48,7 +48,7 @@ def test_a_name_stored_before_the_fix_still_downloads(login_as, cycle):
     client = login_as("pegawai.dinkes")
     _post(client, cycle, TINY_PDF, "bukti.pdf")
     (row,) = _rows()
-    row.original_name = "rapor\x00 kinerja\n\u00e9t\u00e9.pdf"
+    row.original_name = "rapor\x07 kinerja\n\u00e9t\u00e9.pdf"  # PostgreSQL stores no NUL
     _db.session.commit()
     download = client.get(f"/evidence/{row.id}")
     assert download.status_code == 200
