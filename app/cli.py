@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -61,11 +63,11 @@ def register_cli(app: Flask) -> None:
         """Load reference data (units, ranks, BerAKHLAK); idempotent."""
         from seeds.loader import load_reference
 
-        if demo and current_app.config.get("APP_ENV", "development") != "development":
+        environment = current_app.config.get("APP_ENV") or os.environ.get("APP_ENV", "development")
+        if demo and environment != "development":
             raise click.ClickException(
-                "Refusing to load demo data and demo accounts: APP_ENV is "
-                f"{current_app.config.get('APP_ENV')!r}, not 'development'. "
-                "Demo accounts share one public password."
+                f"Refusing to load demo data and demo accounts: APP_ENV is {environment!r}, "
+                "not 'development'. Demo accounts share one public password."
             )
 
         sync_roles(db.session)
