@@ -89,6 +89,9 @@ class Config:
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "mamuju2026")
     STORAGE_DIR = os.environ.get("STORAGE_DIR", str(INSTANCE_DIR / "storage"))
+    # Supporting evidence per submission: total size and number of files.
+    EVIDENCE_QUOTA_MB = int(os.environ.get("EVIDENCE_QUOTA_MB", "25"))
+    EVIDENCE_MAX_FILES = int(os.environ.get("EVIDENCE_MAX_FILES", "20"))
     # Address printed in documents' QR codes (behind a proxy the request host may differ).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
     # The HR agency whose signatory signs the regency-wide recap (its name is editable).

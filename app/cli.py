@@ -1,6 +1,8 @@
-"""Command-line tasks: `flask seed [--demo]`, `flask roles sync`."""
+"""Command-line tasks: `flask seed [--demo]`, `flask roles sync`, `flask storage gc`."""
 
 from __future__ import annotations
+
+import os
 
 import click
 from flask import Flask, current_app
@@ -61,6 +63,13 @@ def register_cli(app: Flask) -> None:
         """Load reference data (units, ranks, BerAKHLAK); idempotent."""
         from seeds.loader import load_reference
 
+        environment = current_app.config.get("APP_ENV") or os.environ.get("APP_ENV", "development")
+        if demo and environment != "development":
+            raise click.ClickException(
+                f"Refusing to load demo data and demo accounts: APP_ENV is {environment!r}, "
+                "not 'development'. Demo accounts share one public password."
+            )
+
         sync_roles(db.session)
         counts = load_reference(db.session)
         db.session.commit()
@@ -72,6 +81,9 @@ def register_cli(app: Flask) -> None:
             password = current_app.config["DEMO_PASSWORD"]
             accounts = load_demo(db.session, password=password, create_account=create_account)
             db.session.commit()
+            from app.services.demo_accounts import record
+
+            record([account.username for account in accounts])
             from seeds.demo_forms import load_demo_forms
 
             forms = load_demo_forms(db.session)
@@ -93,3 +105,22 @@ def register_cli(app: Flask) -> None:
             click.echo(f"Synthetic data: {employees} employees, {submissions} submissions added")
 
     app.cli.add_command(roles)
+
+    storage = AppGroup("storage", help="Uploaded files in STORAGE_DIR.")
+
+    @storage.command("gc")
+    @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+    def storage_gc(dry_run: bool):
+        """Remove evidence that no answer or row refers to (older than an hour)."""
+        from app.services.evidence import collect_garbage
+
+        found = collect_garbage(dry_run=dry_run)
+        for item in found:
+            owner = f"evidence {item.evidence_id} of submission {item.submission_id}"
+            click.echo(f"  {item.stored_name}  {item.size:>10} B  "
+                       f"{owner if item.evidence_id else 'file without a row'}")  # fmt: skip
+        verb = "Would remove" if dry_run else "Removed"
+        total = sum(item.size for item in found)
+        click.echo(f"{verb} {len(found)} unused evidence item(s), {total} bytes.")
+
+    app.cli.add_command(storage)

@@ -160,13 +160,27 @@ def managed_forms(scope: Scope) -> ColumnElement:
     return false()
 
 
-def clonable_versions(scope: Scope) -> ColumnElement:
-    """Published versions one may copy: any unit's or regency-wide (drafts never)."""
-    from app.models import FormVersion
+def visible_forms(scope: Scope) -> ColumnElement:
+    """Indicator forms one may list and read: one's own units', regency-wide ones (no unit)
+    and those their owner shared regency-wide (dibagikan); other units' forms never."""
+    from app.models import IndicatorForm
 
-    if scope.regency_wide or scope.has(UNIT_ADMIN):
-        return FormVersion.id.isnot(None)
+    if scope.regency_wide:
+        return true()
+    if scope.has(UNIT_ADMIN):
+        return or_(
+            managed_forms(scope), IndicatorForm.unit_id.is_(None), IndicatorForm.shared.is_(True)
+        )
     return false()
+
+
+def clonable_versions(scope: Scope) -> ColumnElement:
+    """Published versions one may copy: those of the forms one may read (drafts never)."""
+    from app.models import FormVersion, IndicatorForm
+
+    if scope.regency_wide:
+        return true()
+    return FormVersion.form_id.in_(select(IndicatorForm.id).where(visible_forms(scope)))
 
 
 def managed_templates(scope: Scope) -> ColumnElement:

@@ -7,11 +7,14 @@ be given them. Which *rows* a role may see is decided in `app.scope`.
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import abort, current_app, request
+from flask_appbuilder import expose
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 ADMIN, HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE, PUBLIC = (
@@ -201,10 +204,63 @@ def sync_roles(session) -> list[str]:
     return created
 
 
+def user_references(session, user_id: int) -> list[str]:
+    """Tables with rows that point at the account `user_id` (audit, employees, uploads …)."""
+    from app.extensions import db
+
+    found = []
+    for table in db.metadata.sorted_tables:
+        if table.name.startswith("ab_"):
+            continue  # FAB's own links (roles, created_by) go with the account
+        for column in table.columns:
+            points = any(fk.column.table.name == "ab_user" for fk in column.foreign_keys)
+            if points and session.scalar(select(exists().where(column == user_id))):
+                found.append(table.name)
+                break
+    return found
+
+
+class PortalUserDBModelView(UserDBModelView):
+    """FAB's user admin, answering 4xx to bad bulk actions and keeping accounts with history.
+
+    FAB's `action_post` looks the action up without checking it exists (500 for
+    `action=delete`); an account referenced by audit entries, employees or evaluations
+    must be deactivated, never deleted.
+    """
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        found = self.actions.get(request.form.get("action", ""))
+        pks = request.form.getlist("rowid")
+        if found is None or not found.multiple or not pks:
+            abort(400)
+        if not all(pk.isdigit() and self.datamodel.get(int(pk)) for pk in pks):
+            abort(404)
+        return super().action_post()
+
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    def action(self, name, pk):
+        if name not in self.actions:
+            abort(400)
+        if not pk.isdigit() or self.datamodel.get(int(pk)) is None:
+            abort(404)
+        return super().action(name, pk)
+
+    def pre_delete(self, item):
+        if user_references(self.datamodel.session, item.id):
+            raise ValueError(
+                gettext(
+                    "This account has a history in the portal and cannot be deleted; "
+                    "deactivate it instead."
+                )
+            )
+
+
 class PortalSecurityManager(SecurityManager):
     """FAB's SQLA security manager without internet-loading charts, with API login limits."""
 
     userstatschartview = None
+    userdbmodelview = PortalUserDBModelView
 
     def register_views(self):
         super().register_views()

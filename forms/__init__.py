@@ -20,7 +20,7 @@ from forms.schema import (
     text,
 )
 from forms.scoring import IndicatorResult, achievement, indicator_breakdown, weighted_achievement
-from forms.xlsx import definition_to_xlsx, xlsx_to_definition
+from forms.xlsx import definition_to_xlsx, literal_text, xlsx_to_definition
 
 __all__ = [
     "Aspect",
@@ -49,6 +49,7 @@ __all__ = [
     "diff_definitions",
     "evaluate",
     "indicator_breakdown",
+    "literal_text",
     "parse_definition",
     "text",
     "weighted_achievement",

@@ -118,6 +118,26 @@ def _get(data: dict[str, Any], path: str) -> Any:
     return data
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def literal_text(workbook: openpyxl.Workbook) -> openpyxl.Workbook:
+    """Make every text cell of `workbook` plain text that no spreadsheet runs as a formula.
+
+    Every writer of XLSX calls this before saving: a text cell is stored as a string
+    (openpyxl would store "=…" as a formula) and one starting with = + - @ gets Excel's
+    quote prefix, the equivalent of a typed apostrophe; the text itself is unchanged.
+    """
+    for worksheet in workbook.worksheets:
+        for row in worksheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+                    if cell.value.startswith(FORMULA_START):
+                        cell.quotePrefix = True
+    return workbook
+
+
 def _cell_value(value: Any) -> Any:
     return " ".join(value) if isinstance(value, list) else value
 
@@ -128,9 +148,7 @@ def _write_sheet(workbook: openpyxl.Workbook, sheet: Sheet, rows: Iterable[dict]
     for row_number, row in enumerate(rows, start=2):
         for column_number, column in enumerate(sheet.columns, start=1):
             value = _cell_value(_get(row, column.path))
-            cell = worksheet.cell(row=row_number, column=column_number, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, even when the text starts with "="
+            worksheet.cell(row=row_number, column=column_number, value=value)
 
 
 def definition_to_xlsx(schema: FormSchema) -> bytes:
@@ -146,7 +164,7 @@ def definition_to_xlsx(schema: FormSchema) -> bytes:
     _write_sheet(workbook, FIELDS, fields)
     _write_sheet(workbook, CHOICES, choices)
     output = io.BytesIO()
-    workbook.save(output)
+    literal_text(workbook).save(output)
     return output.getvalue()
 
 

@@ -97,15 +97,16 @@ def _advance(submission: Submission, target: SubmissionState, rng: random.Random
     """Move a draft submission to `target` through the real services."""
     employee = _scope_of(submission.employee, EMPLOYEE)
     evaluator = _scope_of(submission.evaluator, SUPERVISOR)
-    flow.save_answers(submission, _answers(submission, rng), employee, None)
+    answers = _answers(submission, rng)
+    flow.save_answers(submission, answers, employee, None, lock_version=submission.lock_version)
     if target == SubmissionState.DRAFT:
         return
-    flow.submit(submission, employee, None)
+    flow.submit(submission, employee, None, lock_version=submission.lock_version)
     if target == SubmissionState.RETURNED:
         flow.return_for_revision(
             submission,
             "Lengkapi bukti dukung dan jelaskan kendala capaian di bawah target.",
-            evaluator, None,
+            evaluator, None, lock_version=submission.lock_version,
         )  # fmt: skip
     elif target == SubmissionState.APPROVED:
         ratings = [Rating.AS_EXPECTED] * 5 + [rng.choice(list(Rating)) for _ in range(2)]
@@ -119,6 +120,7 @@ def _advance(submission: Submission, target: SubmissionState, rng: random.Random
             recommendation=RECOMMENDATIONS.get(
                 submission.template_version.template.code, "Pelatihan pelayanan publik"
             ),
+            lock_version=submission.lock_version,
         )  # fmt: skip
 
 

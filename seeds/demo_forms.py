@@ -33,6 +33,7 @@ def load_demo_forms(session) -> list[str]:
         if form is not None and form.versions:
             continue
         form = form_service.import_definition(spec["definition"], unit.id, _SEED_SCOPE)
+        form.shared = bool(spec.get("shared"))  # readable and copyable by every unit
         form_service.publish(form)
         published.append(code)
     return published

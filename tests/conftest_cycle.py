@@ -95,20 +95,23 @@ class Cycle:
         item = self.reload()
         service.save_answers(
             item, self.answers(**(answers or GOOD)), self.scope("pegawai.dinkes"),
-            self.user_id("pegawai.dinkes"),
+            self.user_id("pegawai.dinkes"), lock_version=item.lock_version,
         )  # fmt: skip
         return item
 
     def submit(self, answers: dict | None = None) -> Submission:
         item = self.save(answers)
-        service.submit(item, self.scope("pegawai.dinkes"), self.user_id("pegawai.dinkes"))
+        service.submit(
+            item, self.scope("pegawai.dinkes"), self.user_id("pegawai.dinkes"),
+            lock_version=item.lock_version,
+        )  # fmt: skip
         return item
 
     def send_back(self, reason: str = "Lengkapi bukti", comments: dict | None = None):
         item = self.reload()
         service.return_for_revision(
             item, reason, self.scope("penilai.dinkes"), self.user_id("penilai.dinkes"),
-            comments=comments,
+            comments=comments, lock_version=item.lock_version,
         )  # fmt: skip
         return item
 
@@ -125,6 +128,7 @@ class Cycle:
         service.approve(
             item, self.ratings(*ratings), self.scope("penilai.dinkes"),
             self.user_id("penilai.dinkes"), feedback="Baik", recommendation="Diklat",
+            lock_version=item.lock_version,
         )  # fmt: skip
         return item
 

@@ -243,6 +243,7 @@ def test_clone_a_published_form_of_another_unit(login_as, dinkes_form):
     hr = Scope(user_id=None, roles=frozenset({"HR"}))
     version = form_service.publish(dinkes_form)
     assert version.number == 1
+    form_service.set_shared(dinkes_form, True)  # other units see shared forms only
     client = login_as("admin.disdik")
     assert "DINKES-IMUNISASI" in client.get("/builder/").get_data(as_text=True)
     unit_id = _db.session.query(IndicatorForm).get(dinkes_form.id).unit_id

@@ -17,6 +17,7 @@ def _approve_form(cycle, *ratings, **extra):
         for part, value in entry.items()
     }
     data.update(feedback="Pertahankan", recommendation="Pelatihan manajemen data")
+    data.update(lock_version=cycle.reload().lock_version)
     data.update(extra)
     return data
 
@@ -66,7 +67,11 @@ def test_return_needs_a_reason(login_as, cycle):
     client = login_as("penilai.dinkes")
     response = client.post(
         f"/reviews/{cycle.submission.id}/return",
-        data={"reason": "  ", f"comment:{cycle.ref('kunjungan')}": "Kurang jelas"},
+        data={
+            "reason": "  ",
+            f"comment:{cycle.ref('kunjungan')}": "Kurang jelas",
+            "lock_version": cycle.reload().lock_version,
+        },  # fmt: skip
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -80,7 +85,8 @@ def test_full_cycle_return_resubmit_changes_approve(login_as, cycle):
     response = evaluator.post(
         f"/reviews/{cycle.submission.id}/return",
         data={"reason": "Data kunjungan tidak sesuai",
-              f"comment:{cycle.ref('kunjungan')}": "Cek ulang jumlah kunjungan"},
+              f"comment:{cycle.ref('kunjungan')}": "Cek ulang jumlah kunjungan",
+              "lock_version": cycle.reload().lock_version},
     )  # fmt: skip
     assert response.status_code == 302
     item = cycle.reload()

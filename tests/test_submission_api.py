@@ -108,12 +108,12 @@ def test_put_answers_type_errors_by_field(call, cycle):
 def test_submit_reports_missing_answers_by_field_then_succeeds(call, cycle):
     cycle.save({"sasaran": 100, "diimunisasi": 90})
     path = f"/{cycle.submission.id}/submit"
-    response = call("pegawai.dinkes", "POST", path, {})
+    response = call("pegawai.dinkes", "POST", path, {"lock_version": cycle.reload().lock_version})
     assert response.status_code == 422
     assert set(response.json["errors"]) == {cycle.ref("kunjungan"), cycle.ref("kendala")}
     assert cycle.reload().state == "draft"
     cycle.save(GOOD)
-    response = call("pegawai.dinkes", "POST", path, {})
+    response = call("pegawai.dinkes", "POST", path, {"lock_version": cycle.reload().lock_version})
     assert response.status_code == 200 and response.json["state"] == "submitted"
 
 
@@ -164,9 +164,14 @@ def test_closed_period_refuses_every_action(call, cycle):
 def test_return_resubmit_approve_reopen(call, cycle):
     cycle.submit()
     sub = cycle.submission.id
-    empty = call("penilai.dinkes", "POST", f"/{sub}/return", {"reason": ""})
+
+    def lock():
+        return cycle.reload().lock_version
+
+    empty = call("penilai.dinkes", "POST", f"/{sub}/return", {"reason": "", "lock_version": lock()})
     assert empty.status_code == 422 and "reason" in empty.json["errors"]
-    body = {"reason": "Perbaiki", "comments": {cycle.ref("kunjungan"): "Cek"}}
+    body = {"reason": "Perbaiki", "comments": {cycle.ref("kunjungan"): "Cek"},
+            "lock_version": lock()}  # fmt: skip
     response = call("penilai.dinkes", "POST", f"/{sub}/return", body)
     assert response.status_code == 200 and response.json["state"] == "returned"
     detail = call("pegawai.dinkes", "GET", f"/{sub}").json["result"]
@@ -178,17 +183,21 @@ def test_return_resubmit_approve_reopen(call, cycle):
                     {"answers": cycle.answers(**{**GOOD, "kunjungan": 130}),
                      "lock_version": detail["lock_version"]})  # fmt: skip
     assert response.status_code == 200
-    assert call("pegawai.dinkes", "POST", f"/{sub}/submit", {}).status_code == 200
+    assert (
+        call("pegawai.dinkes", "POST", f"/{sub}/submit", {"lock_version": lock()}).status_code
+        == 200
+    )
 
-    bad = call("penilai.dinkes", "POST", f"/{sub}/approve",
-               {"behaviour": {"akuntabel": {"rating": "great"}}})  # fmt: skip
+    wrong = {"behaviour": {"akuntabel": {"rating": "great"}}, "lock_version": lock()}
+    bad = call("penilai.dinkes", "POST", f"/{sub}/approve", wrong)
     assert bad.status_code == 422 and len(bad.json["errors"]) == 7
 
     ratings = ("below", "below", "below", "below", "above", "above", "above")
     behaviour = cycle.ratings(*ratings)
     behaviour["loyal"]["expectation"] = "Jaga rahasia jabatan"
     response = call("penilai.dinkes", "POST", f"/{sub}/approve",
-                    {"behaviour": behaviour, "feedback": "F", "recommendation": "R"})  # fmt: skip
+                    {"behaviour": behaviour, "feedback": "F", "recommendation": "R",
+                     "lock_version": lock()})  # fmt: skip
     assert response.status_code == 200, response.json
     item = cycle.reload()
     # cakupan 101.05 %, kunjungan capped at 120 %: 108.63 → as expected; 4 of 7 below → below
@@ -202,8 +211,13 @@ def test_return_resubmit_approve_reopen(call, cycle):
     assert detail["behaviour"]["loyal"]["expectation"] == "Jaga rahasia jabatan"
 
     assert call("pegawai.dinkes", "POST", f"/{sub}/submit", {}).status_code == 403
-    assert call("hr", "POST", f"/{sub}/reopen", {"reason": ""}).status_code == 422
-    response = call("hr", "POST", f"/{sub}/reopen", {"reason": "Salah hitung"})
+    assert (
+        call("hr", "POST", f"/{sub}/reopen", {"reason": "", "lock_version": lock()}).status_code
+        == 422
+    )
+    response = call(
+        "hr", "POST", f"/{sub}/reopen", {"reason": "Salah hitung", "lock_version": lock()}
+    )
     assert response.status_code == 200 and response.json["state"] == "submitted"
     assert cycle.reload().predikat is None
 

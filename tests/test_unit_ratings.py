@@ -103,7 +103,9 @@ def test_the_unit_heads_hasil_kerja_follows_the_unit_rating(
                       unit_id=setda.id)  # fmt: skip
     behaviour = {v.code: {"rating": "as_expected"} for v in behaviour_values()}
     assert len(behaviour) == 7
-    submission_service.approve(submission, behaviour, evaluator, None)
+    submission_service.approve(
+        submission, behaviour, evaluator, None, lock_version=submission.lock_version
+    )
     _db.session.expire_all()
     approved = _db.session.get(Submission, submission.id)
     assert approved.state == "approved"
@@ -125,7 +127,9 @@ def test_a_non_head_is_rated_by_achievement(
     evaluator = Scope(user_id=None, roles=frozenset({"Supervisor"}),
                       employee_id=pegawai.supervisor_id)  # fmt: skip
     behaviour = {v.code: {"rating": "as_expected"} for v in behaviour_values()}
-    submission_service.approve(submission, behaviour, evaluator, None)
+    submission_service.approve(
+        submission, behaviour, evaluator, None, lock_version=submission.lock_version
+    )
     _db.session.expire_all()
     assert _db.session.get(Submission, submission.id).hasil_rating == "above"
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import IndicatorForm
-from app.scope import current_scope, is_allowed, managed_forms
+from app.scope import current_scope, is_allowed, managed_forms, visible_forms
 from app.services import ValidationFailed
 from app.services import forms as form_service
 from app.services.form_files import export_version
@@ -27,19 +27,21 @@ def _version_json(version) -> dict:
     }
 
 
-def _form_json(form: IndicatorForm, full: bool) -> dict:
+def _form_json(form: IndicatorForm, full: bool, own: bool = True) -> dict:
     data = {
         "id": form.id,
         "code": form.code,
         "title": form.title,
         "unit_id": form.unit_id,
         "archived": form.archived,
+        "shared": form.shared,
         "latest_version": form.latest_version.number if form.latest_version else None,
         "has_draft": form.draft is not None,
     }
     if full:
-        data["draft"] = form.draft
-        data["draft_revision"] = form.draft_revision
+        if own:  # another unit reads a shared form's published versions, not its draft
+            data["draft"] = form.draft
+            data["draft_revision"] = form.draft_revision
         data["versions"] = [_version_json(v) for v in form.versions]
     return data
 
@@ -51,8 +53,9 @@ class FormApi(BaseApi):
     allow_browser_login = False
     openapi_spec_tag = "Indicator forms"
 
-    def _get(self, pk: int) -> IndicatorForm | None:
-        if not is_allowed(IndicatorForm, pk, managed_forms):
+    def _get(self, pk: int, condition=visible_forms) -> IndicatorForm | None:
+        """The form `pk` if the caller may read it (`managed_forms`: change it)."""
+        if not is_allowed(IndicatorForm, pk, condition):
             return None
         return db.session.get(IndicatorForm, pk)
 
@@ -61,10 +64,10 @@ class FormApi(BaseApi):
     @safe
     @permission_name("get")
     def get_list(self):
-        """List the forms in the caller's scope."""
+        """List the forms the caller may read: their units', regency-wide and shared ones."""
         forms = db.session.scalars(
             select(IndicatorForm)
-            .where(managed_forms(current_scope()))
+            .where(visible_forms(current_scope()))
             .options(selectinload(IndicatorForm.versions))
             .order_by(IndicatorForm.code)
         ).all()
@@ -79,7 +82,8 @@ class FormApi(BaseApi):
         form = self._get(pk)
         if form is None:
             return self.response_404()
-        return self.response(200, result=_form_json(form, True))
+        own = is_allowed(IndicatorForm, pk, managed_forms)
+        return self.response(200, result=_form_json(form, True, own))
 
     @expose("/import", methods=["POST"])
     @protect()
@@ -111,7 +115,7 @@ class FormApi(BaseApi):
     @permission_name("post")
     def publish(self, pk):
         """Publish the form's draft as its next version."""
-        form = self._get(pk)
+        form = self._get(pk, managed_forms)
         if form is None:
             return self.response_404()
         try:

@@ -22,6 +22,12 @@ def _number(value):
     return float(value) if value is not None else None
 
 
+def _lock(body: dict):
+    """The `lock_version` of the body (required by every write; the service refuses None)."""
+    lock = body.get("lock_version")
+    return lock if isinstance(lock, int) and not isinstance(lock, bool) else None
+
+
 def _summary(item: Submission) -> dict:
     return {
         "id": item.id,
@@ -172,10 +178,9 @@ class SubmissionApi(BaseApi):
         """Save draft answers `{"answers": {"<form version>": {key: value}}, "lock_version": n}`."""
 
         def call(item, body, scope):
-            lock = body.get("lock_version")
-            if not isinstance(lock, int) or isinstance(lock, bool):
-                raise ValidationFailed({"lock_version": ["lock_version must be a number"]})
-            service.save_answers(item, body.get("answers"), scope, g.user.id, lock_version=lock)
+            service.save_answers(
+                item, body.get("answers"), scope, g.user.id, lock_version=_lock(body)
+            )
 
         return self._act(pk, call)
 
@@ -184,12 +189,10 @@ class SubmissionApi(BaseApi):
     @safe
     @permission_name("post")
     def submit(self, pk):
-        """Send the submission to the evaluator (`{"lock_version": n}` optional)."""
+        """Send the submission to the evaluator (`{"lock_version": n}`)."""
 
         def call(item, body, scope):
-            lock = body.get("lock_version")
-            lock = lock if isinstance(lock, int) and not isinstance(lock, bool) else None
-            service.submit(item, scope, g.user.id, lock_version=lock)
+            service.submit(item, scope, g.user.id, lock_version=_lock(body))
 
         return self._act(pk, call)
 
@@ -198,12 +201,13 @@ class SubmissionApi(BaseApi):
     @safe
     @permission_name("post")
     def return_for_revision(self, pk):
-        """Return to the employee: `{"reason": "...", "comments": {"<form>:<key>": "..."}}`."""
+        """Return to the employee: `{"reason", "comments": {"<form>:<key>": …}, "lock_version"}`."""
 
         def call(item, body, scope):
             service.return_for_revision(
-                item, body.get("reason"), scope, g.user.id, comments=body.get("comments")
-            )
+                item, body.get("reason"), scope, g.user.id,
+                comments=body.get("comments"), lock_version=_lock(body),
+            )  # fmt: skip
 
         return self._act(pk, call)
 
@@ -223,6 +227,7 @@ class SubmissionApi(BaseApi):
                 feedback=body.get("feedback") or "",
                 recommendation=body.get("recommendation") or "",
                 comments=body.get("comments"),
+                lock_version=_lock(body),
             )
 
         return self._act(pk, call)
@@ -232,9 +237,9 @@ class SubmissionApi(BaseApi):
     @safe
     @permission_name("reopen")
     def reopen(self, pk):
-        """HR: send an approved submission back to review, `{"reason": "..."}`."""
+        """HR: send an approved submission back to review, `{"reason", "lock_version"}`."""
 
         def call(item, body, scope):
-            service.reopen(item, body.get("reason"), scope, g.user.id)
+            service.reopen(item, body.get("reason"), scope, g.user.id, lock_version=_lock(body))
 
         return self._act(pk, call)

@@ -7,7 +7,16 @@ from typing import Any
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    event,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.org import Unit
@@ -22,7 +31,8 @@ class IndicatorForm(Model):
 
     `draft` holds the definition being edited (None when nothing is being
     changed); published versions live in `FormVersion` and never change.
-    A form without a unit is regency-wide, made by HR for every unit to clone.
+    A form without a unit is regency-wide, made by HR for every unit to clone; a
+    unit's form is seen by other units only when `shared` (dibagikan) is set.
     """
 
     __tablename__ = "indicator_forms"
@@ -35,6 +45,7 @@ class IndicatorForm(Model):
     code: Mapped[str] = mapped_column(String(40), nullable=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     archived: Mapped[bool] = mapped_column(default=False, nullable=False)
+    shared: Mapped[bool] = mapped_column(default=False, server_default=false(), nullable=False)
     draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     draft_revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)

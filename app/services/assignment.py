@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Employee, EvaluationPeriod, Submission, TemplateVersion
-from app.models.types import PeriodState
 from app.scope import Scope, managed_employees, unit_subtree
 from app.services import ValidationFailed
+from app.services.periods import ensure_open_for_changes
 
 
 @dataclass
@@ -36,10 +36,7 @@ def assign(
 
     Employees without an evaluator are reported, not skipped silently.
     """
-    if period.state == PeriodState.CLOSED.value:
-        raise ValidationFailed(
-            {"period": [str(_l("The period %(name)s is closed.", name=period.name))]}
-        )
+    ensure_open_for_changes(period)
     query = select(Employee).where(Employee.active.is_(True), managed_employees(scope))
     if employee_ids:
         query = query.where(Employee.id.in_(employee_ids))

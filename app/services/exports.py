@@ -2,7 +2,8 @@
 
 CSV: UTF-8 with a byte-order mark and ``;`` between fields, as spreadsheet programs
 in Indonesian locales expect. Cells that a spreadsheet would run as a formula
-(starting with = + - @, tab or CR) get a leading apostrophe.
+(starting with = + - @, tab or CR) get a leading apostrophe in CSV; in XLSX they are
+text cells with Excel's quote prefix (`forms.literal_text`), the text unchanged.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import io
 from flask_babel import gettext as _
 
 from app.services import recaps
+from forms import literal_text
+from forms.xlsx import FORMULA_START
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _WIDTHS = [6, 21, 32, 8, 32, 20, 20, 20, 16]
 
 
@@ -31,7 +33,7 @@ def _values(row: dict) -> list:
 
 
 def _safe(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
@@ -107,7 +109,7 @@ def to_xlsx(recap: recaps.Recap) -> bytes:
             cell.font, cell.fill, cell.border = bold, fill, border
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         for row in recaps.labelled_rows(section):
-            sheet.append([_safe(v) for v in _values(row)])
+            sheet.append(_values(row))
         sheet.freeze_panes = "A4"
         sheet["A1"].font = sheet["A2"].font = bold
         for index, width in enumerate(_WIDTHS, start=1):
@@ -118,5 +120,5 @@ def to_xlsx(recap: recaps.Recap) -> bytes:
     if not workbook.sheetnames:
         workbook.create_sheet(_("Summary")[:31])
     out = io.BytesIO()
-    workbook.save(out)
+    literal_text(workbook).save(out)
     return out.getvalue()

@@ -224,6 +224,17 @@ def set_archived(form: IndicatorForm, archived: bool) -> None:
     db.session.commit()
 
 
+def set_shared(form: IndicatorForm, shared: bool) -> None:
+    """Share a unit's form regency-wide (every unit may read and copy it) or stop sharing.
+
+    The caller checks that the user manages the form (its unit's admin or HR).
+    """
+    if form.unit_id is None:
+        raise _fail(_l("A regency-wide form is always visible to every unit."), "shared")
+    form.shared = shared
+    db.session.commit()
+
+
 def version(form: IndicatorForm, number: int | None) -> FormVersion:
     """Version `number` of `form` (latest when None)."""
     for item in reversed(form.versions):

@@ -20,6 +20,7 @@ from app.models import Employee, Unit
 from app.models.types import JabatanType
 from app.scope import Scope, managed_employees, visible_employees
 from app.services.org import EmployeeInput, employee_errors, supervisor_error
+from forms import literal_text
 
 MAX_ROWS = 20_000
 COLUMNS = ["nip", "nama", "status", "golongan", "jabatan", "jenis_jabatan", "kode_unit",
@@ -266,5 +267,5 @@ def template_workbook() -> bytes:
     for column in "ABCDEFGHI":
         sheet.column_dimensions[column].width = 22
     buffer = io.BytesIO()
-    book.save(buffer)
+    literal_text(book).save(buffer)
     return buffer.getvalue()

@@ -18,6 +18,18 @@ _ALLOWED = {
 }
 
 
+def ensure_open_for_changes(period: EvaluationPeriod | None) -> None:
+    """Refuse any change to what belongs to a closed period.
+
+    A closed period locks its answers and reviews, unit ratings and their confirmation,
+    IKU targets and assignments; every service writing one of them calls this first.
+    """
+    if period is not None and period.state == PeriodState.CLOSED.value:
+        raise ValidationFailed(
+            {"period": [str(_l("The period %(name)s is closed.", name=period.name))]}
+        )
+
+
 def period_errors(start: dt.date | None, end: dt.date | None) -> dict[str, list[str]]:
     """The end of a period must come after its start."""
     if start and end and end <= start:

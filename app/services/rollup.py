@@ -47,6 +47,7 @@ from app.models.forms import _now
 from app.models.types import SubmissionState
 from app.scope import Scope, rating_confirmable_units, unit_subtree
 from app.services import ValidationFailed
+from app.services.periods import ensure_open_for_changes
 from forms import achievement, parse_definition, text
 
 AGGREGATIONS = ("sum", "average", "minimum", "latest")
@@ -191,7 +192,11 @@ def set_iku_form(unit: Unit, form: IndicatorForm, user_id=None) -> list[Iku]:
 
 def save_iku(iku: Iku, period: EvaluationPeriod | None, code: str, aggregation: str,
              target, user_id=None) -> None:  # fmt: skip
-    """Change an IKU's code and rule, and its target for `period` (empty: the form's)."""
+    """Change an IKU's code and rule, and its target for `period` (empty: the form's).
+
+    Nothing changes while `period` is closed: the code and rule shape its roll-up too.
+    """
+    ensure_open_for_changes(period)
     errors: dict[str, list[str]] = {}
     code = (code or "").strip().upper()
     if not code or len(code) > 40 or not all(c.isalnum() or c in "-_." for c in code):
@@ -445,6 +450,7 @@ def confirm_rating(unit: Unit, period: EvaluationPeriod, rating: str, reason: st
     """
     from app.services.unit_ratings import set_unit_rating
 
+    ensure_open_for_changes(period)
     if not may_confirm(scope, unit):
         raise ValidationFailed({"rating": [str(_l("You may not confirm this unit's rating."))]})
     rollup = unit_rollup(unit, period)

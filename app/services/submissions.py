@@ -1,8 +1,9 @@
 """The life of a submission: draft → submitted → returned ↔ submitted → approved.
 
 Every action checks who acts (owner, evaluator, HR), the state, and that the
-period is open; every change is written to the audit trail. Saves use
-optimistic locking: a stale `lock_version` is refused with who changed it when.
+period is open; every change is written to the audit trail. Every write
+names the `lock_version` it was based on (optimistic locking): a missing one is
+refused, a stale one is refused with who changed it when.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from app.models.forms import _now
 from app.models.types import PeriodState, SubmissionState
 from app.scope import Scope
 from app.services import ValidationFailed
+from app.services import evidence as evidence_service
 from app.services.scoring import score
 from app.services.templates import form_versions
 from forms import evaluate, parse_definition
@@ -34,6 +36,10 @@ class ActionRefused(Exception):
 
 class SubmissionConflict(ValidationFailed):
     """The submission changed since the user loaded it."""
+
+
+class VersionMissing(ValidationFailed):
+    """The write does not say which version of the submission it was based on."""
 
 
 # --- who may do what -----------------------------------------------------------------
@@ -85,7 +91,14 @@ def _commit() -> None:
 
 
 def _check_lock(submission: Submission, lock_version: int | None) -> None:
-    if lock_version is None or lock_version == submission.lock_version:
+    if lock_version is None or isinstance(lock_version, bool):
+        raise VersionMissing(
+            {"lock_version": [str(_l(
+                "This change does not say which version of the submission it is based on "
+                "(lock_version). Reload the page; nothing was saved."
+            ))]}
+        )  # fmt: skip
+    if lock_version == submission.lock_version:
         return
     who = submission.updated_by.username if submission.updated_by else "?"
     when = submission.updated_at.strftime("%d-%m-%Y %H:%M")
@@ -132,11 +145,14 @@ def save_answers(
     if errors:
         raise ValidationFailed(errors)
     changes = _changes(submission.answers, values)
+    before = evidence_service.file_refs(submission.answers)
     submission.answers = values
+    replaced = evidence_service.forget(submission, before)
     _touch(submission, user_id)
     if changes:
         _audit(submission, user_id, "answers", changes=changes)
     _commit()
+    evidence_service.remove_files(replaced)
 
 
 def _foreign_files(submission: Submission, values: dict[str, Any]) -> dict[str, list[str]]:
@@ -196,10 +212,16 @@ def _clean_comments(comments: Any, errors: dict) -> dict[str, str]:
 
 
 def return_for_revision(
-    submission: Submission, reason: str, scope: Scope, user_id, comments: Any = None
+    submission: Submission,
+    reason: str,
+    scope: Scope,
+    user_id,
+    comments: Any = None,
+    lock_version: int | None = None,
 ) -> None:
     """Send the submission back to the employee with a reason (required)."""
     _require(submission, scope, "return")
+    _check_lock(submission, lock_version)
     errors: dict[str, list[str]] = {}
     reason = _clean_text(reason, "reason", errors)
     if not reason:
@@ -234,9 +256,11 @@ def approve(
     feedback: str = "",
     recommendation: str = "",
     comments: Any = None,
+    lock_version: int | None = None,
 ) -> None:
     """Rate the seven BerAKHLAK values, compute the scores and close the review."""
     _require(submission, scope, "approve")
+    _check_lock(submission, lock_version)
     errors: dict[str, list[str]] = {}
     ratings, entries = {}, {}
     behaviour = behaviour if isinstance(behaviour, dict) else {}
@@ -280,9 +304,12 @@ def approve(
     _commit()
 
 
-def reopen(submission: Submission, reason: str, scope: Scope, user_id) -> None:
+def reopen(
+    submission: Submission, reason: str, scope: Scope, user_id, lock_version: int | None = None
+) -> None:
     """HR sends an approved submission back to review, with a reason (required)."""
     _require(submission, scope, "reopen")
+    _check_lock(submission, lock_version)
     errors: dict[str, list[str]] = {}
     reason = _clean_text(reason, "reason", errors)
     if not reason:

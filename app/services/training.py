@@ -16,8 +16,7 @@ from app.domain.ratings import Predikat
 from app.extensions import db
 from app.models import Employee, EvaluationPeriod, Submission, Unit
 from app.models.types import SubmissionState
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from forms import literal_text
 
 
 @dataclass(frozen=True)
@@ -82,12 +81,6 @@ def summary_by_unit(rows: list[Need]) -> list[tuple[str, str, int]]:
     return [(code, name, n) for (code, name), n in sorted(counts.items())]
 
 
-def _safe(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def to_xlsx(period: EvaluationPeriod, rows: list[Need]) -> bytes:
     """A sheet of the training needs (user text never runs as a formula)."""
     from openpyxl import Workbook
@@ -106,12 +99,12 @@ def to_xlsx(period: EvaluationPeriod, rows: list[Need]) -> bytes:
     for number, row in enumerate(rows, start=1):
         values = [number, row.unit_name, row.nip, row.name, row.jabatan, row.predikat_label,
                   row.recommendation]  # fmt: skip
-        sheet.append([_safe(v) for v in values])
+        sheet.append(values)
         sheet.cell(row=sheet.max_row, column=3).number_format = "@"
         sheet.cell(row=sheet.max_row, column=7).alignment = Alignment(wrap_text=True)
     for column, width in zip("ABCDEFG", [6, 32, 21, 32, 32, 20, 60], strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
     out = io.BytesIO()
-    book.save(out)
+    literal_text(book).save(out)
     return out.getvalue()

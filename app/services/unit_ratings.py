@@ -17,8 +17,9 @@ from app.domain.ratings import CurveViolation, OrgRating, Predikat, check_distri
 from app.extensions import db
 from app.models import AuditEntry, EvaluationPeriod, Submission, Unit, UnitRating
 from app.models.forms import _now
-from app.models.types import PeriodState, SubmissionState
+from app.models.types import SubmissionState
 from app.services import ValidationFailed
+from app.services.periods import ensure_open_for_changes
 
 MAX_REASON = 2000
 
@@ -72,11 +73,10 @@ def set_unit_rating(
     Every change is audited as "unit_rating" on the period. A closed period is locked.
     The caller checks that the user manages `unit`.
     """
+    ensure_open_for_changes(period)
     rating = (rating or "").strip() or None
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
-    if period.state == PeriodState.CLOSED.value:
-        errors["period"] = [str(_l("The period %(name)s is closed.", name=period.name))]
     if rating is not None and rating not in {r.value for r in OrgRating}:
         errors["rating"] = [str(_l("Choose one of the organisational ratings."))]
     if len(reason) > MAX_REASON:

@@ -10,10 +10,12 @@ def register_views(appbuilder) -> None:
     from app.api.org import EmployeeApi, PeriodApi, UnitApi
     from app.views.builder import FormBuilderView
     from app.views.evaluation_admin import register as register_evaluation_admin
+    from app.views.home import demo_password_warning
     from app.views.imports import EmployeeImportView
     from app.views.org import EmployeeView, PeriodView, UnitTreeView, UnitView, employee_submissions
 
     current_app.add_template_global(employee_submissions)
+    current_app.add_template_global(demo_password_warning)
     org = {"category": "Organisation", "category_label": _l("Organisation")}
     appbuilder.add_view(
         UnitView, "Units", label=_l("Units"), icon="fa-sitemap", category_icon="fa-building", **org

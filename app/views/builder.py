@@ -322,6 +322,25 @@ class FormBuilderView(BaseView):
         flash(_l("Form archived.") if form.archived else _l("Form restored."), "success")
         return redirect(url_for("FormBuilderView.index"))
 
+    @expose("/<int:pk>/share", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def share(self, pk):
+        """Share the form regency-wide (`shared=1`) or keep it to its unit."""
+        form = _managed_form(pk)
+        try:
+            form_service.set_shared(form, request.form.get("shared") == "1")
+        except ValidationFailed as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for("FormBuilderView.index"))
+        flash(
+            _l("Form shared: every unit may read and copy it.")
+            if form.shared
+            else _l("Form no longer shared: only its unit sees it."),
+            "success",
+        )
+        return redirect(url_for("FormBuilderView.index"))
+
     @expose("/<int:pk>/versions")
     @has_access
     @permission_name("list")

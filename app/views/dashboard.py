@@ -351,6 +351,9 @@ class DashboardView(BaseView):
             )  # fmt: skip
         except ValidationFailed as exc:
             db.session.rollback()
+            if "period" in exc.errors:  # closed: the page shows no form to put it in
+                flash(exc.errors["period"][0], "danger")
+                return redirect(url_for("DashboardView.achievement", pk=unit.id, period=period.id))
             return self._achievement(unit, period, exc.errors, 422)
         flash(_l("The organisational rating of %(unit)s is confirmed.", unit=unit.name), "success")
         return redirect(url_for("DashboardView.achievement", pk=unit.id, period=period.id))

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
 from flask_appbuilder import IndexView, expose
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Employee, EvaluationPeriod, Unit
 from app.models.types import PeriodState
 from app.scope import current_scope, visible_employees, visible_units
-from app.security import ROLE_LABELS
+from app.security import ADMIN, HR, ROLE_LABELS
+from app.services.demo_accounts import with_demo_password
+
+LOGIN_ENDPOINTS = {"AuthDBView.login"}
+
+
+def demo_password_warning() -> list[str]:
+    """Demo accounts still on the demo password, for the pages that warn about them.
+
+    The login page and every page an admin or HR user sees; nobody else.
+    """
+    user = getattr(g, "user", None)
+    if getattr(user, "is_authenticated", False):
+        if not {role.name for role in user.roles} & {ADMIN, HR}:
+            return []
+    elif request.endpoint not in LOGIN_ENDPOINTS:
+        return []
+    try:
+        return with_demo_password()
+    except SQLAlchemyError:  # an error page for a failed transaction must still render
+        db.session.rollback()
+        return []
 
 
 class HomeView(IndexView):

@@ -19,6 +19,7 @@ from app.services.recaps import predikat_label, rating_label, state_label
 from app.services.submissions import (
     ActionRefused,
     SubmissionConflict,
+    VersionMissing,
     allowed_actions,
     behaviour_values,
     save_answers,
@@ -129,6 +130,10 @@ class MyPerformanceView(BaseView):
         except ActionRefused as exc:
             self._discard(stored)
             flash(str(exc), "danger")
+            return redirect(url_for("MyPerformanceView.fill", pk=pk))
+        except VersionMissing as exc:
+            self._discard(stored)
+            flash(exc.errors["lock_version"][0], "danger")
             return redirect(url_for("MyPerformanceView.fill", pk=pk))
         except SubmissionConflict as exc:
             self._discard(stored)
@@ -278,9 +283,6 @@ class EvidenceView(BaseView):
         path = evidence_service.path_of(evidence)
         if not path.is_file():
             abort(404)
-        return send_file(
-            path,
-            mimetype=evidence.content_type,
-            as_attachment=True,
-            download_name=evidence.original_name,
-        )
+        response = send_file(path, mimetype=evidence.content_type)
+        response.headers["Content-Disposition"] = evidence_service.content_disposition(evidence)
+        return response

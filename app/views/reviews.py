@@ -18,6 +18,8 @@ from app.services import ValidationFailed
 from app.services.recaps import predikat_label, rating_label, state_label
 from app.services.submissions import (
     ActionRefused,
+    SubmissionConflict,
+    VersionMissing,
     allowed_actions,
     approve,
     behaviour_values,
@@ -47,6 +49,14 @@ STATE_ORDER = [
 
 def _reviewable(pk: int) -> Submission:
     return require(Submission, pk, reviewable_submissions)
+
+
+def _posted_lock() -> int | None:
+    return request.form.get("lock_version", type=int)
+
+
+def _status(exc: ValidationFailed) -> int:
+    return 409 if isinstance(exc, SubmissionConflict) else 422
 
 
 def _known_refs(parts) -> set[str]:
@@ -153,14 +163,14 @@ class ReviewView(BaseView):
                 current_scope(),
                 g.user.id,
                 comments=_posted_comments(parts),
+                lock_version=_posted_lock(),
             )
-        except ActionRefused as exc:
-            flash(str(exc), "danger")
-            return redirect(url_for("ReviewView.review", pk=pk))
+        except (ActionRefused, VersionMissing) as exc:
+            return self._refused(pk, exc)
         except ValidationFailed as exc:
             db.session.rollback()
             flash(_l("Not returned: fix the marked fields."), "danger")
-            return self._page(submission, errors=exc.errors, posted=True, status=422)
+            return self._page(submission, errors=exc.errors, posted=True, status=_status(exc))
         flash(_l("Returned to %(name)s for revision.", name=submission.employee.name), "success")
         return redirect(url_for("ReviewView.index"))
 
@@ -179,14 +189,14 @@ class ReviewView(BaseView):
                 feedback=request.form.get("feedback", ""),
                 recommendation=request.form.get("recommendation", ""),
                 comments=_posted_comments(parts),
+                lock_version=_posted_lock(),
             )
-        except ActionRefused as exc:
-            flash(str(exc), "danger")
-            return redirect(url_for("ReviewView.review", pk=pk))
+        except (ActionRefused, VersionMissing) as exc:
+            return self._refused(pk, exc)
         except ValidationFailed as exc:
             db.session.rollback()
             flash(_l("Not approved: fix the marked fields."), "danger")
-            return self._page(submission, errors=exc.errors, posted=True, status=422)
+            return self._page(submission, errors=exc.errors, posted=True, status=_status(exc))
         flash(
             _l(
                 "Approved: %(name)s is rated %(predikat)s.",
@@ -195,6 +205,14 @@ class ReviewView(BaseView):
             ),
             "success",
         )
+        return redirect(url_for("ReviewView.review", pk=pk))
+
+    @staticmethod
+    def _refused(pk, exc):
+        """Nothing was written: say why and show the submission as it is now."""
+        db.session.rollback()
+        message = exc.errors["lock_version"][0] if isinstance(exc, VersionMissing) else str(exc)
+        flash(message, "danger")
         return redirect(url_for("ReviewView.review", pk=pk))
 
     def _page(self, submission, errors=None, posted=False, status=200):
@@ -235,6 +253,7 @@ class ReviewView(BaseView):
                 submission=submission,
                 parts=parts,
                 lang=language,
+                lock_version=_posted_lock() if posted else submission.lock_version,
                 actions=allowed_actions(submission, current_scope()),
                 values=values,
                 ratings=[(r.value, r.label) for r in Rating],
