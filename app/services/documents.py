@@ -470,6 +470,10 @@ def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
                    submission.period.end_date],
         "unit": submission.unit.name,
     }  # fmt: skip
+    if submission.override_reason:  # only then: earlier documents keep their hash
+        payload["override"] = [submission.proposed_hasil_rating,
+                               submission.proposed_perilaku_rating,
+                               submission.override_reason]  # fmt: skip
     if kind == FORM:
         payload["results"] = _results(submission, lang)
         payload["behaviour"] = _behaviour(submission)
@@ -486,6 +490,20 @@ def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
         submission_id=submission.id, build=build,
         filename=f"{prefix}-{employee.nip}-{_slug(submission.period.name)}.pdf",
     )  # fmt: skip
+
+
+def _override(payload: dict) -> dict | None:
+    """The portal's proposal and the evaluator's reason, when they rated differently."""
+    from app.services.recaps import rating_label
+
+    if "override" not in payload:
+        return None
+    hasil, perilaku, reason = payload["override"]
+    return {
+        "hasil": rating_label(hasil),
+        "perilaku": rating_label(perilaku),
+        "reason": printing.clip(reason),
+    }
 
 
 def _build_submission(submission, kind, payload, issued, lang) -> bytes:
@@ -513,6 +531,7 @@ def _build_submission(submission, kind, payload, issued, lang) -> bytes:
         "feedback": printing.clip(submission.feedback or ""),
         "recommendation": printing.clip(submission.recommendation or ""),
         "place": payload["place"],
+        "override": _override(payload),
     }  # fmt: skip
     if kind == FORM:
         aspects = {

@@ -6,6 +6,7 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
@@ -22,8 +23,10 @@ from app.services.submissions import (
     approve,
     behaviour_values,
     changes_since_return,
+    preview_approval,
     return_for_revision,
 )
+from app.services.templates import matrix_is_variant
 from app.views.builder import ASPECT_LABELS, GROUP_LABELS, POLARITY_LABELS
 from app.views.cycle_common import (
     display,
@@ -35,6 +38,9 @@ from app.views.cycle_common import (
     lang,
 )
 from forms.schema import FieldType
+
+#: The evaluator's decision on the proposal (see `app.services.submissions.approve`).
+DECISION_FIELDS = ("hasil_rating", "perilaku_rating", "override_reason")
 
 # Queue order: what waits for the evaluator first.
 STATE_ORDER = [
@@ -168,17 +174,24 @@ class ReviewView(BaseView):
     @has_access
     @permission_name("edit")
     def approve_submission(self, pk):
+        """Two steps: first show the proposal and the predikat, then approve on "confirm"."""
         submission = _reviewable(pk)
         parts = form_parts(submission)
+        behaviour = _posted_behaviour(behaviour_values())
+        choice = {name: request.form.get(name, "") for name in DECISION_FIELDS}
         try:
+            if request.form.get("step") != "confirm":
+                decision = preview_approval(submission, behaviour, current_scope(), **choice)
+                return self._page(submission, posted=True, decision=decision)
             approve(
                 submission,
-                _posted_behaviour(behaviour_values()),
+                behaviour,
                 current_scope(),
                 g.user.id,
                 feedback=request.form.get("feedback", ""),
                 recommendation=request.form.get("recommendation", ""),
                 comments=_posted_comments(parts),
+                **choice,
             )
         except ActionRefused as exc:
             flash(str(exc), "danger")
@@ -186,18 +199,23 @@ class ReviewView(BaseView):
         except ValidationFailed as exc:
             db.session.rollback()
             flash(_l("Not approved: fix the marked fields."), "danger")
-            return self._page(submission, errors=exc.errors, posted=True, status=422)
+            decision = None
+            if set(exc.errors) == {"override_reason"}:  # keep showing the decision to finish
+                decision = preview_approval(submission, behaviour, current_scope(), **choice)
+            return self._page(
+                submission, errors=exc.errors, posted=True, status=422, decision=decision
+            )
         flash(
             _l(
                 "Approved: %(name)s is rated %(predikat)s.",
-                name=submission.employee.name,
+                name=escape(submission.employee.name),
                 predikat=predikat_label(submission.predikat),
             ),
             "success",
         )
         return redirect(url_for("ReviewView.review", pk=pk))
 
-    def _page(self, submission, errors=None, posted=False, status=200):
+    def _page(self, submission, errors=None, posted=False, status=200, decision=None):
         language = lang()
         parts = form_parts(submission)
         values = behaviour_values()
@@ -210,6 +228,7 @@ class ReviewView(BaseView):
                 "feedback": request.form.get("feedback", ""),
                 "recommendation": request.form.get("recommendation", ""),
                 "reason": request.form.get("reason", ""),
+                **{name: request.form.get(name, "") for name in DECISION_FIELDS},
             }
         else:
             stored = submission.behaviour or {}
@@ -227,6 +246,7 @@ class ReviewView(BaseView):
                 "feedback": submission.feedback or "",
                 "recommendation": submission.recommendation or "",
                 "reason": "",
+                **dict.fromkeys(DECISION_FIELDS, ""),
             }
         changes = changes_since_return(submission)
         return (
@@ -240,6 +260,8 @@ class ReviewView(BaseView):
                 ratings=[(r.value, r.label) for r in Rating],
                 entered=entered,
                 errors=errors or {},
+                decision=decision,
+                matrix_variant=matrix_is_variant(),
                 changes=changes,
                 labels=labels,
                 history=history_rows(submission, labels),
