@@ -84,6 +84,7 @@ class Spec:
     submission_id: int | None = None
     build: Callable[[IssuedDocument], bytes] | None = None  # → finished PDF
     filename: str = "document.pdf"
+    printed: dict | None = None  # what /verify shows of the copy (masked name, predikat)
 
     @property
     def data_hash(self) -> str:
@@ -151,7 +152,7 @@ def obtain(spec: Spec, user_id: int | None) -> tuple[bytes, IssuedDocument, bool
         issued = IssuedDocument(
             code=new_code(), kind=spec.kind, period_id=spec.period_id, unit_id=spec.unit_id,
             submission_id=spec.submission_id, subject_key=spec.subject_key, data_hash=digest,
-            lang=spec.lang, issued_at=_now(), issued_by_id=user_id,
+            lang=spec.lang, issued_at=_now(), issued_by_id=user_id, printed=spec.printed,
         )  # fmt: skip
         db.session.add(issued)
         db.session.flush()
@@ -172,6 +173,13 @@ class Verification:
     unit: str
     issued_on: str
     unchanged: bool
+    person: str = ""  # masked, e.g. "R**** B******"
+    predikat: str = ""  # as printed
+
+
+def mask_name(name: str) -> str:
+    """A name with only each word's first letter shown: "Rina Bakri" → "R*** B****"."""
+    return " ".join(word[0] + "*" * (len(word) - 1) for word in str(name or "").split())
 
 
 def verify(code: str) -> Verification | None:
@@ -181,7 +189,10 @@ def verify(code: str) -> Verification | None:
         return None
     current = current_spec(issued)
     unchanged = current is not None and current.data_hash == issued.data_hash
+    printed = issued.printed or {}
     return Verification(
+        person=printed.get("person", ""),
+        predikat=recaps.predikat_label(printed.get("predikat")),
         kind_label=str(KIND_LABELS.get(issued.kind, issued.kind)),
         period=issued.period.name if issued.period else "",
         unit=issued.unit.name if issued.unit else str(_l("All units (regency-wide)")),
@@ -489,6 +500,7 @@ def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
         period_id=submission.period_id, unit_id=submission.unit_id,
         submission_id=submission.id, build=build,
         filename=f"{prefix}-{employee.nip}-{_slug(submission.period.name)}.pdf",
+        printed={"person": mask_name(employee.name), "predikat": submission.predikat},
     )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""proposed ratings and the evaluator's override reason on submissions
+"""proposed ratings and the evaluator's override reason on submissions; what /verify
+shows of a printed copy (masked name, predikat)
 
 Revision ID: ratea01
 Revises: 6e465a2befa4
@@ -24,6 +25,8 @@ def upgrade():
             sa.Column("proposed_perilaku_rating", sa.String(length=16), nullable=True)
         )
         batch_op.add_column(sa.Column("override_reason", sa.Text(), nullable=True))
+    with op.batch_alter_table("issued_documents", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("printed", sa.JSON(), nullable=True))
     op.execute(
         "UPDATE submissions SET proposed_hasil_rating = hasil_rating, "
         "proposed_perilaku_rating = perilaku_rating WHERE hasil_rating IS NOT NULL"
@@ -31,6 +34,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("issued_documents", schema=None) as batch_op:
+        batch_op.drop_column("printed")
     with op.batch_alter_table("submissions", schema=None) as batch_op:
         batch_op.drop_column("override_reason")
         batch_op.drop_column("proposed_perilaku_rating")
