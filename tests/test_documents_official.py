@@ -3,6 +3,8 @@ period, the predikat, the person's masked name)."""
 
 from __future__ import annotations
 
+import re
+
 from app.extensions import db as _db
 from app.services.documents import mask_name
 
@@ -34,3 +36,36 @@ def test_verify_shows_the_printed_predikat_and_the_masked_name(login_as, cycle):
     page = client.get(f"/verify/{code}").text
     assert 'data-status="changed"' in page
     assert 'id="verify-predikat">Baik<' in page  # still what the copy must show
+
+
+def test_evaluation_document_layout(login_as, cycle):
+    from app.services.unit_ratings import set_unit_rating
+    from tests.printing_helpers import pdf_pages, squash
+
+    dinkes = cycle.world.dinkes
+    dinkes.address, dinkes.phone = "Jl. Soekarno-Hatta No. 5, Mamuju", "(0426) 21234"
+    _db.session.commit()
+    set_unit_rating(dinkes, cycle.period, "baik", "", None)
+    cycle.submit()
+    cycle.approve("above")
+    client = login_as("pegawai.dinkes")
+    response = client.get(f"/print/submission/{cycle.submission.id}/evaluation")
+    assert response.status_code == 200
+    text = squash(" ".join(pdf_pages(response.data)))
+    assert text.count("DOKUMEN EVALUASI KINERJA PEGAWAI") == 1  # the title printed once
+    order = [
+        "PEMERINTAH KABUPATEN MAMUJU", "Dinas Kesehatan",
+        "Jl. Soekarno-Hatta No. 5, Mamuju · Telepon (0426) 21234",
+        "DOKUMEN EVALUASI KINERJA PEGAWAI", "PEGAWAI YANG DINILAI",
+        "Predikat kinerja organisasi Baik", "Pola distribusi", "Sangat Baik — 0 (0 %)",
+        "Baik terbanyak (bagian terbesar); paling banyak 70 %", "1 (100 %)",
+        "Butuh Perbaikan paling sedikit satu", "Hasil kerja Sesuai ekspektasi",
+        "Perilaku kerja Di atas ekspektasi", "Predikat kinerja pegawai Baik",
+        "Pejabat penilai", "Pegawai yang dinilai",
+    ]  # fmt: skip
+    position = 0
+    for part in order:  # each section after the one before
+        found = text.find(part, position)
+        assert found >= 0, (part, text[position:])
+        position = found + len(part)
+    assert len(re.findall(r"Mamuju, \d{1,2} \w+ \d{4}", text)) == 2  # above both signatures

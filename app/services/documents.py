@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import printing
-from app.domain.ratings import Predikat
+from app.domain.ratings import DISTRIBUTION_CURVE, OrgRating, Predikat
 from app.extensions import db
 from app.i18n import long_date, number
 from app.models import (
@@ -40,11 +40,12 @@ from app.models import (
     EvaluationPeriod,
     IssuedDocument,
     Submission,
+    Unit,
     UnitRating,
 )
 from app.models.forms import _now
 from app.models.types import SubmissionState
-from app.services import recaps
+from app.services import recaps, unit_ratings
 from app.services.templates import form_versions, parse_rules
 from forms import evaluate, indicator_breakdown, parse_definition, text
 
@@ -251,11 +252,24 @@ def _period_context(period: EvaluationPeriod) -> dict:
     }
 
 
-def _base_context(lang: str, title: str, header_unit: str, issued: IssuedDocument) -> dict:
+def letterhead(unit: Unit | None) -> str:
+    """The unit's address and phone for the letterhead (kop), e.g. "Jl. … · Telp. …"."""
+    if unit is None:
+        return ""
+    parts = [unit.address or ""]
+    if unit.phone:
+        parts.append(_("Phone %(phone)s", phone=unit.phone))
+    return " · ".join(part.strip() for part in parts if part and part.strip())
+
+
+def _base_context(
+    lang: str, title: str, header_unit: str, issued: IssuedDocument, contact: str = ""
+) -> dict:
     return {
         "lang": lang,
         "doc_title": title,
         "header_unit": header_unit,
+        "header_contact": printing.clip(contact, 300),
         "orientation": "landscape",
         "issued_on": long_date(issued.issued_at.date()),
         "code": issued.code,
@@ -481,6 +495,19 @@ def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
                    submission.period.end_date],
         "unit": submission.unit.name,
     }  # fmt: skip
+    if kind == EVALUATION:
+        counts = unit_ratings.predikat_counts(submission.period, [submission.unit_id])
+        payload["distribution"] = {
+            p.value: counts.get(submission.unit_id, {}).get(p, 0) for p in Predikat
+        }
+        payload["org_achievement"] = db.session.scalar(
+            select(UnitRating.proposed_achievement).where(
+                UnitRating.unit_id == submission.unit_id,
+                UnitRating.period_id == submission.period_id,
+            )
+        )
+    if letterhead(submission.unit):  # only then: earlier documents keep their hash
+        payload["letterhead"] = letterhead(submission.unit)
     if submission.override_reason:  # only then: earlier documents keep their hash
         payload["override"] = [submission.proposed_hasil_rating,
                                submission.proposed_perilaku_rating,
@@ -502,6 +529,37 @@ def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
         filename=f"{prefix}-{employee.nip}-{_slug(submission.period.name)}.pdf",
         printed={"person": mask_name(employee.name), "predikat": submission.predikat},
     )  # fmt: skip
+
+
+_RULE_TEXTS = {
+    "largest": lambda rule: _("most (the largest share)"),
+    "at_most": lambda rule: _("at most %(n)s %%", n=rule.percent),
+    "at_least": lambda rule: _("at least %(n)s %%", n=rule.percent),
+    "some": lambda rule: _("at least one"),
+    "none": lambda rule: _("none"),
+}
+
+
+def distribution_pattern(org: str | None, counts: dict[str, int]) -> list[dict]:
+    """Pola distribusi: per predikat, what the unit's rating requires and the actual share."""
+    total = sum(counts.values())
+    rules = DISTRIBUTION_CURVE.get(OrgRating(org), ()) if org else ()
+    rows = []
+    for p in Predikat:
+        required = []
+        for rule in rules:
+            if p in rule.group:
+                together = [q.label for q in rule.group if q is not p]
+                text = _RULE_TEXTS[rule.kind](rule)
+                if together:
+                    text = _("%(rule)s, together with %(others)s", rule=text,
+                             others=", ".join(together))  # fmt: skip
+                required.append(text)
+        share = Decimal(counts.get(p.value, 0) * 100) / total if total else Decimal(0)
+        rows.append({"label": p.label, "required": "; ".join(required) or "—",
+                     "count": counts.get(p.value, 0), "share": share,
+                     "bar": max(int(share / 4), 1) if counts.get(p.value) else 0})  # fmt: skip
+    return rows
 
 
 def _override(payload: dict) -> dict | None:
@@ -528,7 +586,7 @@ def _build_submission(submission, kind, payload, issued, lang) -> bytes:
         title = _("EMPLOYEE PERFORMANCE EVALUATION FORM")
         template, orientation = "form.html", "landscape"
     context = {
-        **_base_context(lang, title, submission.unit.name, issued),
+        **_base_context(lang, title, submission.unit.name, issued, payload.get("letterhead", "")),
         "orientation": orientation,
         "period": _period_context(submission.period),
         "employee": payload["employee"], "evaluator": payload["evaluator"],
@@ -544,6 +602,8 @@ def _build_submission(submission, kind, payload, issued, lang) -> bytes:
         "recommendation": printing.clip(submission.recommendation or ""),
         "place": payload["place"],
         "override": _override(payload),
+        "org_achievement": payload.get("org_achievement"),
+        "pattern": distribution_pattern(payload["org_rating"], payload.get("distribution", {})),
     }  # fmt: skip
     if kind == FORM:
         aspects = {

@@ -1,5 +1,5 @@
 """proposed ratings and the evaluator's override reason on submissions; what /verify
-shows of a printed copy (masked name, predikat)
+shows of a printed copy (masked name, predikat); units' letterhead address and phone
 
 Revision ID: ratea01
 Revises: 6e465a2befa4
@@ -27,6 +27,9 @@ def upgrade():
         batch_op.add_column(sa.Column("override_reason", sa.Text(), nullable=True))
     with op.batch_alter_table("issued_documents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("printed", sa.JSON(), nullable=True))
+    with op.batch_alter_table("units", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("address", sa.String(length=300), nullable=True))
+        batch_op.add_column(sa.Column("phone", sa.String(length=40), nullable=True))
     op.execute(
         "UPDATE submissions SET proposed_hasil_rating = hasil_rating, "
         "proposed_perilaku_rating = perilaku_rating WHERE hasil_rating IS NOT NULL"
@@ -34,6 +37,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("units", schema=None) as batch_op:
+        batch_op.drop_column("phone")
+        batch_op.drop_column("address")
     with op.batch_alter_table("issued_documents", schema=None) as batch_op:
         batch_op.drop_column("printed")
     with op.batch_alter_table("submissions", schema=None) as batch_op:
