@@ -69,3 +69,38 @@ def test_evaluation_document_layout(login_as, cycle):
         assert found >= 0, (part, text[position:])
         position = found + len(part)
     assert len(re.findall(r"Mamuju, \d{1,2} \w+ \d{4}", text)) == 2  # above both signatures
+
+
+def test_evaluation_form_layout(login_as, cycle):
+    from tests.printing_helpers import pdf_pages, squash
+
+    cycle.submit()
+    cycle.approve("above")
+    client = login_as("penilai.dinkes")
+    response = client.get(f"/print/submission/{cycle.submission.id}/form")
+    assert response.status_code == 200
+    text = squash(" ".join(pdf_pages(response.data)))
+    assert text.count("FORMULIR PENILAIAN KINERJA PEGAWAI") == 1
+    order = [
+        "PEGAWAI YANG DINILAI", "PEJABAT PENILAI", "CAPAIAN KINERJA ORGANISASI",
+        "Predikat kinerja organisasi", "Pola distribusi", "HASIL KERJA", "A. Utama",
+        "RHK atasan yang diintervensi", "Rencana Hasil Kerja (RHK)", "Indikator",
+        "Cakupan imunisasi", "B. Tambahan", "Kunjungan rumah", "PERILAKU KERJA",
+        "Ekspektasi khusus", "Umpan balik 0", "PENILAIAN", "Hasil kerja : Sesuai ekspektasi",
+        "Predikat kinerja pegawai : Baik", "Pejabat penilai", "Pegawai yang dinilai",
+    ]  # fmt: skip
+    position = 0
+    for part in order:
+        found = text.find(part, position)
+        assert found >= 0, (part, text[position:])
+        position = found + len(part)
+    assert len(re.findall(r"Mamuju, \d{1,2} \w+ \d{4}", text)) == 2
+
+
+def test_the_supported_leader_result_is_printed_as_text(cycle):
+    from app.services import documents
+    from app.services.rollup import set_iku_form
+
+    ikus = set_iku_form(cycle.world.dinkes, cycle.form_version.form)
+    code = ikus[0].code
+    assert documents._supported_texts({code, "UNKNOWN"}, "id") == {code: "Cakupan imunisasi"}

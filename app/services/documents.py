@@ -38,6 +38,7 @@ from app.i18n import long_date, number
 from app.models import (
     BehaviourValue,
     EvaluationPeriod,
+    Iku,
     IssuedDocument,
     Submission,
     Unit,
@@ -428,6 +429,19 @@ def _person(employee) -> dict:
     }
 
 
+def _supported_texts(codes: set[str], lang: str) -> dict[str, str]:
+    """The text of the leader's results (RHK pimpinan / IKU) that indicators name by code."""
+    texts = {}
+    for iku in db.session.scalars(select(Iku).where(Iku.code.in_(codes))) if codes else ():
+        version = iku.form.latest_version if iku.form else None
+        fields = parse_definition(version.definition).fields if version else []
+        for field in fields:
+            if field.key == iku.key:
+                rhk = field.indicator.rhk if field.indicator else None
+                texts[iku.code] = text(rhk, lang) if rhk else text(field.label, lang)
+    return texts
+
+
 def _results(submission: Submission, lang: str) -> list[dict]:
     """Per-indicator results of every form, grouped later by Utama/Tambahan."""
     rules = parse_rules(submission.template_version.definition.get("rules"))
@@ -437,12 +451,14 @@ def _results(submission: Submission, lang: str) -> list[dict]:
         schema = parse_definition(version.definition)
         answers = (submission.answers or {}).get(str(version.id)) or {}
         values = evaluate(schema, answers, partial=True, lang=lang).values
-        for result in indicator_breakdown(schema, values, rules.cap, lang):
+        results = indicator_breakdown(schema, values, rules.cap, lang)
+        supported = _supported_texts({r.parent for r in results if r.parent}, lang)
+        for result in results:
             unit = f" {result.unit}" if result.unit else ""
             realisation, achieved = result.realisation, result.achievement
             rows.append({
                 "group": result.group.value,
-                "parent": printing.clip(result.parent or ""),
+                "parent": printing.clip(supported.get(result.parent, result.parent or "")),
                 "rhk": printing.clip(result.rhk),
                 "indicator": printing.clip(result.label),
                 "aspect": result.aspect.value,
@@ -495,17 +511,16 @@ def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
                    submission.period.end_date],
         "unit": submission.unit.name,
     }  # fmt: skip
-    if kind == EVALUATION:
-        counts = unit_ratings.predikat_counts(submission.period, [submission.unit_id])
-        payload["distribution"] = {
-            p.value: counts.get(submission.unit_id, {}).get(p, 0) for p in Predikat
-        }
-        payload["org_achievement"] = db.session.scalar(
-            select(UnitRating.proposed_achievement).where(
-                UnitRating.unit_id == submission.unit_id,
-                UnitRating.period_id == submission.period_id,
-            )
+    counts = unit_ratings.predikat_counts(submission.period, [submission.unit_id])
+    payload["distribution"] = {
+        p.value: counts.get(submission.unit_id, {}).get(p, 0) for p in Predikat
+    }
+    payload["org_achievement"] = db.session.scalar(
+        select(UnitRating.proposed_achievement).where(
+            UnitRating.unit_id == submission.unit_id,
+            UnitRating.period_id == submission.period_id,
         )
+    )
     if letterhead(submission.unit):  # only then: earlier documents keep their hash
         payload["letterhead"] = letterhead(submission.unit)
     if submission.override_reason:  # only then: earlier documents keep their hash
