@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
+from app.i18n import number as format_number
+
 FONT = "font-family:sans-serif;font-size:11px"
 PALETTE = ["#1f77b4", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd", "#8c564b", "#7f7f7f"]
 LABEL_CHARS = 28
@@ -140,7 +142,7 @@ def stacked_bar(rows: Sequence[StackedRow], segments: Sequence[Segment], title: 
                 continue
             share = count / total
             size = share * inner
-            tip = f"{item.label} — {segment.label}: {count} ({share * 100:.1f}%)"
+            tip = f"{item.label} — {segment.label}: {count} ({format_number(share * 100, 1)} %)"
             mark = (
                 f'<rect x="{offset:.1f}" y="{y + 3}" width="{size:.1f}" height="{row - 6}" '
                 f'fill="{_e(segment.color)}"><title>{_e(tip)}</title></rect>'

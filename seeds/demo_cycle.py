@@ -28,6 +28,7 @@ from app.security import EMPLOYEE, HR, SUPERVISOR
 from app.services import submissions as flow
 from app.services import templates as template_service
 from app.services.assignment import assign
+from app.services.scoring import head_of_unit, unit_rating_of_head
 from seeds import read_yaml
 
 HR_SCOPE = Scope(user_id=None, roles=frozenset({HR}))
@@ -109,6 +110,8 @@ def _advance(submission: Submission, target: SubmissionState, rng: random.Random
             evaluator, None, lock_version=submission.lock_version,
         )  # fmt: skip
     elif target == SubmissionState.APPROVED:
+        if head_of_unit(submission) and unit_rating_of_head(submission) is None:
+            return  # a unit head waits for the unit's organisational rating
         ratings = [Rating.AS_EXPECTED] * 5 + [rng.choice(list(Rating)) for _ in range(2)]
         behaviour = {
             value.code: {"rating": rating.value, "feedback": "Pertahankan, terus tingkatkan."}
@@ -157,6 +160,14 @@ def _play(session, period, unit, demo_employee_ids, rng) -> None:
         .where(Submission.period_id == period.id, Submission.unit_id.in_(unit_subtree(unit.id)))
         .order_by(Submission.id)
     ).all()
+    if closed:  # rated first: a unit head's evaluation needs the unit's rating
+        rated = set(
+            session.scalars(select(UnitRating.unit_id).where(UnitRating.period_id == period.id))
+        )
+        for unit_id in set(session.scalars(unit_subtree(unit.id))) - rated:
+            session.add(UnitRating(unit_id=unit_id, period_id=period.id, rating="baik",
+                                   reason="Capaian IKU triwulan sesuai target."))  # fmt: skip
+        session.commit()
     for index, submission in enumerate(submissions):
         if closed:
             target = SubmissionState.APPROVED
@@ -165,11 +176,3 @@ def _play(session, period, unit, demo_employee_ids, rng) -> None:
         else:
             target = _STATES[index % len(_STATES)]
         _advance(submission, target, rng)
-    if closed and not session.scalar(
-        select(UnitRating.id).where(
-            UnitRating.unit_id == unit.id, UnitRating.period_id == period.id
-        )
-    ):
-        session.add(UnitRating(unit_id=unit.id, period_id=period.id, rating="baik",
-                               reason="Capaian IKU triwulan sesuai target."))  # fmt: skip
-        session.commit()

@@ -141,7 +141,7 @@ def _scores(schema, answers, rules, rng: random.Random):
                  for _ in range(7)]  # fmt: skip
     hasil = hasil_kerja_rating(achievement, rules.thresholds)
     perilaku = perilaku_rating(behaviour, rules.perilaku_rule)
-    return achievement, hasil, perilaku, predikat(hasil, perilaku, rules.matrix), behaviour
+    return achievement, hasil, perilaku, predikat(hasil, perilaku), behaviour
 
 
 def _submissions(session: Session, version: TemplateVersion, periods, rng: random.Random) -> int:
@@ -184,6 +184,7 @@ def _row(employee, period, version, form_version, schema, rules, codes, rng) -> 
         achievement, hasil, perilaku, result, behaviour = _scores(schema, answers, rules, rng)
         row.update(
             achievement=achievement, hasil_rating=hasil.value, perilaku_rating=perilaku.value,
+            proposed_hasil_rating=hasil.value, proposed_perilaku_rating=perilaku.value,
             predikat=result.value,
             behaviour={c: {"rating": r.value} for c, r in zip(codes, behaviour, strict=False)},
         )  # fmt: skip

@@ -16,7 +16,7 @@ def _approve_form(cycle, *ratings, **extra):
         for code, entry in cycle.ratings(*ratings).items()
         for part, value in entry.items()
     }
-    data.update(feedback="Pertahankan", recommendation="Pelatihan manajemen data")
+    data.update(feedback="Pertahankan", recommendation="Pelatihan manajemen data", step="confirm")
     data.update(lock_version=cycle.reload().lock_version)
     data.update(extra)
     return data

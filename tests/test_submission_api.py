@@ -68,7 +68,10 @@ def test_get_one_and_404_outside_scope(call, cycle):
     assert result["answers"][cycle.fv]["sasaran"] == 100
     assert result["state"] == "submitted"
     assert [h["action"] for h in result["history"]] == ["answers", "submit"]
-    assert set(result["scores"]) == {"achievement", "hasil_rating", "perilaku_rating", "predikat"}
+    assert set(result["scores"]) == {
+        "achievement", "hasil_rating", "perilaku_rating", "predikat",
+        "proposed_hasil_rating", "proposed_perilaku_rating", "override_reason",
+    }  # fmt: skip
     for username in ("admin.disdik", "pegawai.disdik", "penilai.disdik"):
         assert call(username, "GET", f"/{cycle.submission.id}").status_code == 404, username
     assert call("pegawai.dinkes", "GET", f"/{cycle.other.id}").status_code == 404
@@ -207,7 +210,10 @@ def test_return_resubmit_approve_reopen(call, cycle):
     assert response.json["predikat"] == "kurang"
     detail = call("pegawai.dinkes", "GET", f"/{sub}").json["result"]
     assert detail["scores"] == {"achievement": 108.63, "hasil_rating": "as_expected",
-                                "perilaku_rating": "below", "predikat": "kurang"}  # fmt: skip
+                                "perilaku_rating": "below", "predikat": "kurang",
+                                "proposed_hasil_rating": "as_expected",
+                                "proposed_perilaku_rating": "below",
+                                "override_reason": None}  # fmt: skip
     assert detail["behaviour"]["loyal"]["expectation"] == "Jaga rahasia jabatan"
 
     assert call("pegawai.dinkes", "POST", f"/{sub}/submit", {}).status_code == 403

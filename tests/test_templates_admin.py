@@ -18,7 +18,7 @@ VALUES = (
 )  # fmt: skip
 
 
-def editor_data(template, forms=(), *, revision=None, matrix=None, **rules) -> dict:
+def editor_data(template, forms=(), *, revision=None, **rules) -> dict:
     """The POST data of the template editor."""
     data = {
         "revision": str(template.draft_revision if revision is None else revision),
@@ -30,12 +30,6 @@ def editor_data(template, forms=(), *, revision=None, matrix=None, **rules) -> d
         "as_expected": str(rules.pop("as_expected", 90)),
         "perilaku_rule": rules.pop("perilaku_rule", "majority"),
     }
-    cells = copy.deepcopy(template_service.DEFAULT_RULES["matrix"])
-    for (hasil, perilaku), value in (matrix or {}).items():
-        cells[hasil][perilaku] = value
-    for hasil in RATINGS:
-        for perilaku in RATINGS:
-            data[f"matrix_{hasil}_{perilaku}"] = cells[hasil][perilaku]
     data.update(
         {f"expectation_{code}": text for code, text in rules.pop("expectations", {}).items()}
     )
@@ -107,9 +101,9 @@ def test_invalid_draft_is_saved_with_errors_and_cannot_be_published(login_as, te
     assert _db.session.query(TemplateVersion).count() == 0
 
 
-def test_bad_weight_and_matrix_cell_are_reported(login_as, template, dinkes_form):
+def test_bad_weight_and_thresholds_are_reported(login_as, template, dinkes_form):
     client = login_as("admin.dinkes")
-    data = editor_data(template, [(dinkes_form.id, "seratus")], matrix={("above", "above"): ""})
+    data = editor_data(template, [(dinkes_form.id, "seratus")], above=80)
     client.post(f"/evaluation-templates/{template.id}/save", data=data)
     errors = template_service.definition_errors(_template(template.id).draft, template.unit_id)
     assert set(errors) == {"forms", "rules"}
@@ -199,13 +193,12 @@ def test_preview_with_the_default_rules(login_as, template, dinkes_form, achieve
     )
 
 
-def test_preview_uses_the_drafts_weights_thresholds_rule_and_matrix(
+def test_preview_uses_the_drafts_weights_thresholds_and_rule(
     login_as, world, template, dinkes_form
 ):
     second = make_form(None, "KAB-DISIPLIN")
     rules = copy.deepcopy(template_service.DEFAULT_RULES)
     rules.update(above=100, as_expected=95, perilaku_rule="strict")
-    rules["matrix"]["as_expected"]["as_expected"] = "butuh_perbaikan"
     forms = [{"form_version_id": dinkes_form.id, "weight": 60},
              {"form_version_id": second.id, "weight": 40}]  # fmt: skip
     template_service.save_draft(template, {**template.draft, "forms": forms, "rules": rules})
@@ -216,9 +209,8 @@ def test_preview_uses_the_drafts_weights_thresholds_rule_and_matrix(
         "96.00", "as_expected", "below",
     )  # fmt: skip
     assert result["predikat"] == "kurang"
-    # the changed matrix cell: as expected × as expected → butuh perbaikan
     result = _preview(client, template, {dinkes_form.id: 100, second.id: 90}, _behaviour(above=6))
-    assert (result["perilaku"], result["predikat"]) == ("as_expected", "butuh_perbaikan")
+    assert (result["perilaku"], result["predikat"]) == ("as_expected", "baik")
     # the page version of the preview shows the same numbers
     page = client.post(
         f"/evaluation-templates/{template.id}/preview",

@@ -43,6 +43,19 @@ def _summary(item: Submission) -> dict:
     }
 
 
+def _scores(item: Submission) -> dict:
+    """The portal's proposed ratings and the evaluator's final ones (with any override)."""
+    return {
+        "achievement": _number(item.achievement),
+        "proposed_hasil_rating": item.proposed_hasil_rating,
+        "proposed_perilaku_rating": item.proposed_perilaku_rating,
+        "hasil_rating": item.hasil_rating,
+        "perilaku_rating": item.perilaku_rating,
+        "override_reason": item.override_reason,
+        "predikat": item.predikat,
+    }
+
+
 def _detail(item: Submission, scope) -> dict:
     return {
         **_summary(item),
@@ -52,12 +65,7 @@ def _detail(item: Submission, scope) -> dict:
         "feedback": item.feedback,
         "recommendation": item.recommendation,
         "return_reason": item.return_reason,
-        "scores": {
-            "achievement": _number(item.achievement),
-            "hasil_rating": item.hasil_rating,
-            "perilaku_rating": item.perilaku_rating,
-            "predikat": item.predikat,
-        },
+        "scores": _scores(item),
         "submitted_at": item.submitted_at.isoformat() if item.submitted_at else None,
         "approved_at": item.approved_at.isoformat() if item.approved_at else None,
         "evidence": [
@@ -121,7 +129,7 @@ class SubmissionApi(BaseApi):
             return self.response(422, message="invalid", errors=exc.errors)
         return self.response(
             200, id=item.id, state=item.state, lock_version=item.lock_version,
-            predikat=item.predikat,
+            predikat=item.predikat, scores=_scores(item),
         )  # fmt: skip
 
     @expose("/", methods=["GET"])
@@ -216,7 +224,14 @@ class SubmissionApi(BaseApi):
     @safe
     @permission_name("post")
     def approve(self, pk):
-        """Approve with the seven behaviour ratings, feedback, recommendation and comments."""
+        """Approve with the seven behaviour ratings, feedback, recommendation and comments.
+
+        Optional `hasil_rating` / `perilaku_rating` override the proposed ratings: the codes
+        `above`, `as_expected`, `below` or the Indonesian labels "Di atas ekspektasi",
+        "Sesuai ekspektasi", "Di bawah ekspektasi" (any case); absent or empty keeps the
+        proposal. A rating that differs from the proposal needs `override_reason` (else 422,
+        `errors.override_reason`). The response's `scores` show proposed and final ratings.
+        """
 
         def call(item, body, scope):
             service.approve(
@@ -228,6 +243,9 @@ class SubmissionApi(BaseApi):
                 recommendation=body.get("recommendation") or "",
                 comments=body.get("comments"),
                 lock_version=_lock(body),
+                hasil_rating=body.get("hasil_rating"),
+                perilaku_rating=body.get("perilaku_rating"),
+                override_reason=body.get("override_reason") or "",
             )
 
         return self._act(pk, call)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
 from flask_babel import lazy_gettext as _l
 
+from app.i18n import number
 from app.models.types import LabelledEnum
 
 
@@ -141,6 +142,64 @@ def hasil_kerja_rating(
     return Rating.BELOW
 
 
+@dataclass(frozen=True)
+class ResultAchievement:
+    """The achievement of one result (RHK indicator) and its weight in the evaluation.
+
+    `main` is True for a main result (RHK Utama), False for an additional one (Tambahan).
+    An empty realisation counts as 0 % achievement.
+    """
+
+    main: bool
+    weight: Decimal
+    achievement: Decimal
+
+
+@dataclass(frozen=True)
+class HasilProposal:
+    """The proposed hasil kerja rating with the weighted achievement of all results and of
+    the main results (capaian kinerja; None without results)."""
+
+    achievement: Decimal | None
+    main_achievement: Decimal | None
+    rating: Rating
+
+
+_ORDER = (Rating.BELOW, Rating.AS_EXPECTED, Rating.ABOVE)
+
+
+def _weighted(results: Sequence[ResultAchievement]) -> Decimal | None:
+    weights = sum((r.weight for r in results), Decimal(0))
+    if not weights:
+        return None
+    earned = sum((r.achievement * r.weight for r in results), Decimal(0))
+    return (earned / weights).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def propose_hasil(
+    results: Sequence[ResultAchievement], thresholds: HasilThresholds = DEFAULT_THRESHOLDS
+) -> HasilProposal:
+    """Propose the hasil kerja rating: the main results decide, additional ones may lift.
+
+    - The weighted achievement of the main results (Utama) gives the base rating; without
+      main results, all results count as main.
+    - Additional results (Tambahan) lift it when the achievement of all results rates
+      higher, but never lift a base "below": they cannot make up for the main results.
+    - "Above" needs no main result below expectation (otherwise: "as expected").
+    """
+    weighted = [r for r in results if r.weight > 0]
+    main = [r for r in weighted if r.main] or weighted
+    main_achievement, achievement = _weighted(main), _weighted(weighted)
+    rating = hasil_kerja_rating(main_achievement or Decimal(0), thresholds)
+    if rating != Rating.BELOW:
+        overall = hasil_kerja_rating(achievement or Decimal(0), thresholds)
+        rating = max(rating, overall, key=_ORDER.index)
+    main_below = any(hasil_kerja_rating(r.achievement, thresholds) == Rating.BELOW for r in main)
+    if rating == Rating.ABOVE and main_below:
+        rating = Rating.AS_EXPECTED
+    return HasilProposal(achievement, main_achievement, rating)
+
+
 # --- Perilaku kerja -------------------------------------------------------------------
 
 
@@ -213,16 +272,16 @@ class _Counts:
         return sum(self.by_predikat.get(p, 0) for p in group)
 
     def share(self, group: tuple[Predikat, ...]) -> str:
-        """The group's share of the unit in %, for messages (at most one decimal)."""
+        """The group's share of the unit in %, for messages (at most one decimal, locale format)."""
         value = Decimal(self.of(group) * 100) / Decimal(self.total)
-        return f"{value.quantize(Decimal('0.1')):f}".removesuffix(".0")
+        return number(value.quantize(Decimal("0.1"), ROUND_HALF_UP), 1)
 
 
 @dataclass(frozen=True)
 class CurveRule:
     """A rule of the distribution table on a group of predikat.
 
-    Kinds: ``largest`` (the group is the largest, ties allowed), ``at_most`` / ``at_least``
+    Kinds: ``largest`` (the group is strictly the largest), ``at_most`` / ``at_least``
     (`percent` of the unit), ``some`` (at least one employee), ``none`` (no employee).
     """
 
@@ -236,10 +295,10 @@ class CurveRule:
 
 
 def _check_largest(rule: CurveRule, counts: _Counts) -> str | None:
-    """The group is the largest one (ties allowed)."""
+    """The group is strictly the largest one: a tie is not "most"."""
     own = counts.of(rule.group)
     other = max((p for p in Predikat if p not in rule.group), key=lambda p: counts.of((p,)))
-    if counts.of((other,)) <= own:
+    if counts.of((other,)) < own:
         return None
     return str(
         _l(
@@ -319,7 +378,7 @@ _SB, _BK, _BP = Predikat.SANGAT_BAIK, Predikat.BAIK, Predikat.BUTUH_PERBAIKAN
 _KR, _SK = Predikat.KURANG, Predikat.SANGAT_KURANG
 
 #: The distribution curve: rules on the employees' predikat per organisational rating.
-#: "Most, at most 70 %, X" means: X is the largest group (ties allowed) and X ≤ 70 %.
+#: "Most, at most 70 %, X" means: X is strictly the largest group and X ≤ 70 %.
 DISTRIBUTION_CURVE: Mapping[OrgRating, tuple[CurveRule, ...]] = MappingProxyType(
     {
         OrgRating.ISTIMEWA: (CurveRule("largest", (_SB,)), CurveRule("at_most", (_SB,), 70)),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.forms import _now
@@ -33,6 +34,8 @@ class IssuedDocument(Model):
     lang: Mapped[str] = mapped_column(String(8), nullable=False, default="id")
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    # What /verify shows of the printed copy: the person's masked name and the predikat.
+    printed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     period: Mapped[EvaluationPeriod | None] = relationship(EvaluationPeriod)
     unit: Mapped[Unit | None] = relationship(Unit)

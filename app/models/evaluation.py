@@ -120,6 +120,11 @@ class Submission(Model):
     hasil_rating: Mapped[str | None] = mapped_column(String(16))
     perilaku_rating: Mapped[str | None] = mapped_column(String(16))
     predikat: Mapped[str | None] = mapped_column(String(20))
+    # What the portal proposed before the evaluator (pejabat penilai) decided; the final
+    # ratings above differ only by an override, whose reason is kept.
+    proposed_hasil_rating: Mapped[str | None] = mapped_column(String(16))
+    proposed_perilaku_rating: Mapped[str | None] = mapped_column(String(16))
+    override_reason: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)

@@ -26,6 +26,9 @@ class Unit(Model):
     head_id: Mapped[int | None] = mapped_column(
         ForeignKey("employees.id", use_alter=True, name="fk_units_head_id", ondelete="SET NULL")
     )
+    # The letterhead (kop surat) of printed documents.
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(40))
 
     parent: Mapped[Unit | None] = relationship("Unit", remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(

@@ -32,19 +32,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import printing
-from app.domain.ratings import Predikat
+from app.domain.ratings import DISTRIBUTION_CURVE, OrgRating, Predikat
 from app.extensions import db
 from app.i18n import long_date, number
 from app.models import (
     BehaviourValue,
     EvaluationPeriod,
+    Iku,
     IssuedDocument,
     Submission,
+    Unit,
     UnitRating,
 )
 from app.models.forms import _now
 from app.models.types import SubmissionState
-from app.services import recaps
+from app.services import recaps, unit_ratings
 from app.services.templates import form_versions, parse_rules
 from forms import evaluate, indicator_breakdown, parse_definition, text
 
@@ -84,6 +86,7 @@ class Spec:
     submission_id: int | None = None
     build: Callable[[IssuedDocument], bytes] | None = None  # → finished PDF
     filename: str = "document.pdf"
+    printed: dict | None = None  # what /verify shows of the copy (masked name, predikat)
 
     @property
     def data_hash(self) -> str:
@@ -151,7 +154,7 @@ def obtain(spec: Spec, user_id: int | None) -> tuple[bytes, IssuedDocument, bool
         issued = IssuedDocument(
             code=new_code(), kind=spec.kind, period_id=spec.period_id, unit_id=spec.unit_id,
             submission_id=spec.submission_id, subject_key=spec.subject_key, data_hash=digest,
-            lang=spec.lang, issued_at=_now(), issued_by_id=user_id,
+            lang=spec.lang, issued_at=_now(), issued_by_id=user_id, printed=spec.printed,
         )  # fmt: skip
         db.session.add(issued)
         db.session.flush()
@@ -172,6 +175,13 @@ class Verification:
     unit: str
     issued_on: str
     unchanged: bool
+    person: str = ""  # masked, e.g. "R**** B******"
+    predikat: str = ""  # as printed
+
+
+def mask_name(name: str) -> str:
+    """A name with only each word's first letter shown: "Rina Bakri" → "R*** B****"."""
+    return " ".join(word[0] + "*" * (len(word) - 1) for word in str(name or "").split())
 
 
 def verify(code: str) -> Verification | None:
@@ -181,7 +191,10 @@ def verify(code: str) -> Verification | None:
         return None
     current = current_spec(issued)
     unchanged = current is not None and current.data_hash == issued.data_hash
+    printed = issued.printed or {}
     return Verification(
+        person=printed.get("person", ""),
+        predikat=recaps.predikat_label(printed.get("predikat")),
         kind_label=str(KIND_LABELS.get(issued.kind, issued.kind)),
         period=issued.period.name if issued.period else "",
         unit=issued.unit.name if issued.unit else str(_l("All units (regency-wide)")),
@@ -240,11 +253,24 @@ def _period_context(period: EvaluationPeriod) -> dict:
     }
 
 
-def _base_context(lang: str, title: str, header_unit: str, issued: IssuedDocument) -> dict:
+def letterhead(unit: Unit | None) -> str:
+    """The unit's address and phone for the letterhead (kop), e.g. "Jl. … · Telp. …"."""
+    if unit is None:
+        return ""
+    parts = [unit.address or ""]
+    if unit.phone:
+        parts.append(_("Phone %(phone)s", phone=unit.phone))
+    return " · ".join(part.strip() for part in parts if part and part.strip())
+
+
+def _base_context(
+    lang: str, title: str, header_unit: str, issued: IssuedDocument, contact: str = ""
+) -> dict:
     return {
         "lang": lang,
         "doc_title": title,
         "header_unit": header_unit,
+        "header_contact": printing.clip(contact, 300),
         "orientation": "landscape",
         "issued_on": long_date(issued.issued_at.date()),
         "code": issued.code,
@@ -403,6 +429,19 @@ def _person(employee) -> dict:
     }
 
 
+def _supported_texts(codes: set[str], lang: str) -> dict[str, str]:
+    """The text of the leader's results (RHK pimpinan / IKU) that indicators name by code."""
+    texts = {}
+    for iku in db.session.scalars(select(Iku).where(Iku.code.in_(codes))) if codes else ():
+        version = iku.form.latest_version if iku.form else None
+        fields = parse_definition(version.definition).fields if version else []
+        for field in fields:
+            if field.key == iku.key:
+                rhk = field.indicator.rhk if field.indicator else None
+                texts[iku.code] = text(rhk, lang) if rhk else text(field.label, lang)
+    return texts
+
+
 def _results(submission: Submission, lang: str) -> list[dict]:
     """Per-indicator results of every form, grouped later by Utama/Tambahan."""
     rules = parse_rules(submission.template_version.definition.get("rules"))
@@ -412,12 +451,14 @@ def _results(submission: Submission, lang: str) -> list[dict]:
         schema = parse_definition(version.definition)
         answers = (submission.answers or {}).get(str(version.id)) or {}
         values = evaluate(schema, answers, partial=True, lang=lang).values
-        for result in indicator_breakdown(schema, values, rules.cap, lang):
+        results = indicator_breakdown(schema, values, rules.cap, lang)
+        supported = _supported_texts({r.parent for r in results if r.parent}, lang)
+        for result in results:
             unit = f" {result.unit}" if result.unit else ""
             realisation, achieved = result.realisation, result.achievement
             rows.append({
                 "group": result.group.value,
-                "parent": printing.clip(result.parent or ""),
+                "parent": printing.clip(supported.get(result.parent, result.parent or "")),
                 "rhk": printing.clip(result.rhk),
                 "indicator": printing.clip(result.label),
                 "aspect": result.aspect.value,
@@ -470,6 +511,22 @@ def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
                    submission.period.end_date],
         "unit": submission.unit.name,
     }  # fmt: skip
+    counts = unit_ratings.predikat_counts(submission.period, [submission.unit_id])
+    payload["distribution"] = {
+        p.value: counts.get(submission.unit_id, {}).get(p, 0) for p in Predikat
+    }
+    payload["org_achievement"] = db.session.scalar(
+        select(UnitRating.proposed_achievement).where(
+            UnitRating.unit_id == submission.unit_id,
+            UnitRating.period_id == submission.period_id,
+        )
+    )
+    if letterhead(submission.unit):  # only then: earlier documents keep their hash
+        payload["letterhead"] = letterhead(submission.unit)
+    if submission.override_reason:  # only then: earlier documents keep their hash
+        payload["override"] = [submission.proposed_hasil_rating,
+                               submission.proposed_perilaku_rating,
+                               submission.override_reason]  # fmt: skip
     if kind == FORM:
         payload["results"] = _results(submission, lang)
         payload["behaviour"] = _behaviour(submission)
@@ -485,7 +542,53 @@ def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
         period_id=submission.period_id, unit_id=submission.unit_id,
         submission_id=submission.id, build=build,
         filename=f"{prefix}-{employee.nip}-{_slug(submission.period.name)}.pdf",
+        printed={"person": mask_name(employee.name), "predikat": submission.predikat},
     )  # fmt: skip
+
+
+_RULE_TEXTS = {
+    "largest": lambda rule: _("most (the largest share)"),
+    "at_most": lambda rule: _("at most %(n)s %%", n=rule.percent),
+    "at_least": lambda rule: _("at least %(n)s %%", n=rule.percent),
+    "some": lambda rule: _("at least one"),
+    "none": lambda rule: _("none"),
+}
+
+
+def distribution_pattern(org: str | None, counts: dict[str, int]) -> list[dict]:
+    """Pola distribusi: per predikat, what the unit's rating requires and the actual share."""
+    total = sum(counts.values())
+    rules = DISTRIBUTION_CURVE.get(OrgRating(org), ()) if org else ()
+    rows = []
+    for p in Predikat:
+        required = []
+        for rule in rules:
+            if p in rule.group:
+                together = [q.label for q in rule.group if q is not p]
+                text = _RULE_TEXTS[rule.kind](rule)
+                if together:
+                    text = _("%(rule)s, together with %(others)s", rule=text,
+                             others=", ".join(together))  # fmt: skip
+                required.append(text)
+        share = Decimal(counts.get(p.value, 0) * 100) / total if total else Decimal(0)
+        rows.append({"label": p.label, "required": "; ".join(required) or "—",
+                     "count": counts.get(p.value, 0), "share": share,
+                     "bar": max(int(share / 4), 1) if counts.get(p.value) else 0})  # fmt: skip
+    return rows
+
+
+def _override(payload: dict) -> dict | None:
+    """The portal's proposal and the evaluator's reason, when they rated differently."""
+    from app.services.recaps import rating_label
+
+    if "override" not in payload:
+        return None
+    hasil, perilaku, reason = payload["override"]
+    return {
+        "hasil": rating_label(hasil),
+        "perilaku": rating_label(perilaku),
+        "reason": printing.clip(reason),
+    }
 
 
 def _build_submission(submission, kind, payload, issued, lang) -> bytes:
@@ -498,7 +601,7 @@ def _build_submission(submission, kind, payload, issued, lang) -> bytes:
         title = _("EMPLOYEE PERFORMANCE EVALUATION FORM")
         template, orientation = "form.html", "landscape"
     context = {
-        **_base_context(lang, title, submission.unit.name, issued),
+        **_base_context(lang, title, submission.unit.name, issued, payload.get("letterhead", "")),
         "orientation": orientation,
         "period": _period_context(submission.period),
         "employee": payload["employee"], "evaluator": payload["evaluator"],
@@ -513,6 +616,9 @@ def _build_submission(submission, kind, payload, issued, lang) -> bytes:
         "feedback": printing.clip(submission.feedback or ""),
         "recommendation": printing.clip(submission.recommendation or ""),
         "place": payload["place"],
+        "override": _override(payload),
+        "org_achievement": payload.get("org_achievement"),
+        "pattern": distribution_pattern(payload["org_rating"], payload.get("distribution", {})),
     }  # fmt: skip
     if kind == FORM:
         aspects = {

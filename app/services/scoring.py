@@ -1,10 +1,12 @@
 """From answers and behaviour ratings to achievement, ratings and predikat.
 
-Hasil kerja comes from the template's forms: each form's weighted achievement
-(`forms.scoring`), weighted again by the template's form weights, rated by the
-template's thresholds. For the head of a unit, the unit's organisational rating
-for the period replaces it (PermenPANRB 6/2022). Perilaku kerja combines the
-seven BerAKHLAK ratings by the template's rule; the matrix gives the predikat.
+Hasil kerja is proposed from the indicators of the template's forms (each weighted
+by its share of its form and the form's weight): the main results (Utama) rated by
+the template's thresholds, lifted by additional ones (`propose_hasil`). For the head
+of a unit, the unit's organisational rating for the period replaces it (PermenPANRB
+6/2022). Perilaku kerja combines the seven BerAKHLAK ratings by the template's rule;
+the regency's predikat matrix gives the predikat. These are proposals: the evaluator
+(pejabat penilai) confirms or overrides the two ratings (`app.services.submissions`).
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ from app.domain.ratings import (
     OrgRating,
     Predikat,
     Rating,
-    hasil_kerja_rating,
+    ResultAchievement,
     perilaku_rating,
     predikat,
+    propose_hasil,
 )
 from app.extensions import db
 from app.models import Submission, Unit, UnitRating
-from app.services.templates import form_versions, parse_rules
-from forms import evaluate, parse_definition, weighted_achievement
+from app.services.templates import form_versions, parse_rules, predikat_matrix
+from forms import evaluate, parse_definition
+from forms.schema import IndicatorGroup
+from forms.scoring import indicator_breakdown
 
 # Organisational rating → the unit head's hasil kerja rating.
 ORG_TO_HASIL = {
@@ -40,23 +45,36 @@ CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class Score:
+    """The portal's proposal: the evaluator confirms or overrides the two ratings."""
+
     achievement: Decimal | None
     hasil: Rating
     perilaku: Rating
     predikat: Predikat
     from_unit_rating: bool = False
+    main_achievement: Decimal | None = None
 
 
-def form_achievements(submission: Submission) -> list[tuple[object, Decimal, Decimal | None]]:
-    """(form version, weight, weighted achievement) for each form of the submission."""
+def result_achievements(submission: Submission) -> list[ResultAchievement]:
+    """Every indicator of the submission, weighted by its share of its form and the form's."""
     rules = parse_rules(submission.template_version.definition.get("rules"))
-    result = []
-    for version, weight in form_versions(submission.template_version):
+    results = []
+    for version, form_weight in form_versions(submission.template_version):
         schema = parse_definition(version.definition)
-        answers = submission.answers.get(str(version.id), {})
-        values = evaluate(schema, answers, partial=True).values
-        result.append((version, weight, weighted_achievement(schema, values, rules.cap)))
-    return result
+        values = evaluate(schema, submission.answers.get(str(version.id), {}), partial=True).values
+        rows = indicator_breakdown(schema, values, rules.cap)
+        total = sum((row.weight for row in rows), Decimal(0))
+        if not total:
+            continue
+        results.extend(
+            ResultAchievement(
+                main=row.group is IndicatorGroup.UTAMA,
+                weight=form_weight * row.weight / total,
+                achievement=row.achievement or Decimal(0),
+            )
+            for row in rows
+        )
+    return results
 
 
 def total_achievement(parts) -> Decimal | None:
@@ -67,29 +85,36 @@ def total_achievement(parts) -> Decimal | None:
     return (sum((w * v for w, v in weighted), Decimal(0)) / weights).quantize(CENT, ROUND_HALF_UP)
 
 
+def head_of_unit(submission: Submission) -> bool:
+    """Whether the employee heads the unit of the submission (kepala unit)."""
+    unit = db.session.get(Unit, submission.unit_id)
+    return unit is not None and unit.head_id == submission.employee_id
+
+
 def unit_rating_of_head(submission: Submission) -> OrgRating | None:
     """The unit's organisational rating if the employee heads the unit, else None."""
-    unit = db.session.get(Unit, submission.unit_id)
-    if unit is None or unit.head_id != submission.employee_id:
+    if not head_of_unit(submission):
         return None
     rating = db.session.scalar(
         select(UnitRating.rating).where(
-            UnitRating.unit_id == unit.id, UnitRating.period_id == submission.period_id
+            UnitRating.unit_id == submission.unit_id, UnitRating.period_id == submission.period_id
         )
     )
     return OrgRating(rating) if rating else None
 
 
 def score(submission: Submission, behaviour: dict[str, Rating]) -> Score:
-    """The scores of `submission` with the evaluator's `behaviour` ratings."""
+    """The proposed scores of `submission` with the evaluator's `behaviour` ratings."""
     rules = parse_rules(submission.template_version.definition.get("rules"))
-    achievement = total_achievement(form_achievements(submission))
+    proposal = propose_hasil(result_achievements(submission), rules.thresholds)
     org = unit_rating_of_head(submission)
-    if org is not None:
-        hasil = ORG_TO_HASIL[org]
-    else:
-        hasil = hasil_kerja_rating(achievement or Decimal(0), rules.thresholds)
+    hasil = ORG_TO_HASIL[org] if org is not None else proposal.rating
     perilaku = perilaku_rating(list(behaviour.values()), rules.perilaku_rule)
     return Score(
-        achievement, hasil, perilaku, predikat(hasil, perilaku, rules.matrix), org is not None
+        proposal.achievement,
+        hasil,
+        perilaku,
+        predikat(hasil, perilaku, predikat_matrix()),
+        org is not None,
+        proposal.main_achievement,
     )

@@ -8,13 +8,14 @@ refused, a stale one is refused with who changed it when.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain.ratings import Rating
+from app.domain.ratings import OrgRating, Predikat, Rating, predikat
 from app.extensions import db
 from app.models import AuditEntry, BehaviourValue, Submission
 from app.models.forms import _now
@@ -22,8 +23,14 @@ from app.models.types import PeriodState, SubmissionState
 from app.scope import Scope
 from app.services import ValidationFailed
 from app.services import evidence as evidence_service
-from app.services.scoring import score
-from app.services.templates import form_versions
+from app.services.scoring import (
+    ORG_TO_HASIL,
+    Score,
+    head_of_unit,
+    score,
+    unit_rating_of_head,
+)
+from app.services.templates import form_versions, predikat_matrix
 from forms import evaluate, parse_definition
 
 EDITABLE = {SubmissionState.DRAFT.value, SubmissionState.RETURNED.value}
@@ -247,21 +254,32 @@ def behaviour_values() -> list[BehaviourValue]:
     return list(db.session.scalars(select(BehaviourValue).order_by(BehaviourValue.position)))
 
 
-def approve(
-    submission: Submission,
-    behaviour: Any,
-    scope: Scope,
-    user_id,
-    *,
-    feedback: str = "",
-    recommendation: str = "",
-    comments: Any = None,
-    lock_version: int | None = None,
-) -> None:
-    """Rate the seven BerAKHLAK values, compute the scores and close the review."""
-    _require(submission, scope, "approve")
-    _check_lock(submission, lock_version)
-    errors: dict[str, list[str]] = {}
+#: Accepted spellings of a rating chosen by the evaluator: the code or the Indonesian label.
+RATING_NAMES = {
+    **{rating.value: rating for rating in Rating},
+    "di atas ekspektasi": Rating.ABOVE,
+    "sesuai ekspektasi": Rating.AS_EXPECTED,
+    "di bawah ekspektasi": Rating.BELOW,
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The evaluator's ratings (pejabat penilai) next to the portal's proposal."""
+
+    proposal: Score
+    hasil: Rating
+    perilaku: Rating
+    predikat: Predikat
+    override_reason: str
+
+    @property
+    def overridden(self) -> bool:
+        return (self.hasil, self.perilaku) != (self.proposal.hasil, self.proposal.perilaku)
+
+
+def _clean_behaviour(behaviour: Any, errors: dict) -> tuple[dict[str, Rating], dict[str, dict]]:
+    """The rating of each BerAKHLAK value and its stored entry (rating, feedback, expectation)."""
     ratings, entries = {}, {}
     behaviour = behaviour if isinstance(behaviour, dict) else {}
     valid = {r.value for r in Rating}
@@ -279,29 +297,187 @@ def approve(
             "feedback": _clean_text(entry.get("feedback"), f"behaviour:{value.code}", errors),
             "expectation": _clean_text(entry.get("expectation"), f"behaviour:{value.code}", errors),
         }
+    return ratings, entries
+
+
+def _chosen_rating(value: Any, field: str, errors: dict) -> Rating | None:
+    """The rating the evaluator chose (None: take the proposal)."""
+    if value is None or str(value).strip() == "":
+        return None
+    rating = RATING_NAMES.get(str(value).strip().lower())
+    if rating is None:
+        errors.setdefault(field, []).append(
+            str(_l("Choose above expectation, as expected or below expectation."))
+        )
+    return rating
+
+
+def _decide(
+    submission: Submission,
+    behaviour: Any,
+    choice: dict[str, Any],
+    errors: dict,
+    require_reason: bool,
+) -> tuple[dict[str, dict], Decision | None]:
+    """Validate the evaluator's input; the proposal and their decision (None on errors)."""
+    ratings, entries = _clean_behaviour(behaviour, errors)
+    hasil = _chosen_rating(choice.get("hasil_rating"), "hasil_rating", errors)
+    perilaku = _chosen_rating(choice.get("perilaku_rating"), "perilaku_rating", errors)
+    reason = _clean_text(choice.get("override_reason"), "override_reason", errors)
+    head = head_of_unit(submission)
+    if head and unit_rating_of_head(submission) is None:
+        errors.setdefault("_form", []).append(
+            str(_l(
+                "%(name)s heads %(unit)s: the unit's organisational rating for %(period)s "
+                "must be confirmed before this evaluation can be approved.",
+                name=submission.employee.name, unit=submission.unit.name,
+                period=submission.period.name,
+            ))
+        )  # fmt: skip
+    if errors:
+        return entries, None
+    proposal = score(submission, ratings)
+    hasil, perilaku = hasil or proposal.hasil, perilaku or proposal.perilaku
+    if head and hasil != proposal.hasil:
+        errors["hasil_rating"] = [
+            str(_l("The work results of a unit head are the unit's organisational rating."))
+        ]
+    changed = (hasil, perilaku) != (proposal.hasil, proposal.perilaku)
+    if changed and require_reason and not reason:
+        errors["override_reason"] = [
+            str(_l("Give the reason for rating differently from the proposal."))
+        ]
+    if errors:
+        return entries, None
+    final = predikat(hasil, perilaku, predikat_matrix())
+    return entries, Decision(proposal, hasil, perilaku, final, reason if changed else "")
+
+
+def preview_approval(
+    submission: Submission, behaviour: Any, scope: Scope, **choice: Any
+) -> Decision:
+    """The proposal and the predikat of the evaluator's choice, before they confirm."""
+    _require(submission, scope, "approve")
+    errors: dict[str, list[str]] = {}
+    _entries, decision = _decide(submission, behaviour, choice, errors, require_reason=False)
+    if decision is None:
+        raise ValidationFailed(errors)
+    return decision
+
+
+def approve(
+    submission: Submission,
+    behaviour: Any,
+    scope: Scope,
+    user_id,
+    *,
+    feedback: str = "",
+    recommendation: str = "",
+    comments: Any = None,
+    hasil_rating: Any = None,
+    perilaku_rating: Any = None,
+    override_reason: Any = "",
+    lock_version: int | None = None,
+) -> Decision:
+    """Rate the seven BerAKHLAK values and close the review with the evaluator's decision.
+
+    `hasil_rating` / `perilaku_rating` (empty: the proposal) override the proposed ratings;
+    an override needs `override_reason`. A unit head's hasil kerja is the unit's rating.
+    """
+    _require(submission, scope, "approve")
+    _check_lock(submission, lock_version)
+    errors: dict[str, list[str]] = {}
+    choice = {
+        "hasil_rating": hasil_rating,
+        "perilaku_rating": perilaku_rating,
+        "override_reason": override_reason,
+    }
+    entries, decision = _decide(submission, behaviour, choice, errors, require_reason=True)
     feedback = _clean_text(feedback, "feedback", errors)
     recommendation = _clean_text(recommendation, "recommendation", errors)
     clean = _clean_comments(comments, errors)
-    if errors:
+    if errors or decision is None:
         raise ValidationFailed(errors)
-    result = score(submission, ratings)
+    proposal = decision.proposal
     submission.behaviour = entries
     submission.comments = {**submission.comments, **clean}
     submission.feedback, submission.recommendation = feedback, recommendation
-    submission.achievement = result.achievement
-    submission.hasil_rating, submission.perilaku_rating = result.hasil.value, result.perilaku.value
-    submission.predikat = result.predikat.value
+    submission.achievement = proposal.achievement
+    submission.proposed_hasil_rating = proposal.hasil.value
+    submission.proposed_perilaku_rating = proposal.perilaku.value
+    submission.hasil_rating, submission.perilaku_rating = (
+        decision.hasil.value,
+        decision.perilaku.value,
+    )
+    submission.predikat = decision.predikat.value
+    submission.override_reason = decision.override_reason or None
     submission.state = SubmissionState.APPROVED.value
     submission.approved_at = _now()
     _touch(submission, user_id)
     _audit(
         submission, user_id, "approve",
-        changes={"achievement": str(result.achievement), "hasil": result.hasil.value,
-                 "perilaku": result.perilaku.value, "predikat": result.predikat.value,
+        changes={"achievement": str(proposal.achievement), "hasil": decision.hasil.value,
+                 "perilaku": decision.perilaku.value, "predikat": decision.predikat.value,
+                 "proposed_hasil": proposal.hasil.value,
+                 "proposed_perilaku": proposal.perilaku.value,
                  "template_version": submission.template_version_id,
-                 "from_unit_rating": result.from_unit_rating},
+                 "from_unit_rating": proposal.from_unit_rating},
     )  # fmt: skip
+    if decision.overridden:
+        _audit(
+            submission, user_id, "override", comment=decision.override_reason,
+            changes={"hasil": [proposal.hasil.value, decision.hasil.value],
+                     "perilaku": [proposal.perilaku.value, decision.perilaku.value],
+                     "predikat": [proposal.predikat.value, decision.predikat.value]},
+        )  # fmt: skip
     _commit()
+    return decision
+
+
+def rescore_unit_head(unit, period_id: int, rating: str | None, user_id) -> list[Submission]:
+    """Re-score the approved evaluation of `unit`'s head after its rating changed to `rating`.
+
+    The head's hasil kerja is the unit's rating (PermenPANRB 6/2022): the new rating
+    replaces the proposed and final hasil kerja and the predikat follows from the matrix;
+    each change is written to the evaluation's history. The caller commits. Raises
+    ValidationFailed when the rating is removed from an approved head evaluation.
+    """
+    if unit.head_id is None:
+        return []
+    heads = list(
+        db.session.scalars(
+            select(Submission).where(
+                Submission.unit_id == unit.id,
+                Submission.period_id == period_id,
+                Submission.employee_id == unit.head_id,
+                Submission.state == SubmissionState.APPROVED.value,
+            )
+        )
+    )
+    if heads and rating is None:
+        raise ValidationFailed(
+            {"rating": [str(_l(
+                "The approved evaluation of the unit head rests on this rating: reopen it "
+                "before removing the rating."
+            ))]}
+        )  # fmt: skip
+    changed = []
+    for submission in heads:
+        hasil = ORG_TO_HASIL[OrgRating(rating)]
+        result = predikat(hasil, Rating(submission.perilaku_rating), predikat_matrix())
+        before = (submission.hasil_rating, submission.predikat)
+        if before == (hasil.value, result.value):
+            continue
+        submission.proposed_hasil_rating = submission.hasil_rating = hasil.value
+        submission.predikat = result.value
+        _touch(submission, user_id)
+        _audit(
+            submission, user_id, "rescore",
+            changes={"unit_rating": rating, "hasil": [before[0], hasil.value],
+                     "predikat": [before[1], result.value]},
+        )  # fmt: skip
+        changed.append(submission)
+    return changed
 
 
 def reopen(
@@ -319,6 +495,8 @@ def reopen(
     submission.state = SubmissionState.SUBMITTED.value
     submission.achievement = submission.predikat = None
     submission.hasil_rating = submission.perilaku_rating = None
+    submission.proposed_hasil_rating = submission.proposed_perilaku_rating = None
+    submission.override_reason = None
     submission.approved_at = None
     _touch(submission, user_id)
     _audit(submission, user_id, "reopen", comment=reason)

@@ -5,7 +5,7 @@ A template definition (stored as JSON)::
     {"code": "DINKES-STAF", "title": "Penilaian staf Dinas Kesehatan",
      "forms": [{"form_version_id": 12, "weight": 100}],
      "rules": {"cap": 120, "above": 110, "as_expected": 90, "perilaku_rule": "majority",
-               "matrix": {"above": {"above": "sangat_baik", ...}, ...}},
+               "matrix": {"above": {"above": "sangat_baik", ...}, ...}},  # always the default
      "expectations": {"akuntabel": "…"}}
 
 Published versions are frozen, like forms; submissions keep the version they began with.
@@ -14,6 +14,7 @@ Published versions are frozen, like forms; submissions keep the version they beg
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,22 +31,27 @@ from app.domain.ratings import (
     Rating,
 )
 from app.extensions import db
+from app.i18n import number
 from app.models import (
     BehaviourValue,
     EvaluationTemplate,
     FormVersion,
     IndicatorForm,
+    PolicySetting,
     TemplateVersion,
 )
 from app.models.forms import _now
 from app.scope import Scope, managed_units
 from app.services import ValidationFailed
 
+MATRIX_KEY = "predikat_matrix"
+
 DEFAULT_RULES: dict[str, Any] = {
     "cap": 120,
     "above": 110,
     "as_expected": 90,
     "perilaku_rule": "majority",
+    # Not a choice of the template: kept so published definitions show which matrix applied.
     "matrix": {
         hasil.value: {
             perilaku.value: DEFAULT_PREDIKAT_MATRIX[(hasil, perilaku)].value for perilaku in Rating
@@ -62,24 +68,70 @@ class Rules:
     cap: Decimal
     thresholds: HasilThresholds
     perilaku_rule: str
-    matrix: dict[tuple[Rating, Rating], Predikat]
+
+
+def _matrix_cells(matrix: Mapping[tuple[Rating, Rating], Predikat]) -> dict[str, dict[str, str]]:
+    """A predikat matrix as JSON: hasil → perilaku → predikat."""
+    return {h.value: {p.value: matrix[(h, p)].value for p in Rating} for h in Rating}
+
+
+def _matrix_from_cells(cells: Any) -> dict[tuple[Rating, Rating], Predikat] | None:
+    """The matrix of complete JSON `cells`, or None if a cell is missing or unknown."""
+    predikats = {p.value for p in Predikat}
+    if not isinstance(cells, dict) or not all(
+        isinstance(cells.get(h.value), dict)
+        and all(cells[h.value].get(p.value) in predikats for p in Rating)
+        for h in Rating
+    ):
+        return None
+    return {(h, p): Predikat(cells[h.value][p.value]) for h in Rating for p in Rating}
+
+
+def predikat_matrix() -> Mapping[tuple[Rating, Rating], Predikat]:
+    """The regency's predikat matrix: PermenPANRB 6/2022 unless HR set a variant."""
+    row = db.session.scalar(select(PolicySetting).where(PolicySetting.key == MATRIX_KEY))
+    variant = _matrix_from_cells(row.value.get("matrix")) if row is not None else None
+    return variant or DEFAULT_PREDIKAT_MATRIX
+
+
+def matrix_is_variant() -> bool:
+    """Whether the regency uses a matrix other than PermenPANRB 6/2022's (shown as a warning)."""
+    return dict(predikat_matrix()) != dict(DEFAULT_PREDIKAT_MATRIX)
+
+
+def set_predikat_matrix(cells: Any, reason: str, scope: Scope, user_id=None) -> None:
+    """HR: set the regency-wide predikat matrix (a variant of PermenPANRB 6/2022), audited.
+
+    Unit admins cannot: the matrix is the same for every unit. A reason is required for a
+    variant; the default matrix needs none.
+    """
+    if not scope.regency_wide:
+        raise ValidationFailed({"matrix": [str(_l("Only HR may change the predikat matrix."))]})
+    matrix = _matrix_from_cells(cells)
+    reason = str(reason or "").strip()
+    if matrix is None:
+        raise ValidationFailed(
+            {"matrix": [str(_l("Every cell of the predikat matrix needs a predikat."))]}
+        )
+    variant = matrix != dict(DEFAULT_PREDIKAT_MATRIX)
+    if variant and not reason:
+        raise ValidationFailed(
+            {"reason": [str(_l("Give the reason for departing from PermenPANRB 6/2022."))]}
+        )
+    from app.services.rollup import set_policy
+
+    set_policy(MATRIX_KEY, {"matrix": _matrix_cells(matrix), "reason": reason[:2000]}, user_id)
 
 
 def parse_rules(raw: dict[str, Any] | None) -> Rules:
     """Rules from a (validated) definition, defaults filling gaps."""
     rules = {**DEFAULT_RULES, **(raw or {})}
-    matrix = {
-        (Rating(h), Rating(p)): Predikat(rules["matrix"][h][p])
-        for h in rules["matrix"]
-        for p in rules["matrix"][h]
-    }
     return Rules(
         cap=Decimal(str(rules["cap"])),
         thresholds=HasilThresholds(
             Decimal(str(rules["above"])), Decimal(str(rules["as_expected"]))
         ),
         perilaku_rule=rules["perilaku_rule"],
-        matrix=matrix,
     )
 
 
@@ -137,7 +189,10 @@ def _check_forms(entries, unit_id, add) -> None:
         else:
             total += weight
     if total and abs(total - 100) > Decimal("0.01"):
-        add("forms", _l("The form weights total %(total)s; they must total 100.", total=total))
+        add(
+            "forms",
+            _l("The form weights total %(total)s; they must total 100.", total=number(total)),
+        )
 
 
 def _form_usable(form: IndicatorForm, unit_id: int | None) -> bool:
@@ -171,17 +226,26 @@ def _check_rules(rules, add) -> None:
                 "and both positive."
             ),
         )
+    elif cap is not None and cap < above:
+        add(
+            "rules",
+            _l(
+                "The achievement cap (%(cap)s%%) is below the 'above expectation' threshold "
+                "(%(above)s%%): no one could be rated above expectation.",
+                cap=number(cap),
+                above=number(above),
+            ),
+        )
     if merged.get("perilaku_rule") not in PERILAKU_RULES:
         add("rules", _l("Unknown rule for combining behaviour ratings."))
-    matrix = merged.get("matrix")
-    predikats = {p.value for p in Predikat}
-    complete = isinstance(matrix, dict) and all(
-        isinstance(matrix.get(h.value), dict)
-        and all(matrix[h.value].get(p.value) in predikats for p in Rating)
-        for h in Rating
-    )
-    if not complete:
-        add("rules", _l("Every cell of the predikat matrix needs a predikat."))
+    if _matrix_from_cells(merged.get("matrix")) != dict(DEFAULT_PREDIKAT_MATRIX):
+        add(
+            "rules",
+            _l(
+                "The predikat matrix is fixed by PermenPANRB 6/2022; a template cannot change "
+                "it. Only HR can set a regency-wide variant."
+            ),
+        )
 
 
 def blank_definition(code: str, title: str) -> dict[str, Any]:

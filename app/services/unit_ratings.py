@@ -1,6 +1,7 @@
 """Organisational ratings (predikat kinerja organisasi) per unit and period.
 
-A unit's rating becomes its head's hasil kerja rating (`app.services.scoring`) and
+A unit's rating becomes its head's hasil kerja rating (`app.services.scoring`), also
+after the head's evaluation was approved (`rescore_unit_head`), and
 limits how the predikat of its employees may be distributed (`check_distribution`).
 """
 
@@ -20,6 +21,7 @@ from app.models.forms import _now
 from app.models.types import SubmissionState
 from app.services import ValidationFailed
 from app.services.periods import ensure_open_for_changes
+from app.services.submissions import rescore_unit_head
 
 MAX_REASON = 2000
 
@@ -70,8 +72,9 @@ def set_unit_rating(
 ) -> bool:
     """Record (or, with an empty `rating`, remove) the unit's rating; True if it changed.
 
-    Every change is audited as "unit_rating" on the period. A closed period is locked.
-    The caller checks that the user manages `unit`.
+    Every change is audited as "unit_rating" on the period, and re-scores the unit head's
+    approved evaluation (`rescore_unit_head`). A closed period is locked. The caller
+    checks that the user manages `unit`.
     """
     ensure_open_for_changes(period)
     rating = (rating or "").strip() or None
@@ -89,6 +92,8 @@ def set_unit_rating(
     old = (row.rating, row.reason or "") if row is not None else (None, "")
     if old == (rating, reason):
         return False
+    if old[0] != rating:
+        rescore_unit_head(unit, period.id, rating, user_id)
     if rating is None:
         db.session.delete(row)
     else:

@@ -158,19 +158,11 @@ def definition_from_form(form, template: EvaluationTemplate) -> dict[str, Any]:
         vid = _int(version_id)
         if vid is not None:  # rows without a form are empty rows
             forms.append({"form_version_id": vid, "weight": _number(weight)})
-    matrix = {
-        hasil.value: {
-            perilaku.value: form.get(f"matrix_{hasil.value}_{perilaku.value}", "")
-            for perilaku in Rating
-        }
-        for hasil in Rating
-    }
     rules = {
         "cap": _number(form.get("cap")),
         "above": _number(form.get("above")),
         "as_expected": _number(form.get("as_expected")),
         "perilaku_rule": form.get("perilaku_rule", ""),
-        "matrix": matrix,
     }
     expectations = {}
     for value in behaviour_values():
@@ -233,7 +225,7 @@ def preview_scores(
     achievement = total_achievement(parts)
     hasil = hasil_kerja_rating(achievement, rules.thresholds)
     perilaku = perilaku_rating(ratings, rules.perilaku_rule)
-    result = predikat(hasil, perilaku, rules.matrix)
+    result = predikat(hasil, perilaku, template_service.predikat_matrix())
     return {
         "errors": [],
         "forms": rows,
@@ -317,6 +309,46 @@ class TemplateDesignerView(BaseView):
         flash(_l("Template %(code)s created. Choose its forms below.", code=template.code), "info")
         return redirect(url_for("TemplateDesignerView.editor", pk=template.id))
 
+    @expose("/matrix", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def matrix(self):
+        """HR: the regency-wide predikat matrix (PermenPANRB 6/2022 unless a variant is set)."""
+        if not current_scope().regency_wide:
+            abort(403)
+        errors: dict[str, list[str]] = {}
+        current = template_service.predikat_matrix()
+        cells = {(h.value, p.value): current[(h, p)].value for h in Rating for p in Rating}
+        if request.method == "POST":
+            posted = {
+                h.value: {
+                    p.value: request.form.get(f"matrix_{h.value}_{p.value}", "") for p in Rating
+                }
+                for h in Rating
+            }
+            try:
+                template_service.set_predikat_matrix(
+                    posted, request.form.get("reason", ""), current_scope(), g.user.id
+                )
+            except ValidationFailed as exc:
+                db.session.rollback()
+                errors = exc.errors
+                cells = {(h, p): value for h, row in posted.items() for p, value in row.items()}
+            else:
+                flash(_l("Predikat matrix saved."), "success")
+                return redirect(url_for("TemplateDesignerView.matrix"))
+        return self.render_template(
+            "evaluation_admin/matrix.html",
+            cells=cells,
+            ratings=list(Rating),
+            predikats=list(Predikat),
+            default=template_service.DEFAULT_RULES["matrix"],
+            variant=template_service.matrix_is_variant(),
+            reason=request.form.get("reason", ""),
+            errors=errors,
+            title=_l("Predikat matrix"),
+        ), (422 if errors else 200)
+
     @expose("/<int:pk>/")
     @has_access
     @permission_name("list")
@@ -330,14 +362,8 @@ class TemplateDesignerView(BaseView):
         saved = template_service.editable_draft(template)
         values = behaviour_values()
         labels = dict(_form_choices(template, saved))
-        matrix = rules.get("matrix") if isinstance(rules.get("matrix"), dict) else {}
-        cells = {
-            (h.value, p.value): (matrix.get(h.value) or {}).get(p.value)
-            if isinstance(matrix.get(h.value), dict)
-            else None
-            for h in Rating
-            for p in Rating
-        }
+        matrix = template_service.predikat_matrix()
+        cells = {(h.value, p.value): matrix[(h, p)] for h in Rating for p in Rating}
         page = self.render_template(
             "evaluation_admin/editor.html",
             tmpl=template,
@@ -357,6 +383,8 @@ class TemplateDesignerView(BaseView):
                 if isinstance(e, dict)
             ],
             cells=cells,
+            matrix_variant=template_service.matrix_is_variant(),
+            can_set_matrix=current_scope().regency_wide,
             versions=[_version_summary(v) for v in reversed(template.versions)],
             preview=preview,
             samples=samples or {"achievements": {}, "behaviour": {}},

@@ -79,8 +79,12 @@ class UnitView(ScopedModelView):
     add_title = _l("Add unit")
     edit_title = _l("Edit unit")
     list_columns = ["code", "short_name", "name", "kind_label", "parent"]
-    show_columns = ["code", "name", "short_name", "kind_label", "parent", "head"]
-    add_columns = edit_columns = ["code", "name", "short_name", "kind", "parent", "head"]
+    show_columns = [
+        "code", "name", "short_name", "kind_label", "parent", "head", "address", "phone",
+    ]  # fmt: skip
+    add_columns = edit_columns = [
+        "code", "name", "short_name", "kind", "parent", "head", "address", "phone",
+    ]  # fmt: skip
     search_columns = ["code", "name", "short_name", "kind", "parent"]
     order_columns = ["code", "short_name", "name"]
     base_order = ("code", "asc")
@@ -92,6 +96,8 @@ class UnitView(ScopedModelView):
         "kind_label": _l("Kind"),
         "parent": _l("Parent unit"),
         "head": _l("Head of unit"),
+        "address": _l("Address (letterhead)"),
+        "phone": _l("Phone (letterhead)"),
     }
     add_form_extra_fields = edit_form_extra_fields = {"kind": _select(_l("Kind"), UnitKind)}
     add_form_query_rel_fields = edit_form_query_rel_fields = {

@@ -6,6 +6,7 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
@@ -24,8 +25,10 @@ from app.services.submissions import (
     approve,
     behaviour_values,
     changes_since_return,
+    preview_approval,
     return_for_revision,
 )
+from app.services.templates import matrix_is_variant
 from app.views.builder import ASPECT_LABELS, GROUP_LABELS, POLARITY_LABELS
 from app.views.cycle_common import (
     display,
@@ -37,6 +40,9 @@ from app.views.cycle_common import (
     lang,
 )
 from forms.schema import FieldType
+
+#: The evaluator's decision on the proposal (see `app.services.submissions.approve`).
+DECISION_FIELDS = ("hasil_rating", "perilaku_rating", "override_reason")
 
 # Queue order: what waits for the evaluator first.
 STATE_ORDER = [
@@ -178,29 +184,41 @@ class ReviewView(BaseView):
     @has_access
     @permission_name("edit")
     def approve_submission(self, pk):
+        """Two steps: first show the proposal and the predikat, then approve on "confirm"."""
         submission = _reviewable(pk)
         parts = form_parts(submission)
+        behaviour = _posted_behaviour(behaviour_values())
+        choice = {name: request.form.get(name, "") for name in DECISION_FIELDS}
         try:
+            if request.form.get("step") != "confirm":
+                decision = preview_approval(submission, behaviour, current_scope(), **choice)
+                return self._page(submission, posted=True, decision=decision)
             approve(
                 submission,
-                _posted_behaviour(behaviour_values()),
+                behaviour,
                 current_scope(),
                 g.user.id,
                 feedback=request.form.get("feedback", ""),
                 recommendation=request.form.get("recommendation", ""),
                 comments=_posted_comments(parts),
                 lock_version=_posted_lock(),
+                **choice,
             )
         except (ActionRefused, VersionMissing) as exc:
             return self._refused(pk, exc)
         except ValidationFailed as exc:
             db.session.rollback()
             flash(_l("Not approved: fix the marked fields."), "danger")
-            return self._page(submission, errors=exc.errors, posted=True, status=_status(exc))
+            decision = None
+            if set(exc.errors) == {"override_reason"}:  # keep showing the decision to finish
+                decision = preview_approval(submission, behaviour, current_scope(), **choice)
+            return self._page(
+                submission, errors=exc.errors, posted=True, status=_status(exc), decision=decision
+            )
         flash(
             _l(
                 "Approved: %(name)s is rated %(predikat)s.",
-                name=submission.employee.name,
+                name=escape(submission.employee.name),
                 predikat=predikat_label(submission.predikat),
             ),
             "success",
@@ -215,7 +233,7 @@ class ReviewView(BaseView):
         flash(message, "danger")
         return redirect(url_for("ReviewView.review", pk=pk))
 
-    def _page(self, submission, errors=None, posted=False, status=200):
+    def _page(self, submission, errors=None, posted=False, status=200, decision=None):
         language = lang()
         parts = form_parts(submission)
         values = behaviour_values()
@@ -228,6 +246,7 @@ class ReviewView(BaseView):
                 "feedback": request.form.get("feedback", ""),
                 "recommendation": request.form.get("recommendation", ""),
                 "reason": request.form.get("reason", ""),
+                **{name: request.form.get(name, "") for name in DECISION_FIELDS},
             }
         else:
             stored = submission.behaviour or {}
@@ -245,6 +264,7 @@ class ReviewView(BaseView):
                 "feedback": submission.feedback or "",
                 "recommendation": submission.recommendation or "",
                 "reason": "",
+                **dict.fromkeys(DECISION_FIELDS, ""),
             }
         changes = changes_since_return(submission)
         return (
@@ -259,6 +279,8 @@ class ReviewView(BaseView):
                 ratings=[(r.value, r.label) for r in Rating],
                 entered=entered,
                 errors=errors or {},
+                decision=decision,
+                matrix_variant=matrix_is_variant(),
                 changes=changes,
                 labels=labels,
                 history=history_rows(submission, labels),

@@ -245,6 +245,9 @@ def test_employee_and_evaluator_complete_the_cycle(browser, journey):
         boss.fill("#recommendation", "Diklat manajemen imunisasi")
         with boss.expect_navigation():
             boss.click("#review-approve")
+        expect(boss.locator("#approve-confirm")).to_be_visible()  # the proposal first
+        with boss.expect_navigation():
+            boss.click("#review-confirm")
         assert boss.url.endswith(f"/reviews/{sid}/"), boss.url
         expect(boss.locator("#submission-state")).to_have_class(
             "label label-default state-approved"
