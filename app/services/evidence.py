@@ -11,9 +11,9 @@ from pathlib import Path
 
 import filetype
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Evidence, Submission
 from app.services import ValidationFailed
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.ratings import Rating
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import AuditEntry, BehaviourValue, Submission
 from app.models.forms import _now
 from app.models.types import PeriodState, SubmissionState
