@@ -11,6 +11,8 @@ import ast
 import copy
 import io
 import re
+from collections import Counter
+from html import unescape
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -32,10 +34,10 @@ from app.models import (
 from app.services import recaps as recap_service
 from app.services import rollup as rollup_service
 from app.services import submissions as submission_service
+from app.services import unit_ratings as unit_rating_service
 from forms.errors import EngineError, ErrorCode
 from tests import conftest_cycle
 from tests import factories as f
-from tests.conftest_cycle import HR_SCOPE
 from tests.conftest_dashboard import IKU_FORM, publish
 
 SCRIPT = "<script>alert(1)</script>"
@@ -143,7 +145,7 @@ def test_renamed_employee_does_not_run_script_when_hr_confirms_the_award(
     html = response.get_data(as_text=True)
     assert db.session.get(Award, award.id).state == "confirmed"
     assert_escaped(html, "the award confirmation")
-    assert f"Rusdi{ESCAPED}" in html
+    assert f"Rusdi{ESCAPED}" in _flashed(html, "success")
 
 
 def test_return_message_escapes_the_employee_name(login_as, cycle):
@@ -159,15 +161,195 @@ def test_return_message_escapes_the_employee_name(login_as, cycle):
     html = response.get_data(as_text=True)
     assert cycle.reload().state == "returned"
     assert_escaped(html, "the return message")
-    assert f"Rusdi{ESCAPED}" in html
+    assert f"Rusdi{ESCAPED}" in _flashed(html, "success")
 
 
 def test_achievement_title_escapes_the_unit_name(login_as, iku):
     unit = db.session.get(Unit, iku.world.dinkes.id)
     unit.name = hostile("Dinkes")
     db.session.commit()
-    html = login_as("hr").get(
-        f"/dashboard/unit/{unit.id}/achievement?period={iku.period.id}"
-    ).get_data(as_text=True)
+    html = (
+        login_as("hr")
+        .get(f"/dashboard/unit/{unit.id}/achievement?period={iku.period.id}")
+        .get_data(as_text=True)
+    )
     assert_escaped(html, "the achievement page")
     assert f"Dinkes{ESCAPED}" in html
+
+
+# --- every page, as every role, with every text hostile -----------------------------------
+
+ROLES = ("hr", "admin", "admin.dinkes", "penilai.dinkes", "pegawai.dinkes")
+#: Links the crawl leaves alone: log-out, language switch, assets, the API, and actions.
+SKIP = re.compile(
+    r"^/(logout|lang|static|appbuilder|api|swagger)\b|/(delete|action|action_post|export)\b"
+)
+#: Visits per route (ids replaced): the hostile records come first, from the entry pages.
+PER_ROUTE = 3
+LINK = re.compile(r"""href="([^"#]+)""")
+
+
+def _hostile_form() -> dict:
+    """The cycle's form with hostile title, description, labels, help, messages and choices."""
+    form = copy.deepcopy(conftest_cycle.CYCLE_FORM)
+    form["title"] = {"id": hostile("form-title"), "en": hostile("form-title-en")}
+    form["description"] = {"id": hostile("form-description")}
+    for field in form["fields"]:
+        field["label"] = {"id": hostile(f"label-{field['key']}")}
+        field["help"] = {"id": hostile(f"help-{field['key']}")}
+    form["fields"][1]["constraint_message"] = {"id": hostile("constraint")}
+    choices = [{"value": v, "label": {"id": hostile(f"choice-{v}")}} for v in ("a", "b")]
+    form["fields"].append(
+        {"key": "pilihan", "type": "select", "label": {"id": hostile("label-pilihan")},
+         "choices": choices}
+    )  # fmt: skip
+    return form
+
+
+def _rename_everything(world, period) -> None:
+    for unit in (world.dinkes, world.puskesmas, world.disdik):
+        unit.name, unit.short_name = hostile(f"unit-{unit.code}"), hostile("short")
+    for key, person in world.people.items():
+        person.name, person.jabatan = hostile(f"name-{key}"), hostile(f"jabatan-{key}")
+    period.name = hostile("period")
+    for template in db.session.scalars(select(EvaluationTemplate)):
+        template.title = hostile("template")
+    for form in db.session.scalars(select(IndicatorForm)):
+        form.title = hostile("form")
+    db.session.commit()
+
+
+def _review_with_hostile_texts(cycle) -> Submission:
+    """Submitted, returned with a reason and comments, resubmitted, approved with feedback."""
+    answers = {**conftest_cycle.GOOD, "catatan": hostile("answer"), "pilihan": "a"}
+    cycle.submit(answers)
+    cycle.send_back(hostile("reason"), comments={cycle.ref("kunjungan"): hostile("comment")})
+    cycle.submit(answers)
+    behaviour = {
+        code: {**entry, "feedback": hostile("behaviour-feedback")}
+        for code, entry in cycle.ratings().items()
+    }
+    submission_service.approve(
+        cycle.reload(), behaviour, cycle.scope("penilai.dinkes"), cycle.user_id("penilai.dinkes"),
+        feedback=hostile("feedback"), recommendation=hostile("recommendation"),
+        comments={cycle.ref("kunjungan"): hostile("review-comment")},
+    )  # fmt: skip
+    return cycle.reload()
+
+
+@pytest.fixture
+def hostile_cycle(monkeypatch, request, world):
+    """The evaluation cycle with hostile text in every user-editable place."""
+    monkeypatch.setattr(conftest_cycle, "CYCLE_FORM", _hostile_form())
+    cycle = request.getfixturevalue("cycle")
+    submission = _review_with_hostile_texts(cycle)
+    dinkes = db.session.get(Unit, world.dinkes.id)
+    iku_form = copy.deepcopy(IKU_FORM)
+    for field in iku_form["fields"]:
+        field["label"] = {"id": hostile(f"iku-{field['key']}")}
+    rollup_service.set_iku_form(dinkes, publish(iku_form, dinkes.id).form)
+    award = Award(
+        period_id=cycle.period.id, unit_id=dinkes.id, employee_id=submission.employee_id,
+        submission_id=submission.id, state="confirmed", predikat=submission.predikat,
+        title=hostile("award-title"), citation=hostile("award-citation"),
+    )  # fmt: skip
+    db.session.add(award)
+    recap_service.save_signatory(
+        dinkes.id, hostile("signatory"), "", hostile("signatory-jabatan"), hostile("place")
+    )
+    unit_rating_service.set_unit_rating(dinkes, cycle.period, "baik", hostile("rating-reason"))
+    db.session.commit()
+    _rename_everything(world, cycle.period)
+    cycle.award = award
+    return cycle
+
+
+def _links(html: str, base: str) -> list[str]:
+    found = []
+    for href in LINK.findall(html):
+        url = urljoin(base, unescape(href))
+        parts = urlsplit(url)
+        if not parts.scheme and url.startswith("/") and not SKIP.search(parts.path):
+            found.append(url)
+    return found
+
+
+def _crawl(client, start: list[str]) -> tuple[set[str], list[tuple[str, bytes]]]:
+    """Pages reachable by links from `start`, a few per route; the PDFs met on the way."""
+    seen: set[str] = set()
+    per_route: Counter = Counter()
+    queue, pdfs = list(start), []
+    while queue:
+        url = queue.pop(0)
+        path = urlsplit(url).path
+        route = re.sub(r"\d+", "N", path)
+        if path in seen or per_route[route] >= PER_ROUTE:
+            continue
+        seen.add(path)
+        per_route[route] += 1
+        response = client.get(url)
+        assert response.status_code < 500, url
+        if response.mimetype == "text/html":
+            html = response.get_data(as_text=True)
+            assert_escaped(html, url)
+            assert "&amp;lt;" not in html, f"escaped twice in {url}"
+            queue.extend(_links(html, url))
+        elif response.mimetype == "application/pdf":
+            pdfs.append((url, response.data))
+    return seen, pdfs
+
+
+def _pdf_text(data: bytes) -> str:
+    return "".join(
+        "".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages
+    )
+
+
+def _entry_pages(cycle) -> list[str]:
+    period, pk = cycle.period.id, cycle.submission.id
+    dinkes, employee = cycle.world.dinkes.id, cycle.submission.employee_id
+    return [
+        "/", f"/reviews/{pk}/", f"/my/{pk}/", f"/dashboard/?period={period}",
+        f"/dashboard/unit/{dinkes}?period={period}",
+        f"/dashboard/unit/{dinkes}/achievement?period={period}",
+        f"/awards/?period={period}", f"/recaps/?period={period}&unit={dinkes}",
+        f"/periods/{period}/reopen", f"/print/submission/{pk}/evaluation",
+        f"/print/submission/{pk}/form", f"/dashboard/award/{cycle.award.id}/certificate",
+        f"/recaps/download?period={period}&unit={dinkes}&format=pdf",
+        f"/unitview/show/{dinkes}", f"/unitview/edit/{dinkes}", f"/employeeview/show/{employee}",
+        f"/employeeview/edit/{employee}", f"/dashboard/employee/{employee}",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_page_escapes_hostile_text(hostile_cycle, login_as, username):
+    client = login_as(username)
+    seen, pdfs = _crawl(client, _entry_pages(hostile_cycle))
+    assert len(seen) > 10 and pdfs
+    for url, data in pdfs:
+        text = _pdf_text(data)
+        assert "&lt;" not in text and "&#34;" not in text, f"escaped twice in {url}"
+        if "alert(1)" in text:  # shown as text, not taken for a tag
+            assert "".join(HOSTILE.split()) in text, url
+
+
+def test_messages_of_hr_actions_escape_the_unit_name(hostile_cycle, login_as):
+    client = login_as("hr")
+    dinkes, period = hostile_cycle.world.dinkes.id, hostile_cycle.period.id
+    actions = {
+        f"/recaps/signatory/{dinkes}": {
+            "name": hostile("signatory"), "nip": "", "jabatan": hostile("jabatan"), "place": "",
+        },
+        f"/dashboard/unit/{dinkes}/achievement?period={period}": {
+            "rating": "kurang", "reason": hostile("override"),
+        },
+    }  # fmt: skip
+    for url, data in actions.items():
+        html = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+        assert_escaped(html, url)
+        assert f"unit-DINKES{ESCAPED}" in _flashed(html, "success"), url
+
+
+def _flashed(html: str, category: str) -> str:
+    """The flash messages of `category` on a page (FAB's alert boxes)."""
+    return " ".join(re.findall(rf'<div class="alert alert-{category}">(.*?)</div>', html, re.S))
