@@ -13,6 +13,7 @@ import io
 import re
 from collections import Counter
 from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -59,6 +60,33 @@ def assert_escaped(html: str, where: str) -> None:
     for raw in RAW_MARKUP:
         assert raw not in html, f"unescaped {raw!r} in {where}"
     assert not JS_IN_ATTRIBUTE.search(html), f"javascript: URL in an attribute of {where}"
+
+
+class _ScriptAudit(HTMLParser):
+    """Collects what a Content-Security-Policy without 'unsafe-inline' would block."""
+
+    def __init__(self, nonce: str) -> None:
+        super().__init__()
+        self.nonce, self.blocked = nonce, []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.blocked += [f"<{tag} {name}=…>" for name in attributes if name.startswith("on")]
+        inline = tag == "script" and "src" not in attributes
+        executable = inline and attributes.get("type") != "application/json"
+        if executable and attributes.get("nonce") != self.nonce:
+            self.blocked.append("<script> without the nonce")
+
+
+def assert_runs_under_csp(html: str, headers, where: str) -> None:
+    """Every inline script carries the response's nonce; no inline event handlers."""
+    policy = headers["Content-Security-Policy"]
+    script_src = re.search(r"script-src ([^;]*)", policy).group(1)
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    nonce = re.search(r"'nonce-([^']+)'", script_src).group(1)
+    audit = _ScriptAudit(nonce)
+    audit.feed(html)
+    assert audit.blocked == [], f"{where}: {audit.blocked}"
 
 
 # --- the helper ---------------------------------------------------------------------------
@@ -292,6 +320,7 @@ def _crawl(client, start: list[str]) -> tuple[set[str], list[tuple[str, bytes]]]
         if response.mimetype == "text/html":
             html = response.get_data(as_text=True)
             assert_escaped(html, url)
+            assert_runs_under_csp(html, response.headers, url)
             assert "&amp;lt;" not in html, f"escaped twice in {url}"
             queue.extend(_links(html, url))
         elif response.mimetype == "application/pdf":
@@ -353,3 +382,35 @@ def test_messages_of_hr_actions_escape_the_unit_name(hostile_cycle, login_as):
 def _flashed(html: str, category: str) -> str:
     """The flash messages of `category` on a page (FAB's alert boxes)."""
     return " ".join(re.findall(rf'<div class="alert alert-{category}">(.*?)</div>', html, re.S))
+
+
+# --- response headers ---------------------------------------------------------------------
+
+
+def test_security_headers_on_pages_and_login(client, world):
+    response = client.get("/login/")
+    assert response.status_code == 200  # no redirect to https: TLS ends at the proxy
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert "default-src 'self'" in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert_runs_under_csp(response.get_data(as_text=True), response.headers, "/login/")
+
+
+def test_each_response_gets_its_own_nonce(client, world):
+    nonces = {
+        re.search(r"'nonce-([^']+)'", client.get("/login/").headers["Content-Security-Policy"])[1]
+        for _ in range(2)
+    }
+    assert len(nonces) == 2
+
+
+@pytest.mark.parametrize(
+    "url", ["/swagger/v1", "/users/list/", "/roles/add", "/builder/", "/users/userinfo/"]
+)
+def test_admin_pages_run_under_the_policy(login_as, url):
+    response = login_as("admin").get(url)
+    assert response.status_code == 200, url
+    assert_runs_under_csp(response.get_data(as_text=True), response.headers, url)
