@@ -32,7 +32,7 @@ def install_security_headers(app: Flask) -> None:
     """
     Talisman(  # one instance per app: Talisman keeps its options on the instance
         app,
-        force_https=app.config.get("FORCE_HTTPS", False),
+        force_https=app.config["FORCE_HTTPS"],
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         content_security_policy=CONTENT_SECURITY_POLICY,
         content_security_policy_nonce_in=["script-src"],

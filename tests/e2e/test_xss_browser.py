@@ -53,6 +53,7 @@ def _build(db) -> dict:
     employee = f.make_employee(unit, hostile("employee"), supervisor=evaluator)
     rusdi = f.make_employee(unit, hostile("Rusdi"), supervisor=evaluator, jabatan=hostile("job"))
     f.make_user("hr.xss", ["HR"])
+    f.make_user("root.xss", ["Admin"])
     f.make_user("admin.xss", ["UnitAdmin", "Employee"], admin)
     f.make_user("penilai.xss", ["Supervisor", "Employee"], evaluator)
     pegawai = f.make_user("pegawai.xss", ["Employee"], employee)
@@ -198,6 +199,10 @@ def test_hostile_names_never_run_for_any_role(open_as, hostile_app):
         "/builder/", f"/builder/{ids['form']}/", f"/builder/{ids['form']}/versions", "/iku/",
         "/assign/", "/unit-ratings/",
     ])  # fmt: skip
+
+    root = _open("root.xss")
+    _visit(root, ["/users/list/", "/roles/list/", "/users/userinfo/", "/swagger/v1"])
+    root.wait_for_selector("#swagger-ui .info")  # Swagger UI built the page under the CSP
 
     employee = _open("pegawai.xss")
     _visit(employee, ["/my/", "/dashboard/me", f"/my/{pk}/"])
