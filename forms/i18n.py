@@ -23,15 +23,15 @@ class EscapingLazyString(LazyString):
         return template % self._kwargs if self._kwargs else template
 
 
-def lazy_gettext(msgid: str, **values: Any) -> LazyString:
+def lazy_gettext(msgid: str, /, **values: Any) -> LazyString:
     """``flask_babel.lazy_gettext`` whose HTML form escapes ``values``."""
     return EscapingLazyString(gettext, msgid, **values)
 
 
-def _fill(template: LazyString | str, **values: Any) -> str:
+def _fill(template: LazyString | str, /, **values: Any) -> str:
     return str(template) % values if values else str(template)
 
 
-def lazy_format(template: LazyString | str, **values: Any) -> LazyString:
+def lazy_format(template: LazyString | str, /, **values: Any) -> LazyString:
     """An already-translatable template filled lazily with ``values``, escaped in HTML."""
     return EscapingLazyString(_fill, template, **values)
