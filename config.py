@@ -78,6 +78,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Redirect http to https in the app (normally the proxy does it; see app/headers.py).
+    FORCE_HTTPS = _bool("FORCE_HTTPS", False)
 
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"

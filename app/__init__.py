@@ -39,6 +39,9 @@ def create_app(config_object: type | object = Config, **overrides) -> Flask:
 
     _install_i18n_hooks(app)
     _install_error_pages(app)
+    from app.headers import install_security_headers
+
+    install_security_headers(app)
     from app.cli import register_cli
 
     register_cli(app)

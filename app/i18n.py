@@ -1,12 +1,13 @@
-"""Locale-aware formatting for templates ("27 November 2026", "1.234,5")."""
+"""Translation helpers and locale-aware formatting for templates ("27 November 2026", "1.234,5")."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from flask import Flask
-from flask_babel import format_date, format_decimal
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_date, format_decimal, gettext
+
+from forms.i18n import lazy_gettext  # noqa: F401 - the app's lazy_gettext: escapes user text in HTML
 
 
 def long_date(value: dt.date | None) -> str:
@@ -23,7 +24,7 @@ def number(value, digits: int = 2) -> str:
 
 def yes_no(value) -> str:
     """A boolean as the locale's "Ya"/"Tidak"."""
-    return str(_l("Yes") if value else _l("No"))
+    return gettext("Yes") if value else gettext("No")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from forms.errors import DefinitionError, EngineError, ErrorCode
@@ -21,6 +20,7 @@ from forms.expressions import (
     check_references,
     compile_expression,
 )
+from forms.i18n import lazy_gettext as _l
 from forms.patterns import pattern_problem
 from forms.schema import (
     EXPRESSION_PROPERTIES,

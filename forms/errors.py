@@ -9,6 +9,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from forms.i18n import lazy_format
+
 Message = str | LazyString
 
 
@@ -156,10 +158,6 @@ MESSAGES: dict[ErrorCode, LazyString] = {
 }
 
 
-def _interpolate(template: LazyString, params: dict[str, Any]) -> str:
-    return str(template) % params
-
-
 @dataclass(frozen=True)
 class EngineError:
     """One problem found in a definition, an expression, an answer or a workbook."""
@@ -182,7 +180,7 @@ class EngineError:
     ) -> EngineError:
         """Build an error with the standard (lazily translated) message of ``code``."""
         params = {"key": field, "position": position, "path": path, **params}
-        message = LazyString(_interpolate, MESSAGES[code], params)
+        message = lazy_format(MESSAGES[code], **params)
         return cls(code, message, field, position, path)
 
     def to_dict(self) -> dict[str, Any]:

@@ -41,9 +41,8 @@ from decimal import localcontext as _localcontext
 from functools import lru_cache
 from typing import Any, TypeGuard
 
-from flask_babel import lazy_gettext as _l
-
 from forms.errors import EngineError, ErrorCode
+from forms.i18n import lazy_gettext as _l
 
 MAX_LENGTH = 500
 MAX_DEPTH = 30

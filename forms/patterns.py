@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+
+from forms.i18n import lazy_gettext as _l
 
 MAX_PATTERN_LENGTH = 200
 MAX_INPUT = 1000

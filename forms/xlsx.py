@@ -24,11 +24,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import openpyxl
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from forms.definition import MAX_FIELDS, check_definition
 from forms.errors import DefinitionError, EngineError, ErrorCode
+from forms.i18n import lazy_gettext as _l
 from forms.schema import FieldType, FormSchema, plain_number
 from forms.values import FALSE_WORDS, TRUE_WORDS
 

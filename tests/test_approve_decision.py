@@ -157,8 +157,8 @@ def test_api_override_needs_a_reason(call, cycle):
 def test_api_refuses_an_unknown_rating(call, cycle, value):
     cycle.submit()
     response = call("penilai.dinkes", "POST", f"/{cycle.submission.id}/approve",
-                    {"behaviour": cycle.ratings(), "hasil_rating": value,
-                     "override_reason": "x", "lock_version": cycle.reload().lock_version})  # fmt: skip
+                    {"behaviour": cycle.ratings(), "hasil_rating": value, "override_reason": "x",
+                     "lock_version": cycle.reload().lock_version})  # fmt: skip
     assert response.status_code == 422
     assert "hasil_rating" in response.json["errors"]
 

@@ -16,7 +16,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 NIP_LENGTH = 18
 MIN_BIRTH_YEAR = 1940

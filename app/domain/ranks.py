@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask_babel import lazy_gettext as _l
-
+from app.i18n import lazy_gettext as _l
 from seeds import read_yaml
 
 

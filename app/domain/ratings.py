@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
-from flask_babel import lazy_gettext as _l
-
+from app.i18n import lazy_gettext as _l
 from app.i18n import number
 from app.models.types import LabelledEnum
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Employee, EvaluationPeriod, Submission, TemplateVersion
 from app.scope import Scope, managed_employees, unit_subtree
 from app.services import ValidationFailed

@@ -18,12 +18,12 @@ from decimal import Decimal
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from app import printing
 from app.domain.ratings import Predikat
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.i18n import long_date
 from app.models import AuditEntry, Award, Employee, EvaluationPeriod, Submission, Unit
 from app.models.forms import _now

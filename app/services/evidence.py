@@ -19,10 +19,10 @@ from urllib.parse import quote
 
 import filetype
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Evidence, Submission
 from app.models.forms import _now
 from app.services import ValidationFailed

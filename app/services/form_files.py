@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
+from app.i18n import lazy_gettext as _l
 from app.models import FormVersion
 from forms import DefinitionError, definition_to_xlsx, parse_definition, xlsx_to_definition
 

@@ -10,11 +10,11 @@ import copy
 import json
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import FormVersion, IndicatorForm
 from app.models.forms import _now
 from app.scope import Scope, managed_units

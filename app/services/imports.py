@@ -10,12 +10,12 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from app.domain.ranks import normalise_golongan
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Employee, Unit
 from app.models.types import JabatanType
 from app.scope import Scope, managed_employees, visible_employees

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.domain.nip import validate_nip
 from app.domain.ranks import golongan_error
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Employee, Unit
 from app.models.types import EmploymentStatus, JabatanType, UnitKind
 from app.scope import Scope, managed_units, visible_employees

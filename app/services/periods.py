@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import lazy_gettext as _l
-
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import AuditEntry, EvaluationPeriod
 from app.models.types import PeriodState
 from app.services import ValidationFailed

@@ -26,11 +26,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from app.domain.ratings import OrgRating
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     AuditEntry,
     EvaluationPeriod,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.ratings import OrgRating, Predikat, Rating, predikat
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import AuditEntry, BehaviourValue, Submission
 from app.models.forms import _now
 from app.models.types import PeriodState, SubmissionState

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +30,7 @@ from app.domain.ratings import (
     Rating,
 )
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.i18n import number
 from app.models import (
     BehaviourValue,

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.ratings import CurveViolation, OrgRating, Predikat, check_distribution
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import AuditEntry, EvaluationPeriod, Submission, Unit, UnitRating
 from app.models.forms import _now
 from app.models.types import SubmissionState

@@ -8,11 +8,11 @@ from flask import abort, flash, g, jsonify, redirect, request, send_file, url_fo
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import FormVersion, IndicatorForm, Unit
 from app.scope import clonable_versions, current_scope, managed_forms, managed_units, require
 from app.services import ValidationFailed

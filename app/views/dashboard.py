@@ -20,12 +20,12 @@ import io
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import charts
 from app.domain.ratings import DISTRIBUTION_CURVE, OrgRating, Predikat
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Award, Employee, EvaluationPeriod, IndicatorForm, Unit
 from app.models.types import PeriodState
 from app.printing import PrintError

@@ -14,7 +14,6 @@ from typing import Any
 from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +27,7 @@ from app.domain.ratings import (
     predikat,
 )
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     AuditEntry,
     Employee,

@@ -6,10 +6,10 @@ import io
 
 from flask import flash, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from app.i18n import lazy_gettext as _l
 from app.scope import current_scope
 from app.services.imports import ImportFileError, import_employees, read_rows, template_workbook
 

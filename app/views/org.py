@@ -9,13 +9,13 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectField
 
 from app.domain.ratings import Predikat
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.i18n import long_date, yes_no
 from app.models import Employee, EvaluationPeriod, Submission, Unit
 from app.models.types import (

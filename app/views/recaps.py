@@ -16,10 +16,10 @@ import io
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import EvaluationPeriod, Submission, Unit
 from app.models.types import PeriodState
 from app.printing import PrintError

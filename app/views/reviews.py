@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
-from flask_babel import lazy_gettext as _l
-from markupsafe import escape
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from app.domain.ratings import Rating
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Employee, EvaluationPeriod, Submission
 from app.models.types import SubmissionState
 from app.scope import current_scope, require, reviewable_submissions
@@ -218,7 +217,7 @@ class ReviewView(BaseView):
         flash(
             _l(
                 "Approved: %(name)s is rated %(predikat)s.",
-                name=escape(submission.employee.name),
+                name=submission.employee.name,
                 predikat=predikat_label(submission.predikat),
             ),
             "success",
