@@ -11,19 +11,20 @@ from app.security import sync_roles
 
 
 def create_account(username, full_name, email, roles, password, employee=None) -> None:
-    """Create or update a login account with `roles`, linked to `employee`."""
+    """Create a login account with `roles`, linked to `employee`, unless it exists.
+
+    An existing account is left as it is (roles, password, active flag): re-seeding must
+    not undo what an administrator changed.
+    """
     sm = current_app.appbuilder.sm
+    if sm.find_user(username=username) is not None:
+        return
     role_rows = [sm.find_role(name) for name in roles]
     first, _, last = full_name.partition(" ")
-    user = sm.find_user(username=username)
-    if user is None:
-        user = sm.add_user(username, first, last or "-", email, role_rows, password)
-        if not user:
-            raise click.ClickException(f"Could not create the account {username}.")
-    else:
-        user.roles = role_rows
-        user.active = True
-    if employee is not None:
+    user = sm.add_user(username, first, last or "-", email, role_rows, password)
+    if not user:
+        raise click.ClickException(f"Could not create the account {username}.")
+    if employee is not None and employee.user_id is None:
         employee.user_id = user.id
     db.session.commit()
 
@@ -58,7 +59,7 @@ def register_cli(app: Flask) -> None:
         help="Add N synthetic employees with a year of quarterly results (benchmarks).",
     )  # fmt: skip
     def seed(demo: bool, synthetic: int):
-        """Load reference data (units, ranks, BerAKHLAK); idempotent."""
+        """Add the missing reference data (units, ranks, BerAKHLAK); never changes existing rows."""
         from seeds.loader import load_reference
 
         sync_roles(db.session)

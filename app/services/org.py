@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.domain.nip import validate_nip
 from app.domain.ranks import golongan_error
 from app.extensions import db
-from app.models import Employee, Unit
+from app.models import AuditEntry, Employee, Unit
 from app.models.types import EmploymentStatus, JabatanType, UnitKind
 from app.scope import Scope, managed_units, visible_employees
 
@@ -113,3 +113,28 @@ def _units_above(unit_id: int) -> list[int]:
         chain.append(current)
         current = db.session.scalar(select(Unit.parent_id).where(Unit.id == current))
     return chain
+
+
+def deactivate_employees(employees: list[Employee]) -> None:
+    """Deactivate employees (nonaktif): they leave pickers and assignments, keep their history."""
+    for employee in employees:
+        employee.active = False
+    db.session.commit()
+
+
+def set_units_archived(units: list[Unit], archived: bool) -> None:
+    """Archive (arsipkan) or restore units: archived ones leave the pickers, keep their history."""
+    for unit in units:
+        unit.archived = archived
+    db.session.commit()
+
+
+def confirm_units(units: list[Unit], user_id: int | None) -> None:
+    """HR confirms units loaded from the seed: the provenance flags go, an audit entry stays."""
+    for unit in units:
+        if not (unit.unconfirmed or unit.example):
+            continue
+        changes = {"unit": unit.code, "unconfirmed": unit.unconfirmed, "example": unit.example}
+        unit.unconfirmed = unit.example = False
+        db.session.add(AuditEntry(user_id=user_id, action="unit_confirmed", changes=changes))
+    db.session.commit()
