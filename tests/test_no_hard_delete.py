@@ -175,3 +175,31 @@ def test_the_service_names_every_kind_of_reference(closed_cycle):
     assert integrity.references(closed_cycle.template_version) == {
         "submissions": _count(Submission)
     }
+
+
+def test_api_refuses_new_people_in_an_archived_unit_or_under_an_inactive_evaluator(
+    client, api_token, world
+):
+    headers = api_token("hr")
+    world.puskesmas.archived = True
+    world.people["penilai.dinkes"].active = False
+    _db.session.commit()
+    payload = {
+        "nip": f.nip(), "name": "Pegawai Baru", "status": "PNS", "golongan": "III/a",
+        "jabatan": "Perawat", "jabatan_type": "pelaksana", "unit_id": world.puskesmas.id,
+        "supervisor_id": world.people["penilai.dinkes"].id, "active": True,
+    }  # fmt: skip
+    response = client.post("/api/v1/employee/", json=payload, headers=headers)
+    assert response.status_code == 422
+    assert response.json["message"]["unit_id"] == [
+        "Unit ini sudah diarsipkan; pilih unit yang masih digunakan."
+    ]
+    assert response.json["message"]["supervisor_id"] == [
+        "Pejabat penilai yang dipilih sudah tidak aktif."
+    ]
+    # Records that already have them keep working: the nurse of the archived puskesmas.
+    nurse = world.people["perawat.pkm"]
+    response = client.put(
+        f"/api/v1/employee/{nurse.id}", json={"jabatan": "Perawat Ahli"}, headers=headers
+    )
+    assert response.status_code == 200, response.json

@@ -50,11 +50,37 @@ def employee_errors(data: EmployeeInput, scope: Scope) -> dict[str, list[str]]:
         add("nip", _l("Another employee already has NIP %(nip)s.", nip=data.nip))
     if data.unit_id is None or not _unit_manageable(data.unit_id, scope):
         add("unit", _l("Choose a unit within your own scope."))
+    elif _newly_chosen(data, Employee.unit_id, data.unit_id) and _archived(data.unit_id):
+        add("unit", _l("This unit is archived; choose a unit in use."))
     if data.supervisor_id is not None and (
         message := supervisor_error(data.employee_id, data.supervisor_id, scope)
     ):
         add("supervisor", message)
+    elif (
+        data.supervisor_id is not None
+        and _newly_chosen(data, Employee.supervisor_id, data.supervisor_id)
+        and not _active(data.supervisor_id)
+    ):
+        add("supervisor", _l("The chosen evaluator is no longer active."))
     return errors
+
+
+def _newly_chosen(data: EmployeeInput, column, value) -> bool:
+    """Whether `value` differs from what the stored employee has (always for a new one).
+
+    Archived units and inactive evaluators stay on records that already had them.
+    """
+    if data.employee_id is None:
+        return True
+    return db.session.scalar(select(column).where(Employee.id == data.employee_id)) != value
+
+
+def _active(employee_id: int) -> bool:
+    return bool(db.session.scalar(select(Employee.active).where(Employee.id == employee_id)))
+
+
+def _archived(unit_id: int) -> bool:
+    return bool(db.session.scalar(select(Unit.archived).where(Unit.id == unit_id)))
 
 
 def supervisor_error(employee_id: int | None, supervisor_id: int, scope: Scope):

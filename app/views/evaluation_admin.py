@@ -264,7 +264,8 @@ def _version_summary(version: TemplateVersion) -> dict[str, Any]:
 
 
 def _unit_choices(scope) -> list[tuple[str, str]]:
-    units = db.session.scalars(select(Unit).where(managed_units(scope)).order_by(Unit.code)).all()
+    query = select(Unit).where(managed_units(scope), Unit.archived.is_(False))
+    units = db.session.scalars(query.order_by(Unit.code)).all()
     choices = [(str(u.id), f"{u.code} — {u.name}") for u in units]
     if scope.regency_wide:
         choices.insert(0, ("", str(_l("Regency-wide (all units)"))))
