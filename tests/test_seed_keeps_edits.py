@@ -30,6 +30,8 @@ def test_reseeding_keeps_hr_edits_and_duplicates_nothing(app, db):
     employee.jabatan = "Analis SDM Aparatur (diubah)"
     hr = db.session.scalars(select(User).filter_by(username="hr")).one()
     hr.active = False
+    headless = db.session.scalars(select(Unit).filter_by(code="DINKES")).one()
+    headless.head_id = None
     db.session.commit()
     before = _counts(db)
 
@@ -41,4 +43,5 @@ def test_reseeding_keeps_hr_edits_and_duplicates_nothing(app, db):
     assert db.session.get(Rank, rank.id).pangkat == "Penata Muda (diubah)"
     assert db.session.get(Employee, employee.id).jabatan == "Analis SDM Aparatur (diubah)"
     assert db.session.get(User, hr.id).active is False
+    assert db.session.get(Unit, headless.id).head_id is None
     assert _counts(db) == before
