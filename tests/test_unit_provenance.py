@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.extensions import db as _db
 from app.models import AuditEntry, Unit
@@ -87,3 +87,31 @@ def test_example_data_makes_no_official_claims():
                 assert claim not in text, f"{path.name}: {claim}"
     for name in ("dinkes.json", "disdikpora.json"):
         assert "Contoh IKU" in (Path(SEEDS_DIR) / "iku" / name).read_text(encoding="utf-8")
+
+
+def test_the_upgrade_flags_existing_seeded_units(tmp_path):
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from config import TestConfig
+
+    fresh = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.db'}")
+    with fresh.app_context():
+        upgrade(revision="6e465a2befa4")  # the schema before the flags
+        insert = text("INSERT INTO units (code, name, short_name, kind) VALUES (:c, :n, :s, :k)")
+        with _db.engine.begin() as conn:
+            for code, name in (
+                ("BKPSDM", "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia"),
+                ("PKM-MAMUJU", "Puskesmas Mamuju"),
+                ("PKM-SIMBORO", "UPTD Puskesmas Simboro"),  # renamed by HR: theirs now
+            ):
+                conn.execute(insert, {"c": code, "n": name, "s": code, "k": "badan"})
+        upgrade()
+        with _db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT code, unconfirmed, example, archived FROM units"))
+            flags = {code: (bool(u), bool(e), bool(a)) for code, u, e, a in rows}
+    assert flags == {
+        "BKPSDM": (True, False, False),
+        "PKM-MAMUJU": (False, True, False),
+        "PKM-SIMBORO": (False, False, False),
+    }

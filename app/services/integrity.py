@@ -45,16 +45,19 @@ _INSTEAD = {
     Employee: _l(
         "Deactivate the employee instead: they leave the pickers and assignments "
         "but stay in the history."
-    ),  # fmt: skip
+    ),
     Unit: _l("Archive the unit instead: it leaves the pickers but stays in the history."),
     EvaluationPeriod: _l(
         "A period can be deleted only while it has no submissions or other records."
-    ),  # fmt: skip
+    ),
     IndicatorForm: _l("Archive the form instead."),
     FormVersion: _l("Published versions are kept; archive the form instead."),
     EvaluationTemplate: _l("Archive the template instead."),
     TemplateVersion: _l("Published versions are kept; archive the template instead."),
 }
+
+
+_NON_BLOCKING = {"SET NULL", "CASCADE"}
 
 
 class DeletionRefused(Exception):
@@ -77,9 +80,6 @@ def references(item) -> dict[str, int]:
             if count := db.session.scalar(query):
                 found[other.name] = found.get(other.name, 0) + count
     return found
-
-
-_NON_BLOCKING = {"SET NULL", "CASCADE"}
 
 
 def refusal(item) -> str | None:
