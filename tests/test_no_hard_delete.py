@@ -203,3 +203,16 @@ def test_api_refuses_new_people_in_an_archived_unit_or_under_an_inactive_evaluat
         f"/api/v1/employee/{nurse.id}", json={"jabatan": "Perawat Ahli"}, headers=headers
     )
     assert response.status_code == 200, response.json
+
+
+def test_a_unit_admin_archives_a_template_and_it_can_no_longer_be_assigned(login_as, cycle):
+    client = login_as("admin.dinkes")
+    template_id = cycle.template_version.template_id
+    offered = "DINKES-STAF v1"
+    assert offered in client.get("/assign/").text
+    response = client.post(f"/evaluation-templates/{template_id}/archive")
+    assert response.status_code == 302
+    assert "Templat diarsipkan." in client.get("/evaluation-templates/").text
+    assert offered not in client.get("/assign/").text
+    client.post(f"/evaluation-templates/{template_id}/archive", data={"restore": "1"})
+    assert offered in client.get("/assign/").text

@@ -417,6 +417,16 @@ class TemplateDesignerView(BaseView):
             )
         return redirect(url_for("TemplateDesignerView.editor", pk=template.id))
 
+    @expose("/<int:pk>/archive", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def archive(self, pk):
+        template = require(EvaluationTemplate, pk, managed_templates)
+        template_service.set_archived(template, request.form.get("restore") is None)
+        message = _l("Template archived.") if template.archived else _l("Template restored.")
+        flash(message, "success")
+        return redirect(url_for("TemplateDesignerView.index"))
+
     @expose("/<int:pk>/preview", methods=["POST"])
     @has_access
     @permission_name("list")
