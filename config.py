@@ -98,6 +98,8 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
     # The HR agency whose signatory signs the regency-wide recap (its name is editable).
     HR_UNIT_CODE = os.environ.get("HR_UNIT_CODE", "BKPSDM")
+    # Folder of pg_dump/pg_restore for `flask backup` (else the PATH, then /usr/lib/postgresql).
+    PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
 
 
 class TestConfig(Config):

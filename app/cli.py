@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask seed [--demo]`, `flask roles sync`, `flask storage gc`."""
+"""Command-line tasks: `flask seed [--demo]`, `flask roles sync`, `flask storage gc`,
+`flask backup create|restore`."""
 
 from __future__ import annotations
 
@@ -13,19 +14,20 @@ from app.security import sync_roles
 
 
 def create_account(username, full_name, email, roles, password, employee=None) -> None:
-    """Create or update a login account with `roles`, linked to `employee`."""
+    """Create a login account with `roles`, linked to `employee`, unless it exists.
+
+    An existing account is left as it is (roles, password, active flag): re-seeding must
+    not undo what an administrator changed.
+    """
     sm = current_app.appbuilder.sm
+    if sm.find_user(username=username) is not None:
+        return
     role_rows = [sm.find_role(name) for name in roles]
     first, _, last = full_name.partition(" ")
-    user = sm.find_user(username=username)
-    if user is None:
-        user = sm.add_user(username, first, last or "-", email, role_rows, password)
-        if not user:
-            raise click.ClickException(f"Could not create the account {username}.")
-    else:
-        user.roles = role_rows
-        user.active = True
-    if employee is not None:
+    user = sm.add_user(username, first, last or "-", email, role_rows, password)
+    if not user:
+        raise click.ClickException(f"Could not create the account {username}.")
+    if employee is not None and employee.user_id is None:
         employee.user_id = user.id
     db.session.commit()
 
@@ -60,7 +62,7 @@ def register_cli(app: Flask) -> None:
         help="Add N synthetic employees with a year of quarterly results (benchmarks).",
     )  # fmt: skip
     def seed(demo: bool, synthetic: int):
-        """Load reference data (units, ranks, BerAKHLAK); idempotent."""
+        """Add the missing reference data (units, ranks, BerAKHLAK); never changes existing rows."""
         from seeds.loader import load_reference
 
         environment = current_app.config.get("APP_ENV") or os.environ.get("APP_ENV", "development")
@@ -124,3 +126,39 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{verb} {len(found)} unused evidence item(s), {total} bytes.")
 
     app.cli.add_command(storage)
+    app.cli.add_command(_backup_commands())
+
+
+def _backup_commands() -> AppGroup:
+    from pathlib import Path
+
+    from app.services.backup import BackupError, create_backup, restore_backup
+
+    backup = AppGroup("backup", help="Back up and restore the database and the storage folder.")
+
+    @backup.command("create")
+    @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+    def backup_create(path):
+        """Write one archive: database, storage folder and a manifest with checksums."""
+        try:
+            result = create_backup(path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        rows = sum(result.manifest["tables"].values())
+        files = len(result.manifest["files"]) - 1
+        click.echo(f"Backup written: {result.path} ({rows} rows, {files} stored files)")
+
+    @backup.command("restore")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_restore(path):
+        """Restore an archive into an empty database and storage folder, then verify it."""
+        try:
+            manifest = restore_backup(path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(
+            f"Restored the backup of {manifest['created_at']} (migration {manifest['revision']}); "
+            "row counts and file checksums match the manifest."
+        )
+
+    return backup

@@ -1,11 +1,24 @@
 """Extension objects shared by the app factory, models and CLI."""
 
+import sqlite3
+
 from flask_appbuilder import Model
 from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 # FAB's metadata, so Alembic sees FAB's tables and ours in one place.
 db = get_sqla_class()(metadata=Model.metadata)
 csrf = CSRFProtect()
 migrate = Migrate()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys unless every connection turns them on."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

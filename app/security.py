@@ -57,6 +57,7 @@ _ORG_READ = [
 ]
 _ORG_MANAGE = [
     (_views("EmployeeView", "EmployeeApi"), WRITE),
+    ("^EmployeeView$", "^deactivate_employees$"),
     ("^EmployeeImportView$", ANY),
 ]
 _FORM_DESIGN = [(_views("FormBuilderView", "FormApi"), ANY)]
@@ -78,6 +79,7 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         (_views("UnitView", "UnitApi", "PeriodApi"), WRITE),
         ("^PeriodView$", ANY),
         ("^UnitTreeView$", "^can_tree$"),
+        ("^UnitView$", "^(archive_units|restore_units|confirm_units)$"),
         *_ORG_MANAGE,
         *_FORM_DESIGN,
         *_CYCLE_ADMIN,

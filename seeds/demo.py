@@ -310,7 +310,7 @@ def _day_in_year(rng: random.Random, year: int) -> dt.date:
 
 
 def _save(session: Session, plan: _Plan) -> None:
-    """Store the planned people missing by NIP, then their supervisors and unit heads."""
+    """Store the planned people missing by NIP, then the new people's supervisors and heads."""
     nips = [person.nip for person in plan.persons]
     existing = {
         employee.nip: employee
@@ -322,8 +322,9 @@ def _save(session: Session, plan: _Plan) -> None:
     for person in created:
         person.employee.supervisor = person.supervisor.employee if person.supervisor else None
     session.flush()
-    for head in plan.heads.values():
-        if head.unit.head_id is None:
+    new = {id(person) for person in created}
+    for head in plan.heads.values():  # only heads created now: existing units are HR's
+        if id(head) in new and head.unit.head_id is None:
             head.unit.head_id = head.employee.id
     session.flush()
 

@@ -30,7 +30,7 @@ def load_demo_forms(session) -> list[str]:
                 IndicatorForm.unit_id == unit.id, IndicatorForm.code == code
             )
         )
-        if form is not None and form.versions:
+        if form is not None:  # the unit's own now, draft or published: left as it is
             continue
         form = form_service.import_definition(spec["definition"], unit.id, _SEED_SCOPE)
         form.shared = bool(spec.get("shared"))  # readable and copyable by every unit

@@ -1,8 +1,10 @@
-"""Idempotent loader of the reference data: ranks, BerAKHLAK values and units.
+"""Loader of the reference data: ranks, BerAKHLAK values and units; adds only what is missing.
 
-Rows are matched by natural key (Rank: status + golongan; BehaviourValue and Unit: code),
-created when missing and updated when changed; nothing is ever deleted. The caller owns
-the transaction: the loader flushes but does not commit.
+Rows are matched by natural key (Rank: status + golongan; BehaviourValue and Unit: code) and
+created when missing. Existing rows are never changed or deleted: once loaded, the data
+belongs to HR, and re-running set-up must not undo its edits. Units carry the seed's
+provenance flags (``unconfirmed``, ``example``) until HR confirms them. The caller owns the
+transaction: the loader flushes but does not commit.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from app.models.types import EmploymentStatus, UnitKind
 from seeds import read_yaml
 
 UNIT_FIELDS = ("name", "short_name", "kind")
+PROVENANCE_FLAGS = ("unconfirmed", "example")
 
 
 def load_reference(session: Session) -> dict[str, int]:
-    """Upsert ranks, BerAKHLAK values and units; return counts such as ``units_created``."""
+    """Add missing ranks, BerAKHLAK values and units; return counts such as ``units_created``."""
     counts: Counter[str] = Counter()
     _load_ranks(session, counts)
     _load_behaviour_values(session, counts)
@@ -31,22 +34,18 @@ def load_reference(session: Session) -> dict[str, int]:
     return dict(counts)
 
 
-def _upsert(session: Session, model: type, key: dict[str, Any], values: dict[str, Any]) -> str:
-    """Find the `model` row by `key` and set `values`; return "created", "updated" or ""."""
-    row = session.scalars(select(model).filter_by(**key)).one_or_none()
-    if row is None:
-        row = model(**key, **values)
-        session.add(row)
-        return "created"
-    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
-    for name, value in changed.items():
-        setattr(row, name, value)
-    return "updated" if changed else ""
+def _add_missing(session: Session, model: type, key: dict[str, Any], values: dict[str, Any]):
+    """The new `model` row for `key`, or None when one exists already (left as it is)."""
+    if session.scalars(select(model).filter_by(**key)).first() is not None:
+        return None
+    row = model(**key, **values)
+    session.add(row)
+    return row
 
 
-def _count(counts: Counter[str], table: str, outcome: str) -> None:
-    if outcome:
-        counts[f"{table}_{outcome}"] += 1
+def _count(counts: Counter[str], table: str, row) -> None:
+    if row is not None:
+        counts[f"{table}_created"] += 1
 
 
 def _load_ranks(session: Session, counts: Counter[str]) -> None:
@@ -54,7 +53,7 @@ def _load_ranks(session: Session, counts: Counter[str]) -> None:
         for rank in ranks(status.value):
             key = {"status": rank.status, "golongan": rank.golongan}
             values = {"pangkat": rank.pangkat, "position": rank.position}
-            _count(counts, "ranks", _upsert(session, Rank, key, values))
+            _count(counts, "ranks", _add_missing(session, Rank, key, values))
 
 
 def _load_behaviour_values(session: Session, counts: Counter[str]) -> None:
@@ -64,35 +63,30 @@ def _load_behaviour_values(session: Session, counts: Counter[str]) -> None:
             "name": item["name"],
             "behaviours": "\n".join(item["behaviours"]),
         }
-        outcome = _upsert(session, BehaviourValue, {"code": item["code"]}, values)
-        _count(counts, "behaviour_values", outcome)
+        row = _add_missing(session, BehaviourValue, {"code": item["code"]}, values)
+        _count(counts, "behaviour_values", row)
 
 
 def _load_units(session: Session, counts: Counter[str]) -> None:
-    """Upsert the units, then resolve their parents by code in a second pass."""
+    """Add the missing units, then point the new ones at their parents by code."""
     items = read_yaml("units.yaml")
-    outcomes: dict[str, str] = {}
+    created: dict[str, Unit] = {}
     for item in items:
         values = {field: item[field] for field in UNIT_FIELDS}
         values["kind"] = UnitKind(values["kind"]).value
-        outcomes[item["code"]] = _upsert(session, Unit, {"code": item["code"]}, values)
+        values.update({flag: bool(item.get(flag)) for flag in PROVENANCE_FLAGS})
+        if unit := _add_missing(session, Unit, {"code": item["code"]}, values):
+            created[item["code"]] = unit
+            _count(counts, "units", unit)
     session.flush()
     by_code = {unit.code: unit for unit in session.scalars(select(Unit))}
     for item in items:
-        if _set_parent(by_code, item) and not outcomes[item["code"]]:
-            outcomes[item["code"]] = "updated"
-    for outcome in outcomes.values():
-        _count(counts, "units", outcome)
+        if item["code"] in created:
+            created[item["code"]].parent_id = _parent_id(by_code, item)
 
 
-def _set_parent(by_code: dict[str, Unit], item: dict[str, Any]) -> bool:
-    """Point the unit of `item` at its parent; True if that changed it."""
+def _parent_id(by_code: dict[str, Unit], item: dict[str, Any]) -> int | None:
     parent_code = item.get("parent")
     if parent_code is not None and parent_code not in by_code:
         raise ValueError(f"unit {item['code']}: unknown parent {parent_code!r}")
-    unit = by_code[item["code"]]
-    parent_id = by_code[parent_code].id if parent_code else None
-    if unit.parent_id == parent_id:
-        return False
-    unit.parent_id = parent_id
-    return True
+    return by_code[parent_code].id if parent_code else None

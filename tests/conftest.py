@@ -52,10 +52,18 @@ def db(app):
                 tables = [t.name for t in _db.metadata.sorted_tables if t.name not in _KEEP]
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             else:
-                conn.execute(text("UPDATE units SET head_id = NULL"))
-                for table in reversed(_db.metadata.sorted_tables):
-                    if table.name not in _KEEP:
-                        conn.execute(table.delete())
+                _empty_sqlite(conn)
+
+
+def _empty_sqlite(conn) -> None:
+    """Delete every row (foreign keys are enforced): first break the cycles, then children first."""
+    tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in _KEEP]
+    for table in tables:  # self-references (units.parent_id) and cycles (units.head_id)
+        nullable = {c.name: None for c in table.columns if c.foreign_keys and c.nullable}
+        if nullable:
+            conn.execute(table.update().values(nullable))
+    for table in tables:
+        conn.execute(table.delete())
 
 
 @pytest.fixture

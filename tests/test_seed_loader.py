@@ -137,25 +137,35 @@ def test_behaviour_values(session):
     assert values[1].behaviour_list[2] == "tidak menyalahgunakan kewenangan jabatan"
 
 
-def test_reference_is_idempotent_and_updates_changed_names(session):
+def test_reference_is_idempotent_and_keeps_edits(session):
     before = row_counts(session)
     assert load_reference(session) == {}
     unit = session.scalars(select(Unit).filter_by(code="BKPSDM")).one()
     unit.name = "Badan Kepegawaian Daerah"
     rank = session.scalars(select(Rank).filter_by(status="PNS", golongan="III/a")).one()
     rank.pangkat = "Penata"
-    assert load_reference(session) == {"ranks_updated": 1, "units_updated": 1}
-    assert unit.name == "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia"
-    assert rank.pangkat == "Penata Muda"
+    assert load_reference(session) == {}
+    assert unit.name == "Badan Kepegawaian Daerah"
+    assert rank.pangkat == "Penata"
     assert row_counts(session) == before
 
 
-def test_reference_restores_a_changed_parent(session):
+def test_reference_keeps_a_changed_parent(session):
     puskesmas = session.scalars(select(Unit).filter_by(code="PKM-TAMPAPADANG")).one()
+    dinkes_id = puskesmas.parent_id
     puskesmas.parent_id = None
     session.flush()
-    assert load_reference(session) == {"units_updated": 1}
-    assert puskesmas.parent.code == "DINKES"
+    assert load_reference(session) == {}
+    assert puskesmas.parent_id is None
+    puskesmas.parent_id = dinkes_id  # the module's later tests need the seeded tree
+    session.flush()
+
+
+def test_reference_adds_a_deleted_row_again(session):
+    rank = session.scalars(select(Rank).filter_by(status="PPPK", golongan="XVII")).one()
+    session.delete(rank)
+    session.flush()
+    assert load_reference(session) == {"ranks_created": 1}
 
 
 # --- Demo staff ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
@@ -12,6 +13,7 @@ from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 from app.extensions import db
 from app.scope import ScopeFilter, current_scope, is_allowed
 from app.services import ValidationFailed
+from app.services.integrity import DeletionRefused, check_deletable, refused_by_database
 
 
 def model_schema(model, columns: list[str]) -> SQLAlchemyAutoSchema:
@@ -32,6 +34,26 @@ def model_schema(model, columns: list[str]) -> SQLAlchemyAutoSchema:
     return type(f"{model.__name__}Schema", (SQLAlchemyAutoSchema,), {"Meta": meta})()
 
 
+def _ref(code: int) -> dict:
+    return {"$ref": f"#/components/responses/{code}"}
+
+
+_MESSAGE = {
+    "type": "object",
+    "properties": {"message": {"type": "string"}, "errors": {"type": "object"}},
+}
+_DELETE_RESPONSES = {
+    200: {"description": "Item deleted", "content": {"application/json": {"schema": _MESSAGE}}},
+    404: _ref(404),
+    409: {
+        "description": "Other records refer to this one: the message says what to do instead",
+        "content": {"application/json": {"schema": _MESSAGE}},
+    },
+    422: _ref(422),
+    500: _ref(500),
+}
+
+
 class ScopedModelApi(ModelRestApi):
     """A ModelRestApi filtered by `visible`, changing only `managed` rows.
 
@@ -42,6 +64,7 @@ class ScopedModelApi(ModelRestApi):
     visible: Callable
     managed: Callable
     allow_browser_login = False  # the session cookie must not bypass CSRF
+    openapi_spec_methods = {"delete": {"delete": {"responses": _DELETE_RESPONSES}}}
     page_size = 50
 
     def __init__(self):
@@ -98,4 +121,20 @@ class ScopedModelApi(ModelRestApi):
         return self._rejected(super().put_headless, pk)
 
     def delete_headless(self, pk):
-        return self._rejected(super().delete_headless, pk)
+        """Delete a record nothing refers to; else 409 saying what to do instead."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            return self.response_404()
+        try:
+            self.pre_delete(item)
+            check_deletable(item)
+            self.datamodel.delete(item)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        except DeletionRefused as exc:
+            return self.response(409, message=str(exc), errors={})
+        except DatabaseException:  # a reference the check did not know about
+            return self.response(409, message=refused_by_database(), errors={})
+        self.post_delete(item)
+        return self.response(200, message="OK")

@@ -26,7 +26,8 @@ from app.services.assignment import assign
 from app.services.org import EmployeeInput, employee_errors, unit_errors
 from app.services.periods import change_period_state, period_errors
 
-_UNIT_COLUMNS = ["id", "code", "name", "short_name", "kind", "parent_id", "head_id"]
+_UNIT_COLUMNS = ["id", "code", "name", "short_name", "kind", "parent_id", "head_id", "archived"]
+_UNIT_PROVENANCE = ["unconfirmed", "example"]  # cleared by HR's confirmation in the view
 _EMPLOYEE_COLUMNS = [
     "id", "nip", "name", "status", "golongan", "jabatan", "jabatan_type", "unit_id",
     "supervisor_id", "active",
@@ -54,7 +55,7 @@ class UnitApi(ScopedModelApi):
     datamodel = SQLAInterface(Unit)
     visible = staticmethod(visible_units)
     managed = staticmethod(managed_units)
-    list_columns = show_columns = _UNIT_COLUMNS
+    list_columns = show_columns = _UNIT_COLUMNS + _UNIT_PROVENANCE
     add_columns = edit_columns = _writable(_UNIT_COLUMNS)
     search_columns = ["code", "name", "kind", "parent_id"]
     order_columns = ["code", "name"]

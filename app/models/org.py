@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,6 +30,11 @@ class Unit(Model):
     # The letterhead (kop surat) of printed documents.
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(40))
+    # Archived units (diarsipkan) leave the pickers but stay in the history.
+    archived: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Seed provenance until HR confirms the unit: the name is unconfirmed, or an example.
+    unconfirmed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    example: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     parent: Mapped[Unit | None] = relationship("Unit", remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(
@@ -39,6 +45,16 @@ class Unit(Model):
     @property
     def kind_label(self) -> str:
         return UnitKind(self.kind).label
+
+    @property
+    def status_labels(self) -> list[str]:
+        """Badges: seed provenance until HR confirms (contoh, belum dikonfirmasi), archived."""
+        flags = (
+            (self.example, _l("example")),
+            (self.unconfirmed, _l("unconfirmed")),
+            (self.archived, _l("archived")),
+        )
+        return [str(label) for on, label in flags if on]
 
     def __repr__(self) -> str:
         return self.short_name or self.name

@@ -10,7 +10,7 @@ from app.domain.nip import validate_nip
 from app.domain.ranks import golongan_error
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.models import Employee, Unit
+from app.models import AuditEntry, Employee, Unit
 from app.models.types import EmploymentStatus, JabatanType, UnitKind
 from app.scope import Scope, managed_units, visible_employees
 
@@ -50,11 +50,37 @@ def employee_errors(data: EmployeeInput, scope: Scope) -> dict[str, list[str]]:
         add("nip", _l("Another employee already has NIP %(nip)s.", nip=data.nip))
     if data.unit_id is None or not _unit_manageable(data.unit_id, scope):
         add("unit", _l("Choose a unit within your own scope."))
+    elif _newly_chosen(data, Employee.unit_id, data.unit_id) and _archived(data.unit_id):
+        add("unit", _l("This unit is archived; choose a unit in use."))
     if data.supervisor_id is not None and (
         message := supervisor_error(data.employee_id, data.supervisor_id, scope)
     ):
         add("supervisor", message)
+    elif (
+        data.supervisor_id is not None
+        and _newly_chosen(data, Employee.supervisor_id, data.supervisor_id)
+        and not _active(data.supervisor_id)
+    ):
+        add("supervisor", _l("The chosen evaluator is no longer active."))
     return errors
+
+
+def _newly_chosen(data: EmployeeInput, column, value) -> bool:
+    """Whether `value` differs from what the stored employee has (always for a new one).
+
+    Archived units and inactive evaluators stay on records that already had them.
+    """
+    if data.employee_id is None:
+        return True
+    return db.session.scalar(select(column).where(Employee.id == data.employee_id)) != value
+
+
+def _active(employee_id: int) -> bool:
+    return bool(db.session.scalar(select(Employee.active).where(Employee.id == employee_id)))
+
+
+def _archived(unit_id: int) -> bool:
+    return bool(db.session.scalar(select(Unit.archived).where(Unit.id == unit_id)))
 
 
 def supervisor_error(employee_id: int | None, supervisor_id: int, scope: Scope):
@@ -113,3 +139,28 @@ def _units_above(unit_id: int) -> list[int]:
         chain.append(current)
         current = db.session.scalar(select(Unit.parent_id).where(Unit.id == current))
     return chain
+
+
+def deactivate_employees(employees: list[Employee]) -> None:
+    """Deactivate employees (nonaktif): they leave pickers and assignments, keep their history."""
+    for employee in employees:
+        employee.active = False
+    db.session.commit()
+
+
+def set_units_archived(units: list[Unit], archived: bool) -> None:
+    """Archive (arsipkan) or restore units: archived ones leave the pickers, keep their history."""
+    for unit in units:
+        unit.archived = archived
+    db.session.commit()
+
+
+def confirm_units(units: list[Unit], user_id: int | None) -> None:
+    """HR confirms units loaded from the seed: the provenance flags go, an audit entry stays."""
+    for unit in units:
+        if not (unit.unconfirmed or unit.example):
+            continue
+        changes = {"unit": unit.code, "unconfirmed": unit.unconfirmed, "example": unit.example}
+        unit.unconfirmed = unit.example = False
+        db.session.add(AuditEntry(user_id=user_id, action="unit_confirmed", changes=changes))
+    db.session.commit()

@@ -372,6 +372,12 @@ def publish(template: EvaluationTemplate, user_id=None) -> TemplateVersion:
     return version
 
 
+def set_archived(template: EvaluationTemplate, archived: bool) -> None:
+    """Archive (arsipkan) or restore: archived templates cannot be assigned, keep their history."""
+    template.archived = archived
+    db.session.commit()
+
+
 def form_versions(version: TemplateVersion) -> list[tuple[FormVersion, Decimal]]:
     """The form versions of a template version with their weights, in order."""
     entries = version.definition.get("forms", [])

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, request
+from flask import abort, current_app, flash, render_template, request
 from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
+from app.extensions import db
 from app.scope import ScopeFilter, is_allowed
+from app.services.integrity import DeletionRefused, check_deletable, refused_by_database
 
 
 class RuleValidator:
@@ -96,3 +99,42 @@ class ScopedModelView(ModelView):
 
     def pre_delete(self, item):
         self._require_managed(item.id)
+
+    @expose("/delete/<pk>", methods=["GET", "POST"])
+    @has_access
+    def delete(self, pk):
+        """Delete a record nothing refers to; else 409 with what to do instead."""
+        try:
+            return super().delete(pk)
+        except DeletionRefused as exc:
+            db.session.rollback()
+            return self._conflict(str(exc))
+
+    def _delete(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        try:
+            self.pre_delete(item)
+        except PermissionError as exc:
+            flash(str(exc), "danger")
+            return
+        check_deletable(item)
+        try:
+            self.datamodel.delete(item)
+        except DatabaseException as exc:  # a reference the check did not know about
+            raise DeletionRefused(refused_by_database()) from exc
+        self.post_delete(item)
+        flash(self.delete_row_message, "success")
+        self.update_redirect()
+
+    def _conflict(self, message: str):
+        page = render_template(
+            "errors/error.html",
+            code=409,
+            message=message,
+            back=self.get_redirect(),
+            appbuilder=current_app.appbuilder,
+            base_template=current_app.appbuilder.base_template,
+        )
+        return page, 409

@@ -256,7 +256,8 @@ def _version_summary(version: TemplateVersion) -> dict[str, Any]:
 
 
 def _unit_choices(scope) -> list[tuple[str, str]]:
-    units = db.session.scalars(select(Unit).where(managed_units(scope)).order_by(Unit.code)).all()
+    query = select(Unit).where(managed_units(scope), Unit.archived.is_(False))
+    units = db.session.scalars(query.order_by(Unit.code)).all()
     choices = [(str(u.id), f"{u.code} — {u.name}") for u in units]
     if scope.regency_wide:
         choices.insert(0, ("", str(_l("Regency-wide (all units)"))))
@@ -443,6 +444,16 @@ class TemplateDesignerView(BaseView):
                 "success",
             )
         return redirect(url_for("TemplateDesignerView.editor", pk=template.id))
+
+    @expose("/<int:pk>/archive", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def archive(self, pk):
+        template = require(EvaluationTemplate, pk, managed_templates)
+        template_service.set_archived(template, request.form.get("restore") is None)
+        message = _l("Template archived.") if template.archived else _l("Template restored.")
+        flash(message, "success")
+        return redirect(url_for("TemplateDesignerView.index"))
 
     @expose("/<int:pk>/preview", methods=["POST"])
     @has_access

@@ -8,7 +8,9 @@ from flask import flash, g, redirect
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectField
@@ -37,13 +39,35 @@ from app.scope import (
 from app.scope import visible_employees as visible_employees_condition
 from app.services import ValidationFailed
 from app.services.accounts import create_accounts, reset_passwords
-from app.services.org import EmployeeInput, employee_errors, unit_errors
+from app.services.org import (
+    EmployeeInput,
+    confirm_units,
+    deactivate_employees,
+    employee_errors,
+    set_units_archived,
+    unit_errors,
+)
 from app.services.periods import change_period_state, period_errors
 from app.views.base import RuleValidator, ScopedModelView
 
 
 def _select(label, enum_cls) -> SelectField:
     return SelectField(label, choices=enum_cls.choices, widget=Select2Widget())
+
+
+def status_badges(labels: list[str]) -> Markup:
+    """A unit's status labels (contoh, belum dikonfirmasi, diarsipkan) as badges."""
+    badge = Markup('<span class="label label-warning unit-status">{}</span>')
+    return Markup(" ").join(badge.format(label) for label in labels)
+
+
+# Pickers offer only units in use and active people; history keeps the others.
+_OPEN_UNITS = ["archived", FilterEqual, False]
+_ACTIVE_PEOPLE = ["active", FilterEqual, True]
+
+
+def _items(items) -> list:
+    return items if isinstance(items, list) else [items]
 
 
 def _related_id(field) -> int | None:
@@ -78,14 +102,15 @@ class UnitView(ScopedModelView):
     show_title = _l("Unit")
     add_title = _l("Add unit")
     edit_title = _l("Edit unit")
-    list_columns = ["code", "short_name", "name", "kind_label", "parent"]
+    list_columns = ["code", "short_name", "name", "kind_label", "parent", "status_labels"]
     show_columns = [
         "code", "name", "short_name", "kind_label", "parent", "head", "address", "phone",
+        "status_labels",
     ]  # fmt: skip
     add_columns = edit_columns = [
         "code", "name", "short_name", "kind", "parent", "head", "address", "phone",
     ]  # fmt: skip
-    search_columns = ["code", "name", "short_name", "kind", "parent"]
+    search_columns = ["code", "name", "short_name", "kind", "parent", "archived"]
     order_columns = ["code", "short_name", "name"]
     base_order = ("code", "asc")
     label_columns = {
@@ -98,17 +123,44 @@ class UnitView(ScopedModelView):
         "head": _l("Head of unit"),
         "address": _l("Address (letterhead)"),
         "phone": _l("Phone (letterhead)"),
+        "status_labels": _l("Status"),
+        "archived": _l("Archived"),
     }
+    formatters_columns = {"status_labels": status_badges}
     add_form_extra_fields = edit_form_extra_fields = {"kind": _select(_l("Kind"), UnitKind)}
     add_form_query_rel_fields = edit_form_query_rel_fields = {
-        "parent": [["id", ScopeFilter, managed_units]],
-        "head": [["id", ScopeFilter, managed_employees]],
+        "parent": [["id", ScopeFilter, managed_units], _OPEN_UNITS],
+        "head": [["id", ScopeFilter, managed_employees], _ACTIVE_PEOPLE],
     }
     validators_columns = {
         "code": [RuleValidator(_unit_rules)],
         "parent": [RuleValidator(_unit_rules)],
     }
     extra_args = {"tree_link": True}
+
+    def _done(self, message):
+        flash(message, "success")
+        return redirect(self.get_redirect())
+
+    @action("archive_units", _l("Archive"), _l("Archive the selected units?"), "fa-archive")
+    def archive_action(self, items):
+        set_units_archived(_items(items), True)
+        return self._done(_l("Units archived: they stay in the history."))
+
+    @action("restore_units", _l("Restore"), _l("Restore the selected units?"), "fa-undo")
+    def restore_action(self, items):
+        set_units_archived(_items(items), False)
+        return self._done(_l("Units restored."))
+
+    @action(
+        "confirm_units",
+        _l("Confirm name"),
+        _l("Confirm that the selected units exist under these names?"),
+        "fa-check",
+    )
+    def confirm_action(self, items):
+        confirm_units(_items(items), g.user.id)
+        return self._done(_l("Units confirmed."))
 
 
 class UnitTreeView(BaseView):
@@ -189,8 +241,8 @@ class EmployeeView(ScopedModelView):
         "jabatan_type": _select(_l("Position type"), JabatanType),
     }
     add_form_query_rel_fields = edit_form_query_rel_fields = {
-        "unit": [["id", ScopeFilter, managed_units]],
-        "supervisor": [["id", ScopeFilter, visible_employees_condition]],
+        "unit": [["id", ScopeFilter, managed_units], _OPEN_UNITS],
+        "supervisor": [["id", ScopeFilter, visible_employees_condition], _ACTIVE_PEOPLE],
     }
     search_form_query_rel_fields = {
         "unit": [["id", ScopeFilter, visible_units]],
@@ -202,7 +254,7 @@ class EmployeeView(ScopedModelView):
     }
 
     def _issue(self, items, issue, title):
-        items = items if isinstance(items, list) else [items]
+        items = _items(items)
         return self.render_template("accounts/issued.html", issued=issue(items), title=title)
 
     @action(
@@ -222,6 +274,17 @@ class EmployeeView(ScopedModelView):
     )
     def reset_passwords(self, items):
         return self._issue(items, reset_passwords, _l("New passwords"))
+
+    @action(
+        "deactivate_employees",
+        _l("Deactivate"),
+        _l("Deactivate the selected employees? They stay in the history."),
+        "fa-user-times",
+    )
+    def deactivate_action(self, items):
+        deactivate_employees(_items(items))
+        flash(_l("Employees deactivated: they stay in the history."), "success")
+        return redirect(self.get_redirect())
 
 
 @dataclass(frozen=True)
@@ -293,7 +356,7 @@ class PeriodView(ScopedModelView):
     }
 
     def _change_state(self, items, state: PeriodState, reason: str = ""):
-        items = items if isinstance(items, list) else [items]
+        items = _items(items)
         try:
             change_period_state(items, state, g.user.id, reason)
         except ValidationFailed as exc:
