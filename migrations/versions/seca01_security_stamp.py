@@ -1,0 +1,31 @@
+"""security stamp of each account (ends sessions and tokens on logout, reset, role change)
+
+Revision ID: seca01
+Revises: 6e465a2befa4
+Create Date: 2026-12-01 14:20:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "seca01"
+down_revision = "6e465a2befa4"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Existing accounts get the empty stamp: sessions from before the upgrade carry none
+    # and log in again once; the next logout or reset gives the account a random stamp.
+    with op.batch_alter_table("ab_user", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("security_stamp", sa.String(length=32), server_default="", nullable=False)
+        )
+    with op.batch_alter_table("ab_user", schema=None) as batch_op:
+        batch_op.alter_column("security_stamp", server_default=None)  # new rows: the app's
+
+
+def downgrade():
+    with op.batch_alter_table("ab_user", schema=None) as batch_op:
+        batch_op.drop_column("security_stamp")
