@@ -79,9 +79,11 @@ class Config:
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_USER_REGISTRATION = False
 
-    # Login throttling for the web form (FAB) and the API login (app.security).
+    # Login throttling for the web form (FAB) and the API login (app.security). Counters
+    # live in the app's database by default (shared by every worker, kept over restarts,
+    # see app.ratelimit); RATELIMIT_STORAGE_URI=redis://host:6379 selects Redis.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "database://")
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
 

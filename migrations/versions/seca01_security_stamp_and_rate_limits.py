@@ -1,4 +1,4 @@
-"""security stamp of each account (ends sessions and tokens on logout, reset, role change)
+"""security stamp of each account; rate-limit counters shared by every worker
 
 Revision ID: seca01
 Revises: 6e465a2befa4
@@ -16,6 +16,17 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        "rate_limit_counters",
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    with op.batch_alter_table("rate_limit_counters", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_rate_limit_counters_expires_at"), ["expires_at"], unique=False
+        )
     # Existing accounts get the empty stamp: sessions from before the upgrade carry none
     # and log in again once; the next logout or reset gives the account a random stamp.
     with op.batch_alter_table("ab_user", schema=None) as batch_op:
@@ -29,3 +40,4 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("ab_user", schema=None) as batch_op:
         batch_op.drop_column("security_stamp")
+    op.drop_table("rate_limit_counters")
