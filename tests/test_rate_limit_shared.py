@@ -132,3 +132,23 @@ def test_redis_when_configured(two_workers):
     first, second = two_workers("redis://127.0.0.1:6379")  # keys prefixed per test
     assert 429 not in [_api_login(first) for _ in range(LIMIT)]
     assert _api_login(second) == 429
+
+
+def test_database_storage_counts_per_window(db, monkeypatch):
+    """The storage itself, on the suite's database (SQLite, or TEST_DATABASE_URL's)."""
+    from app import ratelimit
+
+    storage = ratelimit.DatabaseStorage()
+    now = time.time()
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now)
+    assert [storage.incr("login/10.0.0.1", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.incr("login/10.0.0.2", 60) == 1
+    assert storage.get("login/10.0.0.1") == 3
+    assert storage.get_expiry("login/10.0.0.1") == pytest.approx(now + 60)
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now + 61)  # the window is over
+    assert storage.get("login/10.0.0.1") == 0
+    assert storage.incr("login/10.0.0.1", 60) == 1
+    storage.clear("login/10.0.0.1")
+    assert storage.get("login/10.0.0.1") == 0
+    assert storage.incr("x" * 300, 60) == 1  # long keys are hashed to fit the column
+    assert storage.check()
