@@ -3,7 +3,8 @@
 openpyxl parses every cell of a row even when asked for a few columns, so a small
 zip of 300 rows × 16,384 columns costs tens of seconds. Before openpyxl sees an
 upload, :func:`workbook_problem` checks the unpacked size of each part and scans each
-sheet's XML for its rows and cells, stopping at the first row or cell past the limits.
+sheet's XML for its rows and cells, stopping at the first row or cell past the limits
+(openpyxl reads about 200,000 cells a second, so the cell limit bounds the reading time).
 The scan counts real ``<row>`` and ``<c>`` elements, so a sheet whose ``<dimension>``
 lies is bounded too.
 """
@@ -38,21 +39,27 @@ def _tags(stream) -> Iterator[bytes]:
         yield match.group(1)
 
 
-def _sheet_fits(stream, max_rows: int, max_columns: int) -> bool:
-    rows = cells = 0
+def _sheet_problem(stream, max_rows: int, max_columns: int, max_cells: int) -> LazyString | None:
+    rows = cells = total = 0
     for tag in _tags(stream):
         if tag == b"row":
             rows, cells = rows + 1, 0
-            if rows > max_rows:
-                return False
         else:
-            cells += 1
-            if cells > max_columns:
-                return False
-    return True
+            cells, total = cells + 1, total + 1
+        if rows > max_rows or cells > max_columns:
+            return _l(
+                "more than %(rows)d rows or %(columns)d columns in a sheet",
+                rows=max_rows,
+                columns=max_columns,
+            )
+        if total > max_cells:
+            return _l("more than %(cells)d cells in a sheet", cells=max_cells)
+    return None
 
 
-def workbook_problem(data: bytes, max_rows: int, max_columns: int) -> LazyString | None:
+def workbook_problem(
+    data: bytes, max_rows: int, max_columns: int, max_cells: int
+) -> LazyString | None:
     """Why the workbook is too large to read (a phrase), or ``None``.
 
     Data that is not a zip archive passes: openpyxl then reports the unreadable file.
@@ -70,10 +77,7 @@ def workbook_problem(data: bytes, max_rows: int, max_columns: int) -> LazyString
             if not _SHEET_RE.fullmatch(part.filename):
                 continue
             with archive.open(part) as stream:
-                if not _sheet_fits(stream, max_rows, max_columns):
-                    return _l(
-                        "more than %(rows)d rows or %(columns)d columns in a sheet",
-                        rows=max_rows,
-                        columns=max_columns,
-                    )
+                problem = _sheet_problem(stream, max_rows, max_columns, max_cells)
+            if problem is not None:
+                return problem
     return None

@@ -38,6 +38,7 @@ FORM_SHEET, FIELDS_SHEET, CHOICES_SHEET = "form", "fields", "choices"
 MAX_COLUMNS = 60
 MAX_SCANNED_ROWS = 20_000
 MAX_CHOICE_ROWS = 5_000
+MAX_CELLS = 100_000  # per sheet: a form of MAX_FIELDS fields or MAX_CHOICE_ROWS choices fits
 
 
 @dataclass(frozen=True)
@@ -355,7 +356,7 @@ def _locate(path: str | None, locations: _Locations) -> str | None:
 
 
 def _open(data: bytes) -> Any:
-    problem = workbook_problem(data, MAX_SCANNED_ROWS, MAX_COLUMNS)
+    problem = workbook_problem(data, MAX_SCANNED_ROWS, MAX_COLUMNS, MAX_CELLS)
     if problem is not None:
         error = EngineError.of(ErrorCode.WORKBOOK_TOO_LARGE, path="file", detail=problem)
         raise DefinitionError([error])

@@ -24,6 +24,7 @@ from forms.workbook import workbook_problem
 
 MAX_ROWS = 20_000
 MAX_COLUMNS = 60  # columns read from a workbook; wider sheets are refused unread
+MAX_CELLS = 250_000  # MAX_ROWS rows of the template's columns, and a few more
 COLUMNS = ["nip", "nama", "status", "golongan", "jabatan", "jenis_jabatan", "kode_unit",
            "nip_atasan", "aktif"]  # fmt: skip
 ROW_NUMBER = "__row__"  # key under which `read_rows` keeps each row's number in the file
@@ -109,7 +110,7 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
 
 
 def _xlsx_rows(content: bytes) -> list[list]:
-    problem = workbook_problem(content, MAX_ROWS + 2, MAX_COLUMNS)
+    problem = workbook_problem(content, MAX_ROWS + 2, MAX_COLUMNS, MAX_CELLS)
     if problem is not None:
         raise ImportFileError(_l("The workbook is too large to read (%(detail)s).", detail=problem))
     try:
