@@ -19,19 +19,24 @@ from collections.abc import Iterator
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-MAX_PART_BYTES = 32 * 1024 * 1024  # unpacked size of any one part of the workbook
+MAX_PART_BYTES = 32 * 1024 * 1024  # unpacked size of a sheet or of the shared texts
+MAX_OTHER_XML_BYTES = 4 * 1024 * 1024  # styles, workbook, relations… (parsed whole)
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
 _CHUNK = 1024 * 1024
+_TAG_ROOM = 64  # a tag name (with its namespace prefix) is shorter than this
 _SHEET_RE = re.compile(r"xl/worksheets/[^/]+\.xml")
-_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|si)[\s/>]")
 
 
 def _tags(stream) -> Iterator[bytes]:
-    """``row``/``c`` tag names of a streamed XML part, in order."""
+    """``row``/``c``/``si`` tag names of a streamed XML part, in order."""
     carry = b""
     while chunk := stream.read(_CHUNK):
         data = carry + chunk
         cut = data.rfind(b"<")  # a tag may straddle the chunk boundary
+        if cut < len(data) - _TAG_ROOM:
+            cut = len(data)
         data, carry = data[:cut], data[cut:]
         for match in _TAG_RE.finditer(data):
             yield match.group(1)
@@ -44,7 +49,7 @@ def _sheet_problem(stream, max_rows: int, max_columns: int, max_cells: int) -> L
     for tag in _tags(stream):
         if tag == b"row":
             rows, cells = rows + 1, 0
-        else:
+        elif tag == b"c":
             cells, total = cells + 1, total + 1
         if rows > max_rows or cells > max_columns:
             return _l(
@@ -70,14 +75,28 @@ def workbook_problem(
         return None
     with archive:
         parts = archive.infolist()
-        sizes = [part.file_size for part in parts]
-        if max(sizes, default=0) > MAX_PART_BYTES or sum(sizes) > MAX_TOTAL_BYTES:
+        if any(part.file_size > _part_limit(part.filename) for part in parts) or (
+            sum(part.file_size for part in parts) > MAX_TOTAL_BYTES
+        ):
             return _l("more than %(mb)d MB unpacked", mb=MAX_TOTAL_BYTES // (1024 * 1024))
         for part in parts:
-            if not _SHEET_RE.fullmatch(part.filename):
-                continue
             with archive.open(part) as stream:
-                problem = _sheet_problem(stream, max_rows, max_columns, max_cells)
+                problem = _part_problem(part.filename, stream, max_rows, max_columns, max_cells)
             if problem is not None:
                 return problem
+    return None
+
+
+def _part_limit(name: str) -> int:
+    if _SHEET_RE.fullmatch(name) or name == _SHARED_STRINGS:
+        return MAX_PART_BYTES
+    return MAX_OTHER_XML_BYTES if name.endswith((".xml", ".rels")) else MAX_PART_BYTES
+
+
+def _part_problem(name: str, stream, max_rows: int, max_columns: int, max_cells: int):
+    if _SHEET_RE.fullmatch(name):
+        return _sheet_problem(stream, max_rows, max_columns, max_cells)
+    if name == _SHARED_STRINGS and sum(1 for tag in _tags(stream) if tag == b"si") > max_cells:
+        # openpyxl reads every shared text when it opens the workbook
+        return _l("more than %(cells)d cells in a sheet", cells=max_cells)
     return None

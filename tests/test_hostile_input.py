@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import Employee, IndicatorForm
+from forms.workbook import workbook_problem
 from tests.test_builder import IMMUNISATION
 
 EXPONENTIAL = "(?:a?){40}a{40}"  # backtracks 2^40 times on "a" * 39 in Python's re
@@ -137,3 +138,17 @@ def test_oversized_form_workbook_is_refused_unread(login_as, world, build, detai
     assert response.status_code == 200
     assert f"Workbook terlalu besar untuk dibaca ({detail})." in response.text
     assert _db.session.scalar(select(func.count(IndicatorForm.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "detail"),
+    [
+        ("xl/sharedStrings.xml", b"<sst>" + b"<si><t>a</t></si>" * 1001 + b"</sst>", "1000 cells"),
+        ("xl/styles.xml", b"<styleSheet>" + b" " * (5 << 20) + b"</styleSheet>", "64 MB"),
+    ],
+)
+def test_parts_openpyxl_reads_whole_are_bounded_too(name, content, detail):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as target:
+        target.writestr(name, content)
+    assert detail in str(workbook_problem(archive.getvalue(), 100, 10, 1000))
