@@ -8,7 +8,10 @@ FLASK := $(VENV)/bin/flask
 HOST ?= 127.0.0.1
 PORT ?= 8080
 WORKERS ?= 2
+# `make run` is a local development server; production sets APP_ENV and PUBLIC_BASE_URL.
+APP_ENV ?= development
 export FLASK_APP := app:create_app
+export APP_ENV HOST PORT
 
 .PHONY: run test setup lint format db seed translations babel-extract babel-update clean
 

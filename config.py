@@ -31,6 +31,18 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _hosts(name: str) -> list[str]:
+    return [h.strip() for h in os.environ.get(name, "").split(",") if h.strip()]
+
+
+def _public_base_url(environment: str) -> str | None:
+    """The configured public address; in development the address `make run` serves on."""
+    url = os.environ.get("PUBLIC_BASE_URL")
+    if url or environment != "development":
+        return url or None
+    return f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8080')}"
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'kinerja.db'}"
     # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants "postgresql".
@@ -42,6 +54,9 @@ def _database_url() -> str:
 class Config:
     """Runtime configuration (environment variables win)."""
 
+    # "development" (set by `make run` and run.py) relaxes the checks below; anything
+    # else is production.
+    APP_ENV = os.environ.get("APP_ENV", "production").strip().lower()
     APP_NAME = "Kinerja Mamuju"
     APP_THEME = ""  # FAB's default Bootstrap theme imports no web fonts
     APP_ICON = "/static/img/logo.svg"
@@ -64,9 +79,11 @@ class Config:
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_USER_REGISTRATION = False
 
-    # Login throttling for the web form (FAB) and the API login (app.security).
+    # Login throttling for the web form (FAB) and the API login (app.security). Counters
+    # live in the app's database by default (shared by every worker, kept over restarts,
+    # see app.ratelimit); RATELIMIT_STORAGE_URI=redis://host:6379 selects Redis.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "database://")
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
 
@@ -94,8 +111,12 @@ class Config:
     # Supporting evidence per submission: total size and number of files.
     EVIDENCE_QUOTA_MB = int(os.environ.get("EVIDENCE_QUOTA_MB", "25"))
     EVIDENCE_MAX_FILES = int(os.environ.get("EVIDENCE_MAX_FILES", "20"))
-    # Address printed in documents' QR codes (behind a proxy the request host may differ).
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+    # Address printed on documents (verify URL, QR code), never taken from the request's
+    # Host header; required in production (the app refuses to start without it).
+    PUBLIC_BASE_URL = _public_base_url(APP_ENV)
+    # Host names a request may name (Flask answers 400 to others). In production the host
+    # of PUBLIC_BASE_URL is always trusted; TRUSTED_HOSTS adds more (comma-separated).
+    EXTRA_TRUSTED_HOSTS = _hosts("TRUSTED_HOSTS")
     # The HR agency whose signatory signs the regency-wide recap (its name is editable).
     HR_UNIT_CODE = os.environ.get("HR_UNIT_CODE", "BKPSDM")
     # Folder of pg_dump/pg_restore for `flask backup` (else the PATH, then /usr/lib/postgresql).
@@ -106,6 +127,8 @@ class TestConfig(Config):
     """Configuration for the test suite; `TEST_DATABASE_URL` selects PostgreSQL."""
 
     TESTING = True
+    APP_ENV = "development"  # the suite loads demo data like `make run`
+    PUBLIC_BASE_URL = "http://localhost"
     SECRET_KEY = "test-secret-key-of-at-least-32-bytes"  # noqa: S105 - test only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = False

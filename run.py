@@ -2,7 +2,9 @@
 
 import os
 
-from app import create_app
+os.environ.setdefault("APP_ENV", "development")
+
+from app import create_app  # noqa: E402 - reads APP_ENV when imported
 
 app = create_app()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import Flask, request
 from flask_appbuilder import AppBuilder
@@ -19,6 +20,7 @@ def create_app(config_object: type | object = Config, **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     app.config.from_object(config_object)
     app.config.update(overrides)
+    _configure_public_address(app)
 
     from app import models  # noqa: F401 - registers every table on the metadata
     from app.extensions import csrf, db, migrate
@@ -46,6 +48,26 @@ def create_app(config_object: type | object = Config, **overrides) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _configure_public_address(app: Flask) -> None:
+    """Check PUBLIC_BASE_URL and derive Flask's TRUSTED_HOSTS from it (outside development)."""
+    base = app.config.get("PUBLIC_BASE_URL")
+    parts = urlsplit(base or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RuntimeError(
+            "PUBLIC_BASE_URL must be set to the portal's public address, e.g. "
+            "https://kinerja.mamujukab.go.id (it is printed on documents). "
+            "For a local development server set APP_ENV=development instead."
+        )
+    app.config["PUBLIC_BASE_URL"] = base.rstrip("/")
+    extra = list(app.config.get("EXTRA_TRUSTED_HOSTS") or [])
+    if app.config.get("TRUSTED_HOSTS") is None and (extra or _is_production(app)):
+        app.config["TRUSTED_HOSTS"] = [parts.hostname, *extra]
+
+
+def _is_production(app: Flask) -> bool:
+    return not app.testing and app.config.get("APP_ENV") != "development"
 
 
 def _migrations_dir():

@@ -7,15 +7,23 @@ be given them. Which *rows* a role may see is decided in `app.scope`.
 
 from __future__ import annotations
 
-from flask import abort, current_app, request
+import secrets
+
+from flask import abort, current_app, g, has_request_context, request, session
 from flask_appbuilder import expose
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from flask_login import user_logged_in, user_logged_out
+from sqlalchemy import Column, String, event, exists, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import ratelimit  # noqa: F401 - registers the database:// rate-limit storage
 
 ADMIN, HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE, PUBLIC = (
     "Admin",
@@ -47,7 +55,7 @@ def _views(*names: str) -> str:
 # Every logged-in user: own account, language, API docs, menus.
 _SELF_SERVICE = [
     (_views("UserInfoEditView", "ResetMyPasswordView"), "^can_this_form_(get|post)$"),
-    ("^UserDBModelView$", "^can_userinfo$"),
+    (_views("UserDBModelView", "PortalUserDBModelView"), "^can_userinfo$"),
     (_views("SwaggerView", "OpenApi", "MenuApi"), "^can_(show|get)$"),
 ]
 _PERIODS_READ = [(_views("PeriodView", "PeriodApi"), READ)]
@@ -259,13 +267,98 @@ class PortalUserDBModelView(UserDBModelView):
 
 
 class PortalSecurityManager(SecurityManager):
-    """FAB's SQLA security manager without internet-loading charts, with API login limits."""
+    """FAB's SQLA security manager without internet-loading charts, with API login limits
+    and security stamps on sessions and tokens."""
 
     userstatschartview = None
     userdbmodelview = PortalUserDBModelView
+
+    def load_user(self, pk):
+        """The session's user, if the session carries the account's current stamp."""
+        user = super().load_user(pk)
+        if user is None or session.get(SESSION_STAMP) != user.security_stamp:
+            return None
+        return user
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """The token's user, if the token carries the account's current stamp."""
+        user = self.get_user_by_id(int(jwt_data["sub"]))
+        if user is None or not user.is_active:
+            return None
+        if jwt_data.get(STAMP_CLAIM) != user.security_stamp:
+            return None
+        g.user = user
+        return user
+
+    def create_jwt_manager(self, app):
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(self._stamp_claim)
+        return jwt_manager
+
+    def _stamp_claim(self, identity) -> dict:
+        user = self.get_user_by_id(int(identity))
+        return {STAMP_CLAIM: user.security_stamp} if user is not None else {}
 
     def register_views(self):
         super().register_views()
         if self.is_auth_limited and current_app.config.get("RATELIMIT_ENABLED"):
             api = next(v for v in self.appbuilder.baseviews if isinstance(v, SecurityApi))
             self.limiter.limit(self.auth_rate_limit, methods=["POST"])(api.blueprint)
+
+
+# --- security stamp ----------------------------------------------------------------------
+#
+# Every account has a random security stamp. The web session stores it at login and each
+# JWT carries it as the "stamp" claim; a session or token whose stamp is not the account's
+# current one is refused. The stamp changes on logout, password reset, role change and
+# deactivation, which ends every session and token of that account at once (a replayed
+# session cookie or an old refresh token included).
+#
+# The column is added to FAB's own User class rather than to a subclass: relationships to
+# `User` elsewhere would otherwise load plain `User` rows that FAB's lookups by the
+# subclass cannot find in the session's identity map.
+
+SESSION_STAMP = "_security_stamp"
+STAMP_CLAIM = "stamp"
+_STAMPED_ATTRIBUTES = ("password", "active", "roles")
+
+
+def new_stamp() -> str:
+    return secrets.token_hex(16)
+
+
+User.security_stamp = Column(String(32), nullable=False, default=new_stamp)
+
+
+def rotate_stamp(user: User) -> None:
+    """Give ``user`` a new stamp; the session making the change (if it is theirs) keeps working."""
+    user.security_stamp = new_stamp()
+    if has_request_context() and session.get("_user_id") == str(user.id):
+        session[SESSION_STAMP] = user.security_stamp
+
+
+@event.listens_for(Session, "before_flush")
+def _rotate_changed_accounts(db_session, _context, _instances) -> None:
+    """Password, active flag or roles changed, by any path (FAB views, CLI, services)."""
+    for user in db_session.dirty:
+        if not isinstance(user, User):
+            continue
+        attributes = sa_inspect(user).attrs
+        if any(attributes[name].history.has_changes() for name in _STAMPED_ATTRIBUTES):
+            rotate_stamp(user)
+
+
+@user_logged_in.connect
+def _remember_stamp(_app, user, **_extra) -> None:
+    session[SESSION_STAMP] = user.security_stamp
+
+
+@user_logged_out.connect
+def _end_every_session(_app, user, **_extra) -> None:
+    """Logout ends the account's sessions server-side: a copy of the cookie stops working."""
+    session.pop(SESSION_STAMP, None)
+    if getattr(user, "is_authenticated", False):
+        from app.extensions import db
+
+        rotate_stamp(user)
+        db.session.commit()

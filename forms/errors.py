@@ -82,6 +82,7 @@ class ErrorCode(StrEnum):
     BAD_XLSX_HEADER = "BAD_XLSX_HEADER"
     BAD_XLSX_ROW = "BAD_XLSX_ROW"
     TOO_MANY_ROWS = "TOO_MANY_ROWS"
+    WORKBOOK_TOO_LARGE = "WORKBOOK_TOO_LARGE"
 
 
 MESSAGES: dict[ErrorCode, LazyString] = {
@@ -155,6 +156,7 @@ MESSAGES: dict[ErrorCode, LazyString] = {
     ErrorCode.BAD_XLSX_HEADER: _l("Sheet %(sheet)s: %(detail)s."),
     ErrorCode.BAD_XLSX_ROW: _l("Sheet %(sheet)s, row %(row)s, column %(column)s: %(detail)s."),
     ErrorCode.TOO_MANY_ROWS: _l("Sheet %(sheet)s has more than %(max)s rows."),
+    ErrorCode.WORKBOOK_TOO_LARGE: _l("The workbook is too large to read (%(detail)s)."),
 }
 
 

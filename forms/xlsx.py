@@ -9,8 +9,9 @@ as text cells, never as formulas.
 
 Import reports every problem as an :class:`EngineError` whose ``path`` is
 ``sheet!row:column`` (e.g. ``fields!4:min``); definition errors found afterwards are
-mapped onto the same locations. Callers must bound the upload size; rows are bounded
-here and the workbook is read in openpyxl's read-only mode.
+mapped onto the same locations. Callers must bound the upload size; the unpacked size,
+rows and columns are bounded here (:mod:`forms.workbook`) before the workbook is read in
+openpyxl's read-only mode.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ from forms.errors import DefinitionError, EngineError, ErrorCode
 from forms.i18n import lazy_gettext as _l
 from forms.schema import FieldType, FormSchema, plain_number
 from forms.values import FALSE_WORDS, TRUE_WORDS
+from forms.workbook import workbook_problem
 
 FORM_SHEET, FIELDS_SHEET, CHOICES_SHEET = "form", "fields", "choices"
 MAX_COLUMNS = 60
 MAX_SCANNED_ROWS = 20_000
 MAX_CHOICE_ROWS = 5_000
+MAX_CELLS = 100_000  # per sheet: a form of MAX_FIELDS fields or MAX_CHOICE_ROWS choices fits
 
 
 @dataclass(frozen=True)
@@ -371,6 +374,10 @@ def _locate(path: str | None, locations: _Locations) -> str | None:
 
 
 def _open(data: bytes) -> Any:
+    problem = workbook_problem(data, MAX_SCANNED_ROWS, MAX_COLUMNS, MAX_CELLS)
+    if problem is not None:
+        error = EngineError.of(ErrorCode.WORKBOOK_TOO_LARGE, path="file", detail=problem)
+        raise DefinitionError([error])
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # any failure to open an upload means a bad file

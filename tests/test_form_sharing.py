@@ -78,6 +78,7 @@ def test_the_owner_shares_a_form_and_other_units_read_and_copy_it(
     assert disdik.post(f"/builder/{form.id}/share", data={"shared": "0"}).status_code == 404
     assert login_as("hr").post(f"/builder/{form.id}/share", data={"shared": "0"}).status_code == 302
     assert not db.session.get(IndicatorForm, form.id).shared
+    headers = api_token("admin.disdik")  # logging out (in login_as) ended the earlier token
     assert client.get(f"/api/v1/form/{form.id}", headers=headers).status_code == 404
 
 

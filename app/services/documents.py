@@ -4,7 +4,8 @@ Every printed document is described by a `Spec`: its kind, its subject (the reca
 period and unit, or the submission), the language and a `payload` of the data it
 prints. The data hash covers all four, so the same data in the same language gives
 the same hash on every app server. The first request for a hash issues a code
-(`IssuedDocument`) and renders the PDF into ``STORAGE_DIR/documents/<hash>.pdf``;
+(`IssuedDocument`) and renders the PDF into ``STORAGE_DIR/documents/<hash>-<address>.pdf``
+(the printed verify address comes from ``PUBLIC_BASE_URL``, and is part of the file name);
 later requests serve that file as is. If the file is missing (a new server, a
 cleaned disk) it is rendered again with the code and date it was issued with.
 
@@ -120,7 +121,9 @@ def new_code() -> str:
 
 
 def storage_path(digest: str) -> Path:
-    return Path(current_app.config["STORAGE_DIR"]) / "documents" / f"{digest}.pdf"
+    """The cached PDF of a data hash, as printed for the configured public address."""
+    base = hashlib.sha256(current_app.config["PUBLIC_BASE_URL"].encode()).hexdigest()[:16]
+    return Path(current_app.config["STORAGE_DIR"]) / "documents" / f"{digest}-{base}.pdf"
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
@@ -228,11 +231,8 @@ def current_spec(issued: IssuedDocument) -> Spec | None:
 
 
 def verify_url(code: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for("VerifyView.show", code=code)
-    if base:
-        return base.rstrip("/") + path
-    return url_for("VerifyView.show", code=code, _external=True)
+    """The printed verification address: PUBLIC_BASE_URL, never the request's Host."""
+    return current_app.config["PUBLIC_BASE_URL"] + url_for("VerifyView.show", code=code)
 
 
 def _stamp(issued: IssuedDocument, running_titles=None) -> printing.Stamp:

@@ -21,8 +21,11 @@ from app.models.types import JabatanType
 from app.scope import Scope, managed_employees, visible_employees
 from app.services.org import EmployeeInput, employee_errors, supervisor_error
 from forms import literal_text
+from forms.workbook import workbook_problem
 
 MAX_ROWS = 20_000
+MAX_COLUMNS = 60  # columns read from a workbook; wider sheets are refused unread
+MAX_CELLS = 250_000  # MAX_ROWS rows of the template's columns, and a few more
 COLUMNS = ["nip", "nama", "status", "golongan", "jabatan", "jenis_jabatan", "kode_unit",
            "nip_atasan", "aktif"]  # fmt: skip
 ROW_NUMBER = "__row__"  # key under which `read_rows` keeps each row's number in the file
@@ -108,9 +111,13 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
 
 
 def _xlsx_rows(content: bytes) -> list[list]:
+    problem = workbook_problem(content, MAX_ROWS + 2, MAX_COLUMNS, MAX_CELLS)
+    if problem is not None:
+        raise ImportFileError(_l("The workbook is too large to read (%(detail)s).", detail=problem))
     try:
         sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
+        rows = sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS)
+        return [list(r) for r in rows]
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise ImportFileError(_l("The file is not a readable XLSX workbook.")) from exc
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -26,6 +27,8 @@ def _respond(code: int):
     message = str(_MESSAGES.get(code, _MESSAGES[500]))
     if request.path.startswith("/api/") or request.is_json:
         return jsonify(message=message), code
+    if request_ctx.url_adapter is None:  # an untrusted Host: no page can be built for it
+        return message, code, {"Content-Type": "text/plain; charset=utf-8"}
     if not hasattr(g, "user"):  # errors raised before FAB's before_request (CSRF) lack it
         g.user = current_user
     return (

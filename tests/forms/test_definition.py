@@ -123,7 +123,7 @@ def test_all_errors_are_reported_at_once():
             ErrorCode.NOT_APPLICABLE,
         ),
         (form(field("a", calculate="1", default=1)), ErrorCode.NOT_APPLICABLE),
-        (form(field("a", "text", pattern="(a+)+")), ErrorCode.BAD_PATTERN),
+        (form(field("a", "text", pattern="(?=a)a")), ErrorCode.BAD_PATTERN),
         (form(field("a", "text", pattern="(a)\\1")), ErrorCode.BAD_PATTERN),
         (form(field("a", "text", pattern="x" * 201)), ErrorCode.BAD_PATTERN),
         (form(field("a", "text", pattern="[")), ErrorCode.BAD_PATTERN),

@@ -1,5 +1,3 @@
-import time
-
 import pytest
 
 from forms.patterns import MAX_INPUT, matches, pattern_problem
@@ -15,6 +13,8 @@ from forms.patterns import MAX_INPUT, matches, pattern_problem
         "(?:ab){2,}",
         "(ya|tidak)",
         "a*a*a*b",
+        "(a+)+",
+        "(?:a?){40}a{40}",
     ],
 )
 def test_safe_patterns(pattern):
@@ -24,13 +24,11 @@ def test_safe_patterns(pattern):
 @pytest.mark.parametrize(
     ("pattern", "reason"),
     [
-        ("(a+)+", "nested or alternating repetition"),
-        ("(a*)*b", "nested or alternating repetition"),
-        ("((ab)*c)*", "nested or alternating repetition"),
-        ("(a|ab)*c", "nested or alternating repetition"),
         ("(a)\\1", "backreference"),
         ("(?P<x>a)(?P=x)", "backreference"),
-        ("a*a*a*a*b", "too much repetition"),
+        ("(?=a)a", "lookahead or lookbehind"),
+        ("(?<!a)b", "lookahead or lookbehind"),
+        ("a{1001}", "not supported by the safe regular-expression engine (RE2)"),
         ("x" * 201, "longer than 200 characters"),
         ("(", "invalid regular expression"),
         ("a{5,2}", "invalid regular expression"),
@@ -46,7 +44,11 @@ def test_matching_is_whole_value_and_bounded():
     assert not matches(".*", "x" * (MAX_INPUT + 1))
 
 
-def test_worst_allowed_pattern_stays_fast():
-    started = time.perf_counter()
-    assert not matches("a*a*a*b", "a" * MAX_INPUT)
-    assert time.perf_counter() - started < 2
+def test_patterns_that_backtrack_exponentially_in_re_are_matched_by_re2():
+    assert not matches("(?:a?){40}a{40}", "a" * 39)  # 2^40 steps for Python's re
+    assert matches("(?:a?){40}a{40}", "a" * 40)
+    assert not matches("(a+)+b", "a" * MAX_INPUT)
+
+
+def test_a_refused_pattern_matches_nothing():
+    assert not matches("(?=a)a", "a")

@@ -191,3 +191,14 @@ def test_scanning_is_bounded_even_for_blank_rows():
         workbook["choices"].cell(row=MAX_SCANNED_ROWS + 5, column=1, value="late")
 
     assert [e.code for e in errors_of(edited(immunisation(), edit))] == [ErrorCode.TOO_MANY_ROWS]
+
+
+def test_a_workbook_wider_than_allowed_is_refused_before_reading():
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("form")
+    sheet.append(["x"] * 61)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(DefinitionError) as caught:
+        xlsx_to_definition(buffer.getvalue())
+    assert [e.code for e in caught.value.errors] == [ErrorCode.WORKBOOK_TOO_LARGE]
