@@ -290,7 +290,7 @@ def reopen(submission: Submission, reason: str, scope: Scope, user_id) -> None:
     if errors:
         raise ValidationFailed(errors)
     submission.state = SubmissionState.SUBMITTED.value
-    submission.achievement = submission.predikat = None
+    submission.achievement = submission.predikat = submission.calibrated_predikat = None
     submission.hasil_rating = submission.perilaku_rating = None
     submission.approved_at = None
     _touch(submission, user_id)

@@ -45,6 +45,7 @@ def register_views(appbuilder) -> None:
     register_cycle_views(appbuilder)
     register_printing(appbuilder)
     register_dashboard(appbuilder)
+    register_calibration(appbuilder)
 
 
 def register_cycle_views(appbuilder) -> None:
@@ -89,3 +90,10 @@ def register_dashboard(appbuilder) -> None:
     register(appbuilder)
     for api in (DashboardApi, UnitAchievementApi, AwardApi):
         appbuilder.add_api(api)
+
+
+def register_calibration(appbuilder) -> None:
+    """Calibration (kalibrasi) and the annual evaluation, web views and APIs."""
+    from app.api.calibration import CalibrationApi
+
+    appbuilder.add_api(CalibrationApi)
