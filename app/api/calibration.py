@@ -102,7 +102,6 @@ class CalibrationApi(BaseApi):
     openapi_spec_tag = "Calibration"
     openapi_spec_component_schemas = (
         CalibrationPostSchema,
-        CalibrationAdjustmentSchema,
         FieldErrorsSchema,
     )
 

@@ -202,6 +202,10 @@ def current_spec(issued: IssuedDocument) -> Spec | None:
             from app.services.awards import current_certificate_spec
 
             return current_certificate_spec(issued)
+        if issued.kind == "annual_evaluation":
+            from app.services.annual_documents import current_annual_spec
+
+            return current_annual_spec(issued)
         submission = db.session.get(Submission, issued.submission_id)
         if submission is None:
             return None

@@ -94,6 +94,8 @@ def register_dashboard(appbuilder) -> None:
 
 def register_calibration(appbuilder) -> None:
     """Calibration (kalibrasi) and the annual evaluation, web views and APIs."""
+    from app.api.annual import AnnualApi
     from app.api.calibration import CalibrationApi
 
     appbuilder.add_api(CalibrationApi)
+    appbuilder.add_api(AnnualApi)
