@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from flask_appbuilder.security.sqla.models import User
 
 from app.extensions import db as _db
-from app.models import AnnualEvaluation, Submission, UnitRating
+from app.models import AnnualEvaluation, Employee, Submission, Unit, UnitRating
 from app.models.types import PeriodState
 from tests import factories as f
 from tests.printing_helpers import pdf_pages, squash
@@ -191,3 +192,49 @@ def test_the_endpoints_are_documented(api_token, client, year):
     assert all(op["responses"] for path in paths for op in spec["paths"][path].values())
     assert "CalibrationPostSchema" in spec["components"]["schemas"]
     assert "AnnualApproveSchema" in spec["components"]["schemas"]
+
+
+def test_an_annual_evaluation_for_2026_on_the_demo_data(app, db, client):
+    result = app.test_cli_runner().invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    password = app.config["DEMO_PASSWORD"]
+
+    def token(username):
+        login = {"username": username, "password": password, "provider": "db"}
+        access = client.post("/api/v1/security/login", json=login).json["access_token"]
+        return {"Authorization": f"Bearer {access}"}
+
+    def employee_of(username):
+        return _db.session.scalar(
+            _db.select(Employee).join(User, Employee.user_id == User.id)
+            .where(User.username == username)
+        )  # fmt: skip
+
+    pegawai = employee_of("pegawai.dinkes")
+    url = f"/api/v1/employee/{pegawai.id}/annual?year=2026"
+    evaluator = token("penilai.dinkes")
+    body = client.get(url, headers=evaluator).json
+    assert [p["period"] for p in body["periods"]] == [
+        "Triwulan I 2026", "Triwulan II 2026", "Triwulan III 2026"
+    ]  # fmt: skip
+    assert body["proposal"]["indicators"] and body["proposal"]["predikat"]
+    assert body["may_approve"] is True
+    approve = f"/api/v1/employee/{pegawai.id}/annual/approve?year=2026"
+    response = client.post(approve, json={}, headers=evaluator)
+    assert response.status_code == 200, response.json
+    assert response.json["evaluation"]["predikat"] == body["proposal"]["predikat"]
+    # a sub-unit head evaluated in 2026: the unit's rating is their hasil kerja
+    head = _db.session.scalar(
+        _db.select(Employee)
+        .join(Unit, Unit.head_id == Employee.id)
+        .join(Submission, Submission.employee_id == Employee.id)
+        .where(Submission.state == "approved", Unit.parent_id.isnot(None))
+        .limit(1)
+    )
+    assert head is not None
+    body = client.get(f"/api/v1/employee/{head.id}/annual?year=2026", headers=token("hr")).json
+    assert len(body["periods"]) == 3
+    assert (body["proposal"]["org_rating"], body["proposal"]["hasil_rating"]) == (
+        "baik", "as_expected"
+    )  # fmt: skip
+    assert all(p["hasil_rating"] == "as_expected" for p in body["periods"])
