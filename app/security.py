@@ -181,6 +181,8 @@ for _role, _extra, _menus in (
 _CALIBRATION = [(_views("CalibrationApi", "CalibrationView", "AnnualApi", "AnnualView"), ANY)]
 for _role in (HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
     ROLES[_role].extend(_CALIBRATION)
+    MENUS[_role].extend(["Calibration", "Annual evaluation"] if _role != EMPLOYEE
+                        else ["Annual evaluation"])  # fmt: skip
 
 
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:

@@ -238,3 +238,30 @@ def test_an_annual_evaluation_for_2026_on_the_demo_data(app, db, client):
         "baik", "as_expected"
     )  # fmt: skip
     assert all(p["hasil_rating"] == "as_expected" for p in body["periods"])
+
+
+def test_the_annual_pages(login_as, year):
+    employee = year.world.people["pegawai.dinkes"]
+    client = login_as("penilai.dinkes")
+    assert employee.name in client.get("/annual/?year=2026").text
+    url = f"/annual/{employee.id}?year=2026"
+    page = client.get(url).text
+    assert 'id="annual-approve"' in page and "Kunjungan rumah" in page
+    choice = {"year": 2026, "hasil": "above", "perilaku": "above", "reason": ""}
+    refused = client.post(f"/annual/{employee.id}", data=choice)
+    assert refused.status_code == 200
+    assert "Sebutkan alasan jika predikat berbeda dari usulan." in refused.text
+    assert 'value="above" selected' in refused.text  # the choice is kept
+    assert _db.session.scalar(_db.select(AnnualEvaluation)) is None
+    done = client.post(f"/annual/{employee.id}", data={**choice, "reason": "Inovasi"})
+    assert done.status_code == 302
+    own = login_as("pegawai.dinkes")
+    page = own.get(url).text
+    assert (
+        'id="annual-approved"' in page and "Inovasi" in page and 'id="annual-approve"' not in page
+    )
+    pdf = own.get(f"/annual/{employee.id}/document?year=2026")
+    assert pdf.status_code == 200 and "Sangat Baik" in squash(" ".join(pdf_pages(pdf.data)))
+    assert own.post(f"/annual/{employee.id}", data={"year": 2026}).status_code == 403
+    other = year.world.people["pegawai.disdik"]
+    assert own.get(f"/annual/{other.id}?year=2026").status_code == 404

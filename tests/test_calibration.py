@@ -187,3 +187,31 @@ def test_who_may_calibrate(api_token, client, unit_head):
     assert response.status_code == 422 and "period" in response.json["errors"]
     assert client.get(_url(data, period=2**40), headers=head).status_code == 422
     assert client.get(_url(data, period=99999), headers=head).status_code == 404
+
+
+def test_the_calibration_page(login_as, unit_head):
+    data = unit_head
+    client = login_as("head.dinkes")
+    url = f"/calibration/?unit_id={data.world.dinkes.id}&period_id={data.period.id}"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert (
+        'id="within-curve"' in page.text and f'data-submission-id="{data.approved.id}"' in page.text
+    )
+    sid = data.approved.id
+    form = {"unit_id": data.world.dinkes.id, "period_id": data.period.id, "action": "save",
+            f"predikat_{sid}": "sangat_baik", f"reason_{sid}": ""}  # fmt: skip
+    page = client.post("/calibration/", data=form)
+    assert page.status_code == 200  # refused: the reason is missing; the choice is kept
+    assert "Berikan alasan penyesuaian." in page.text
+    assert 'value="sangat_baik" selected' in page.text
+    assert _db.session.get(Submission, data.approved.id).calibrated_predikat is None
+    form[f"reason_{data.approved.id}"] = "Capaian <i>luar biasa</i>"
+    assert client.post("/calibration/", data=form).status_code == 302
+    page = client.get(url).text
+    assert "Capaian &lt;i&gt;luar biasa&lt;/i&gt;" in page
+    assert 'data-predikat="sangat_baik">3<' in page
+    # other units are not offered, nor reachable
+    other = f"/calibration/?unit_id={data.world.disdik.id}&period_id={data.period.id}"
+    assert client.get(other).status_code == 404
+    assert 'id="no-units"' in login_as("penilai.dinkes").get("/calibration/").text
