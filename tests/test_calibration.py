@@ -215,3 +215,20 @@ def test_the_calibration_page(login_as, unit_head):
     other = f"/calibration/?unit_id={data.world.disdik.id}&period_id={data.period.id}"
     assert client.get(other).status_code == 404
     assert 'id="no-units"' in login_as("penilai.dinkes").get("/calibration/").text
+
+
+def test_reopening_an_evaluation_drops_its_calibration(api_token, client, unit_head):
+    from app.services import submissions as flow
+
+    data = unit_head
+    adjustment = {"submission_id": data.approved.id, "predikat": "baik", "reason": "Koreksi"}
+    client.post(_url(data), json={"adjustments": [adjustment]}, headers=api_token("head.dinkes"))
+    submission = _db.session.get(Submission, data.approved.id)
+    assert submission.final_predikat == "baik"
+    flow.reopen(submission, "Bukti baru", _hr_scope(data), data.world.users["hr"].id)
+    submission = _db.session.get(Submission, data.approved.id)
+    assert submission.final_predikat is None and submission.calibration_reason is None
+
+
+def _hr_scope(data):
+    return scope_for(data.world.users["hr"])

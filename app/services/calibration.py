@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.ratings import (
@@ -112,6 +113,7 @@ def state_of(unit: Unit, period: EvaluationPeriod) -> CalibrationState:
             Submission.state == SubmissionState.APPROVED.value,
         )
         .order_by(Submission.id)
+        .options(selectinload(Submission.employee))
     )
     return CalibrationState(
         unit, period, record, rating, dict(counts), violations(rating, counts), list(rows)

@@ -290,7 +290,9 @@ def reopen(submission: Submission, reason: str, scope: Scope, user_id) -> None:
     if errors:
         raise ValidationFailed(errors)
     submission.state = SubmissionState.SUBMITTED.value
-    submission.achievement = submission.predikat = submission.calibrated_predikat = None
+    submission.achievement = submission.predikat = None
+    submission.calibrated_predikat = submission.calibration_reason = None  # to be redone
+    submission.calibrated_at = submission.calibrated_by_id = None
     submission.hasil_rating = submission.perilaku_rating = None
     submission.approved_at = None
     _touch(submission, user_id)
