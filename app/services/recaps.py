@@ -192,11 +192,11 @@ def load(period: EvaluationPeriod, unit_id: int | None) -> Recap:
         select(
             Submission.unit_id,
             Submission.state,
-            case((approved, Submission.final_predikat), else_=None).label("predikat"),
+            case((approved, Submission.final_predikat), else_=None).label("final_predikat"),
             func.count(),
         )
         .where(*where)
-        .group_by(Submission.unit_id, Submission.state, "predikat")
+        .group_by(Submission.unit_id, Submission.state, "final_predikat")
     )
     for unit, state, value, count in counts:
         section = sections[unit]
