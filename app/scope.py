@@ -279,6 +279,15 @@ def rating_confirmable_units(scope: Scope) -> ColumnElement:
     return false()
 
 
+def calibration_units(scope: Scope) -> ColumnElement:
+    """Units whose predikat the user calibrates (kalibrasi): HR any unit, a head their unit."""
+    if scope.regency_wide:
+        return true()
+    if scope.employee_id:
+        return Unit.head_id == scope.employee_id
+    return false()
+
+
 def achievement_units(scope: Scope) -> ColumnElement:
     """Units whose IKU roll-up the user may read: dashboard units, units they confirm,
     and their own unit (its staff contribute to it)."""

@@ -190,6 +190,14 @@ for _role, _extra, _menus in (
     MENUS[_role].extend(_menus)
 
 
+# Calibration and annual evaluation (rows and actions: app.scope and the services).
+_CALIBRATION = [(_views("CalibrationApi", "CalibrationView", "AnnualApi", "AnnualView"), ANY)]
+for _role in (HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
+    ROLES[_role].extend(_CALIBRATION)
+    MENUS[_role].extend(["Calibration", "Annual evaluation"] if _role != EMPLOYEE
+                        else ["Annual evaluation"])  # fmt: skip
+
+
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:
     """The FAB_ROLES mapping: permissions plus each role's menu entries."""
     roles = {name: list(perms) for name, perms in ROLES.items()}

@@ -7,6 +7,7 @@ scores are what users would produce. Idempotent: a second run adds nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 
 from sqlalchemy import select
@@ -42,7 +43,9 @@ RECOMMENDATIONS = {
     "DINKES-STAF": "Pelatihan analisis data program kesehatan",
     "DISDIKPORA-STAF": "Pelatihan asesmen pembelajaran dan supervisi akademik",
 }
-PERIODS = [
+PERIODS = [  # Q1–Q3 closed and approved: an annual evaluation for 2026 can be made at once
+    ("Triwulan I 2026", dt.date(2026, 1, 1), dt.date(2026, 3, 31), PeriodState.CLOSED),
+    ("Triwulan II 2026", dt.date(2026, 4, 1), dt.date(2026, 6, 30), PeriodState.CLOSED),
     ("Triwulan III 2026", dt.date(2026, 7, 1), dt.date(2026, 9, 30), PeriodState.CLOSED),
     ("Triwulan IV 2026", dt.date(2026, 10, 1), dt.date(2026, 12, 31), PeriodState.OPEN),
 ]
@@ -85,8 +88,13 @@ def _template(session: Session, unit: Unit, code, title, forms):
     return template_service.publish(template)
 
 
+@functools.cache
+def _samples() -> dict:
+    return read_yaml("demo_answers.yaml")
+
+
 def _answers(submission: Submission, rng: random.Random) -> dict:
-    samples = read_yaml("demo_answers.yaml")
+    samples = _samples()
     answers = {}
     for version, _weight in template_service.form_versions(submission.template_version):
         options = samples.get(version.definition["code"], [{}])
@@ -153,21 +161,19 @@ def load_demo_cycle(session: Session, demo_employee_ids: set[int]) -> int:
 
 
 def _play(session, period, unit, demo_employee_ids, rng) -> None:
-    """Advance a unit's new submissions: all approved in closed periods, a mix otherwise."""
+    """Advance a unit's new submissions: all approved in closed periods, a mix otherwise.
+
+    In closed periods the unit and its sub-units are rated first, so the approved
+    evaluations of sub-unit heads take their unit's rating (the head rule).
+    """
     closed = period.end_date < dt.date(2026, 10, 1)
+    if closed:
+        _rate_units(session, period, unit)
     submissions = session.scalars(
         select(Submission)
         .where(Submission.period_id == period.id, Submission.unit_id.in_(unit_subtree(unit.id)))
         .order_by(Submission.id)
     ).all()
-    if closed:  # rated first: a unit head's evaluation needs the unit's rating
-        rated = set(
-            session.scalars(select(UnitRating.unit_id).where(UnitRating.period_id == period.id))
-        )
-        for unit_id in set(session.scalars(unit_subtree(unit.id))) - rated:
-            session.add(UnitRating(unit_id=unit_id, period_id=period.id, rating="baik",
-                                   reason="Capaian IKU triwulan sesuai target."))  # fmt: skip
-        session.commit()
     for index, submission in enumerate(submissions):
         if closed:
             target = SubmissionState.APPROVED
@@ -176,3 +182,15 @@ def _play(session, period, unit, demo_employee_ids, rng) -> None:
         else:
             target = _STATES[index % len(_STATES)]
         _advance(submission, target, rng)
+
+
+def _rate_units(session, period, unit) -> None:
+    """Rate the unit and its sub-units "baik" for `period` where no rating exists yet."""
+    rated = set(
+        session.scalars(select(UnitRating.unit_id).where(UnitRating.period_id == period.id))
+    )
+    for unit_id in session.scalars(unit_subtree(unit.id)).all():
+        if unit_id not in rated:
+            session.add(UnitRating(unit_id=unit_id, period_id=period.id, rating="baik",
+                                   reason="Capaian IKU triwulan sesuai target."))  # fmt: skip
+    session.commit()

@@ -1,5 +1,6 @@
 """Domain models. Importing this package registers every table on `Model.metadata`."""
 
+from app.models.calibration import AnnualEvaluation, Calibration
 from app.models.documents import IssuedDocument, Signatory
 from app.models.evaluation import (
     AuditEntry,
@@ -16,6 +17,8 @@ from app.models.recognition import Award, Iku, IkuTarget, PolicySetting
 from app.models.reference import BehaviourValue, Rank
 
 __all__ = [
+    "AnnualEvaluation",
+    "Calibration",
     "Award",
     "Iku",
     "IkuTarget",

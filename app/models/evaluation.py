@@ -19,7 +19,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.forms import FrozenVersionError, _now
@@ -130,13 +132,18 @@ class Submission(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # Kalibrasi: the unit head's (or HR's) adjustment of the approved predikat.
+    calibrated_predikat: Mapped[str | None] = mapped_column(String(20))
+    calibration_reason: Mapped[str | None] = mapped_column(Text)
+    calibrated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    calibrated_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
 
     period: Mapped[EvaluationPeriod] = relationship(EvaluationPeriod)
     employee: Mapped[Employee] = relationship(Employee, foreign_keys=[employee_id])
     evaluator: Mapped[Employee | None] = relationship(Employee, foreign_keys=[evaluator_id])
     unit: Mapped[Unit] = relationship(Unit)
     template_version: Mapped[TemplateVersion] = relationship(TemplateVersion)
-    updated_by: Mapped[User | None] = relationship(User)
+    updated_by: Mapped[User | None] = relationship(User, foreign_keys=[updated_by_id])
     evidence: Mapped[list[Evidence]] = relationship(
         "Evidence", back_populates="submission", order_by="Evidence.id"
     )
@@ -145,6 +152,16 @@ class Submission(Model):
     )
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+    @hybrid_property
+    def final_predikat(self) -> str | None:
+        """The predikat that counts (predikat akhir): calibrated if adjusted, else approved."""
+        return self.calibrated_predikat or self.predikat
+
+    @final_predikat.inplace.expression
+    @classmethod
+    def _final_predikat_expression(cls):
+        return func.coalesce(cls.calibrated_predikat, cls.predikat)
 
 
 class Evidence(Model):

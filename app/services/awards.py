@@ -96,13 +96,12 @@ def nominees(period: EvaluationPeriod, unit_condition, rule: dict | None = None)
     rule = rule or nominee_rule()
     if not rule["predikat"] or rule["max_per_unit"] < 1:
         return []
-    order = case(
-        {value: index for index, value in enumerate(_PREDIKAT_ORDER)}, value=Submission.predikat
-    )
+    ranks = {value: index for index, value in enumerate(_PREDIKAT_ORDER)}
+    order = case(ranks, value=Submission.final_predikat)
     conditions = [
         Submission.period_id == period.id,
         Submission.state == SubmissionState.APPROVED.value,
-        Submission.predikat.in_(rule["predikat"]),
+        Submission.final_predikat.in_(rule["predikat"]),
         Submission.unit_id.in_(select(Unit.id).where(unit_condition)),
     ]
     if rule.get("min_achievement") is not None:
@@ -110,7 +109,7 @@ def nominees(period: EvaluationPeriod, unit_condition, rule: dict | None = None)
     ranked = (
         select(
             Submission.unit_id, Submission.employee_id, Submission.id.label("submission_id"),
-            Submission.predikat, Submission.achievement,
+            Submission.final_predikat, Submission.achievement,
             func.row_number().over(
                 partition_by=Submission.unit_id,
                 order_by=(order, Submission.achievement.desc(), Submission.employee_id),

@@ -250,11 +250,11 @@ def _not_started(period, ids, figures) -> None:
 def _submission_figures(period, ids, figures) -> None:
     rows = db.session.execute(
         select(
-            Submission.unit_id, Submission.state, Submission.predikat, func.count(),
+            Submission.unit_id, Submission.state, Submission.final_predikat, func.count(),
             func.sum(Submission.achievement), func.count(Submission.achievement),
         )
         .where(Submission.period_id == period.id, Submission.unit_id.in_(ids))
-        .group_by(Submission.unit_id, Submission.state, Submission.predikat)
+        .group_by(Submission.unit_id, Submission.state, Submission.final_predikat)
     )  # fmt: skip
     for unit_id, state, value, count, total, counted in rows:
         unit = figures[unit_id]
@@ -278,13 +278,13 @@ def trend(ids) -> list[TrendPoint]:
     rows = db.session.execute(
         select(
             EvaluationPeriod.id, EvaluationPeriod.name, EvaluationPeriod.start_date,
-            Submission.state, Submission.predikat, func.count(),
+            Submission.state, Submission.final_predikat, func.count(),
             func.sum(Submission.achievement), func.count(Submission.achievement),
         )
         .join(Submission, Submission.period_id == EvaluationPeriod.id)
         .where(Submission.unit_id.in_(ids), EvaluationPeriod.id.in_(recent))
         .group_by(EvaluationPeriod.id, EvaluationPeriod.name, EvaluationPeriod.start_date,
-                  Submission.state, Submission.predikat)
+                  Submission.state, Submission.final_predikat)
     )  # fmt: skip
     points: dict[int, dict] = {}
     for pid, name, start, state, value, count, total, counted in rows:
@@ -340,7 +340,7 @@ def employees(period: EvaluationPeriod, unit_id: int, state: str | None = None,
     query = (
         select(
             Employee.id, Employee.nip, Employee.name, Employee.jabatan, Submission.id,
-            func.coalesce(Submission.state, NOT_STARTED), Submission.predikat,
+            func.coalesce(Submission.state, NOT_STARTED), Submission.final_predikat,
             Submission.achievement,
         )
         .outerjoin(Submission, joined)
@@ -358,9 +358,8 @@ def employees(period: EvaluationPeriod, unit_id: int, state: str | None = None,
     elif state:
         query = query.where(Submission.state == state)
     if predikat:
-        query = query.where(
-            Submission.predikat == predikat, Submission.state == SubmissionState.APPROVED.value
-        )
+        approved = Submission.state == SubmissionState.APPROVED.value
+        query = query.where(Submission.final_predikat == predikat, approved)
     return [EmployeeRow(*row) for row in db.session.execute(query)]
 
 
@@ -375,7 +374,7 @@ def team(scope: Scope, period: EvaluationPeriod):
     rows = db.session.execute(
         select(
             Employee.id, Employee.nip, Employee.name, Employee.jabatan, Submission.id,
-            func.coalesce(Submission.state, NOT_STARTED), Submission.predikat,
+            func.coalesce(Submission.state, NOT_STARTED), Submission.final_predikat,
             Submission.achievement,
         )
         .outerjoin(Submission, joined)
@@ -428,7 +427,7 @@ def history(employee_id: int) -> list[HistoryRow]:
         select(
             Submission.id, EvaluationPeriod.id, EvaluationPeriod.name, Submission.state,
             Submission.achievement, Submission.hasil_rating, Submission.perilaku_rating,
-            Submission.predikat, Submission.feedback, Submission.recommendation,
+            Submission.final_predikat, Submission.feedback, Submission.recommendation,
         )
         .join(EvaluationPeriod, Submission.period_id == EvaluationPeriod.id)
         .where(Submission.employee_id == employee_id)

@@ -218,6 +218,10 @@ def current_spec(issued: IssuedDocument) -> Spec | None:
             from app.services.awards import current_certificate_spec
 
             return current_certificate_spec(issued)
+        if issued.kind == "annual_evaluation":
+            from app.services.annual_documents import current_annual_spec
+
+            return current_annual_spec(issued)
         submission = db.session.get(Submission, issued.submission_id)
         if submission is None:
             return None
@@ -502,7 +506,7 @@ def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
     payload = {
         "submission": [submission.id, submission.state, submission.lock_version,
                        submission.achievement, submission.hasil_rating,
-                       submission.perilaku_rating, submission.predikat,
+                       submission.perilaku_rating, submission.final_predikat,
                        submission.approved_at, submission.feedback, submission.recommendation],
         "employee": _person(employee), "evaluator": _person(evaluator),
         "supervisor": _person(supervisor), "org_rating": org,
@@ -610,7 +614,7 @@ def _build_submission(submission, kind, payload, issued, lang) -> bytes:
         "achievement": submission.achievement,
         "hasil": rating_label(submission.hasil_rating),
         "perilaku": rating_label(submission.perilaku_rating),
-        "predikat": predikat_label(submission.predikat),
+        "predikat": predikat_label(submission.final_predikat),
         "state": recaps.state_label(submission.state),
         "approved": submission.state == SubmissionState.APPROVED.value,
         "feedback": printing.clip(submission.feedback or ""),

@@ -177,7 +177,7 @@ def load(period: EvaluationPeriod, unit_id: int | None) -> Recap:
     rows = db.session.execute(
         select(
             Submission.unit_id, Employee.nip, Employee.name, Employee.golongan, Employee.jabatan,
-            Submission.hasil_rating, Submission.perilaku_rating, Submission.predikat,
+            Submission.hasil_rating, Submission.perilaku_rating, Submission.final_predikat,
             Submission.state,
         )
         .join(Employee, Employee.id == Submission.employee_id)
@@ -192,11 +192,11 @@ def load(period: EvaluationPeriod, unit_id: int | None) -> Recap:
         select(
             Submission.unit_id,
             Submission.state,
-            case((approved, Submission.predikat), else_=None).label("predikat"),
+            case((approved, Submission.final_predikat), else_=None).label("final_predikat"),
             func.count(),
         )
         .where(*where)
-        .group_by(Submission.unit_id, Submission.state, "predikat")
+        .group_by(Submission.unit_id, Submission.state, "final_predikat")
     )
     for unit, state, value, count in counts:
         section = sections[unit]

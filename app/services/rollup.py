@@ -374,6 +374,15 @@ def _realisation(rule: str, entry: dict) -> Decimal | None:
     return _number(entry["latest"][0])
 
 
+def aggregate_values(rule: str, values: list[Decimal]) -> Decimal | None:
+    """`values` (oldest first) aggregated by `rule` (`AGGREGATIONS`); None without values."""
+    if not values:
+        return None
+    entry = {"sum": float(sum(values)), "count": len(values), "min": float(min(values)),
+             "latest": (float(values[-1]), len(values))}  # fmt: skip
+    return _realisation(rule, entry)
+
+
 def unit_rollup(unit: Unit, period: EvaluationPeriod, bounds=None) -> Rollup:
     """The unit's IKU results, overall achievement and proposed rating for `period`."""
     rollup = Rollup(unit, period)

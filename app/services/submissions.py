@@ -494,6 +494,8 @@ def reopen(
         raise ValidationFailed(errors)
     submission.state = SubmissionState.SUBMITTED.value
     submission.achievement = submission.predikat = None
+    submission.calibrated_predikat = submission.calibration_reason = None  # to be redone
+    submission.calibrated_at = submission.calibrated_by_id = None
     submission.hasil_rating = submission.perilaku_rating = None
     submission.proposed_hasil_rating = submission.proposed_perilaku_rating = None
     submission.override_reason = None

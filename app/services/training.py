@@ -44,7 +44,7 @@ def _query(condition):
     return (
         select(
             Submission.id, EvaluationPeriod.name, Unit.code, Unit.name, Employee.id, Employee.nip,
-            Employee.name, Employee.jabatan, Submission.predikat, Submission.recommendation,
+            Employee.name, Employee.jabatan, Submission.final_predikat, Submission.recommendation,
         )
         .join(Employee, Submission.employee_id == Employee.id)
         .join(Unit, Submission.unit_id == Unit.id)

@@ -46,14 +46,14 @@ def predikat_counts(
     if not ids:
         return counts
     rows = db.session.execute(
-        select(Submission.unit_id, Submission.predikat, func.count())
+        select(Submission.unit_id, Submission.final_predikat, func.count())
         .where(
             Submission.period_id == period.id,
             Submission.unit_id.in_(ids),
             Submission.state == SubmissionState.APPROVED.value,
-            Submission.predikat.isnot(None),
+            Submission.final_predikat.isnot(None),
         )
-        .group_by(Submission.unit_id, Submission.predikat)
+        .group_by(Submission.unit_id, Submission.final_predikat)
     )
     for unit_id, value, count in rows:
         counts[unit_id][Predikat(value)] = count

@@ -47,6 +47,7 @@ def register_views(appbuilder) -> None:
     register_cycle_views(appbuilder)
     register_printing(appbuilder)
     register_dashboard(appbuilder)
+    register_calibration(appbuilder)
 
 
 def register_cycle_views(appbuilder) -> None:
@@ -91,3 +92,22 @@ def register_dashboard(appbuilder) -> None:
     register(appbuilder)
     for api in (DashboardApi, UnitAchievementApi, AwardApi):
         appbuilder.add_api(api)
+
+
+def register_calibration(appbuilder) -> None:
+    """Calibration (kalibrasi) and the annual evaluation, web views and APIs."""
+    from app.api.annual import AnnualApi
+    from app.api.calibration import CalibrationApi
+    from app.views.calibration import AnnualView, CalibrationView
+
+    performance = {"category": "Performance", "category_label": _l("Performance")}
+    appbuilder.add_view(
+        CalibrationView, "Calibration", label=_l("Calibration"), icon="fa-balance-scale",
+        **performance,
+    )  # fmt: skip
+    appbuilder.add_view(
+        AnnualView, "Annual evaluation", label=_l("Annual evaluation"), icon="fa-calendar-check-o",
+        **performance,
+    )  # fmt: skip
+    appbuilder.add_api(CalibrationApi)
+    appbuilder.add_api(AnnualApi)

@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 
 from app.models import Submission
 from app.models.types import SubmissionState
+from app.services.recaps import predikat_label
 from app.services.submissions import changes_since_return
 from app.services.templates import form_versions, parse_rules
 from forms import build_form_class, evaluate, indicator_breakdown, parse_definition, text
@@ -32,6 +33,7 @@ ACTION_LABELS = {
     "return": _l("Returned for revision"),
     "approve": _l("Approved"),
     "reopen": _l("Reopened"),
+    "calibrate": _l("Predikat calibrated"),
 }
 NEEDS_EMPLOYEE = (SubmissionState.DRAFT.value, SubmissionState.RETURNED.value)
 
@@ -197,6 +199,8 @@ def history_rows(submission: Submission, labels: dict[str, str]) -> list[dict[st
             changed = [labels.get(ref, ref) for ref in entry.changes]
         elif entry.action == "return" and entry.changes and entry.changes.get("comments"):
             changed = [labels.get(ref, ref) for ref in entry.changes["comments"]]
+        elif entry.action == "calibrate" and entry.changes:
+            changed = [" → ".join(predikat_label(p) for p in entry.changes["predikat"])]
         rows.append(
             {
                 "at": entry.at,

@@ -218,7 +218,7 @@ class ReviewView(BaseView):
             _l(
                 "Approved: %(name)s is rated %(predikat)s.",
                 name=submission.employee.name,
-                predikat=predikat_label(submission.predikat),
+                predikat=predikat_label(submission.final_predikat),
             ),
             "success",
         )

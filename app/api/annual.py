@@ -1,0 +1,241 @@
+"""`/api/v1/employee/<id>/annual?year=YYYY`: an employee's annual evaluation.
+
+GET: the portal's proposal from the year's approved periodic evaluations and the
+approved annual evaluation, if any (the employee, their evaluators, unit admins, HR).
+POST `…/annual/approve`: the evaluator confirms or overrides it (with a reason).
+GET `…/annual/document`: the approved evaluation as PDF.
+"""
+
+from __future__ import annotations
+
+from flask_appbuilder.api import BaseApi, expose, protect
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import get_locale
+from marshmallow import RAISE, Schema, fields, validate
+
+from app.api.contract import FieldErrorsSchema, Invalid, bounded, error, load_args, load_json
+from app.api.recaps import _file as send_download
+from app.domain.ratings import Rating
+from app.extensions import db
+from app.i18n import lazy_gettext as _l
+from app.models import Employee
+from app.scope import current_scope, is_allowed, visible_employees
+from app.services import ValidationFailed
+from app.services import annual as service
+from app.services.annual_documents import annual_download
+
+_RATING = validate.OneOf([r.value for r in Rating], error=_l("Choose one of the ratings."))
+
+
+class AnnualQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    year = fields.Integer(
+        required=True,
+        validate=validate.Range(
+            service.MIN_YEAR, service.MAX_YEAR, error=_l("Enter a year from 2000 to 2100.")
+        ),
+        error_messages={"invalid": _l("Enter a year from 2000 to 2100."),
+                        "required": _l("This field is required.")},
+    )  # fmt: skip
+
+
+class AnnualApproveSchema(Schema):
+    """Empty: confirm the proposal. `hasil`/`perilaku` other than proposed need a `reason`."""
+
+    class Meta:
+        unknown = RAISE
+
+    hasil = fields.String(load_default=None, allow_none=True, validate=_RATING)
+    perilaku = fields.String(load_default=None, allow_none=True, validate=_RATING)
+    reason = fields.String(load_default="", validate=validate.Length(max=service.MAX_REASON))
+
+
+def _lang() -> str:
+    return "en" if str(get_locale() or "id").startswith("en") else "id"
+
+
+def _num(value):
+    return None if value is None else float(value)
+
+
+def to_dict(proposal: service.Proposal, may_approve: bool) -> dict:
+    row = proposal.evaluation
+    employee = proposal.employee
+    return {
+        "employee": {"id": employee.id, "nip": employee.nip, "name": employee.name},
+        "year": proposal.year,
+        "periods": [
+            {
+                "submission_id": s.id,
+                "period": s.period.name,
+                "predikat": s.final_predikat,
+                "hasil_rating": s.hasil_rating,
+                "perilaku_rating": s.perilaku_rating,
+            }
+            for s in proposal.submissions
+        ],  # fmt: skip
+        "proposal": {
+            "indicators": [line.to_dict() for line in proposal.indicators],
+            "achievement": _num(proposal.achievement),
+            "hasil_rating": proposal.hasil.value if proposal.hasil else None,
+            "perilaku_rating": proposal.perilaku.value if proposal.perilaku else None,
+            "predikat": proposal.predikat.value if proposal.predikat else None,
+            "org_rating": proposal.org_rating,
+        },
+        "evaluation": None
+        if row is None
+        else {
+            "id": row.id,
+            "state": row.state,
+            "achievement": _num(row.achievement),
+            "hasil_rating": row.hasil_rating,
+            "perilaku_rating": row.perilaku_rating,
+            "predikat": row.predikat,
+            "override_reason": row.override_reason,
+            "approved_at": row.approved_at.isoformat(),
+        },  # fmt: skip
+        "may_approve": may_approve and row is None and proposal.perilaku is not None,
+    }
+
+
+class AnnualApi(BaseApi):
+    resource_name = "employee"
+    allow_browser_login = False
+    openapi_spec_tag = "Annual evaluation"
+    openapi_spec_component_schemas = (AnnualApproveSchema, FieldErrorsSchema)
+
+    def _proposal(self, pk: int) -> service.Proposal:
+        bounded(pk)
+        args = load_args(AnnualQuerySchema())
+        if not is_allowed(Employee, pk, visible_employees):
+            raise Invalid(404, {})
+        return service.propose(db.session.get(Employee, pk), args["year"], _lang())
+
+    def _answer(self, call):
+        try:
+            return call()
+        except Invalid as exc:
+            return error(exc.status, exc.errors)
+        except service.AnnualRefused as exc:
+            return error(409, exc.errors)
+        except ValidationFailed as exc:
+            return error(422, exc.errors)
+
+    @expose("/<int:pk>/annual", methods=["GET"])
+    @protect()
+    @permission_name("get")
+    def annual(self, pk):
+        """An employee's annual evaluation: proposal and approved result.
+        ---
+        get:
+          operationId: getEmployeeAnnualEvaluation
+          summary: The proposal from the year's periodic evaluations, and the approved result
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          - in: query
+            name: year
+            required: true
+            schema: {type: integer, minimum: 2000, maximum: 2100}
+          responses:
+            200:
+              description: Periodic evaluations, proposal per indicator, approved evaluation
+              content:
+                application/json:
+                  schema: {type: object}
+            401: {$ref: '#/components/responses/401'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
+
+        def call():
+            proposal = self._proposal(pk)
+            allowed = service.may_approve(current_scope(), proposal)
+            return self.response(200, **to_dict(proposal, allowed))
+
+        return self._answer(call)
+
+    @expose("/<int:pk>/annual/approve", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def approve(self, pk):
+        """Confirm or override the annual evaluation (the evaluator).
+        ---
+        post:
+          operationId: approveEmployeeAnnualEvaluation
+          summary: Confirm the proposal, or override hasil/perilaku with a reason
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          - in: query
+            name: year
+            required: true
+            schema: {type: integer, minimum: 2000, maximum: 2100}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/AnnualApproveSchema'}
+          responses:
+            200:
+              description: The approved annual evaluation
+              content:
+                application/json:
+                  schema: {type: object}
+            400: {$ref: '#/components/responses/400'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            409:
+              description: Already approved, or no approved periodic evaluation in the year
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/FieldErrorsSchema'}
+            422: {$ref: '#/components/responses/422'}
+        """
+
+        def call():
+            proposal = self._proposal(pk)
+            scope = current_scope()
+            if not service.may_approve(scope, proposal):
+                raise Invalid(403, {})
+            body = load_json(AnnualApproveSchema())
+            service.approve(proposal, scope, scope.user_id, **body)
+            return self.response(200, **to_dict(proposal, True))
+
+        return self._answer(call)
+
+    @expose("/<int:pk>/annual/document", methods=["GET"])
+    @protect()
+    @permission_name("get")
+    def document(self, pk):
+        """The approved annual evaluation as PDF.
+        ---
+        get:
+          operationId: getEmployeeAnnualDocument
+          summary: Dokumen Evaluasi Kinerja Pegawai (tahunan) as PDF
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          - in: query
+            name: year
+            required: true
+            schema: {type: integer, minimum: 2000, maximum: 2100}
+          responses:
+            200:
+              description: The PDF; its verification code in X-Document-Code
+              content:
+                application/pdf:
+                  schema: {type: string, format: binary}
+            401: {$ref: '#/components/responses/401'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
+
+        def call():
+            proposal = self._proposal(pk)
+            if proposal.evaluation is None:
+                raise Invalid(404, {"year": [_l("The annual evaluation is not approved yet.")]})
+            download = annual_download(proposal.evaluation, _lang(), current_scope().user_id)
+            return send_download(download)
+
+        return self._answer(call)

@@ -1,0 +1,206 @@
+"""`/api/v1/unit/<id>/calibration?period=<id>`: a unit's calibration (kalibrasi) for a period.
+
+GET: organisational rating, required curve, distribution, violations and every approved
+evaluation with its approved and final predikat. POST: adjust predikat (each with a
+reason), close the calibration, or (HR) reopen it. Who: the unit's head, or HR.
+"""
+
+from __future__ import annotations
+
+from flask_appbuilder.api import BaseApi, expose, protect
+from flask_appbuilder.security.decorators import permission_name
+from marshmallow import RAISE, Schema, fields, validate
+
+from app.api.contract import FieldErrorsSchema, Id, Invalid, bounded, error, load_args, load_json
+from app.domain.ratings import Predikat
+from app.extensions import db
+from app.i18n import lazy_gettext as _l
+from app.models import EvaluationPeriod, Unit
+from app.scope import current_scope, is_allowed, visible_units
+from app.services import ValidationFailed
+from app.services import calibration as service
+
+_PREDIKAT = validate.OneOf([p.value for p in Predikat], error=_l("Choose one of the predikat."))
+_REQUIRED = {"required": _l("This field is required.")}
+
+
+class CalibrationQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    period = Id(strict=False, required=True)
+
+
+class CalibrationAdjustmentSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    submission_id = Id(required=True)
+    predikat = fields.String(required=True, validate=_PREDIKAT, error_messages=_REQUIRED)
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(
+            1, service.MAX_REASON, error=_l("Give a reason (at most 2000 characters).")
+        ),
+        error_messages=_REQUIRED,
+    )
+
+
+class CalibrationPostSchema(Schema):
+    """Adjustments to apply, then `close` (freeze) or, HR only, `reopen` with a `reason`."""
+
+    class Meta:
+        unknown = RAISE
+
+    adjustments = fields.List(
+        fields.Nested(CalibrationAdjustmentSchema),
+        load_default=list,
+        validate=validate.Length(max=1000),
+    )
+    close = fields.Boolean(load_default=False)
+    reopen = fields.Boolean(load_default=False)
+    reason = fields.String(load_default="", validate=validate.Length(max=service.MAX_REASON))
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def to_dict(state: service.CalibrationState) -> dict:
+    record = state.record
+    return {
+        "unit": {"id": state.unit.id, "code": state.unit.code, "name": state.unit.name},
+        "period": {"id": state.period.id, "name": state.period.name, "state": state.period.state},
+        "state": service.CLOSED if state.closed else service.OPEN,
+        "closed_at": record.closed_at.isoformat() if state.closed else None,
+        "org_rating": state.rating.rating if state.rating else None,
+        "required": state.required,
+        "distribution": {p.value: state.counts.get(p, 0) for p in Predikat},
+        "violations": [
+            {"rule": v.rule, "predikat": [p.value for p in v.predikats], "message": v.message}
+            for v in state.violations
+        ],
+        "evaluations": [
+            {
+                "submission_id": s.id,
+                "employee": {"id": s.employee.id, "nip": s.employee.nip, "name": s.employee.name},
+                "achievement": _number(s.achievement),
+                "hasil_rating": s.hasil_rating,
+                "perilaku_rating": s.perilaku_rating,
+                "predikat": s.predikat,
+                "final_predikat": s.final_predikat,
+                "calibration_reason": s.calibration_reason if s.calibrated_at else None,
+            }
+            for s in state.submissions
+        ],
+    }
+
+
+class CalibrationApi(BaseApi):
+    resource_name = "unit"
+    allow_browser_login = False
+    openapi_spec_tag = "Calibration"
+    openapi_spec_component_schemas = (
+        CalibrationPostSchema,
+        FieldErrorsSchema,
+    )
+
+    def _target(self, pk: int):
+        """The unit and period of the request, if the caller calibrates the unit."""
+        bounded(pk)
+        args = load_args(CalibrationQuerySchema())
+        scope, unit = current_scope(), db.session.get(Unit, pk)
+        if unit is None:
+            raise Invalid(404, {})
+        if not service.may_calibrate(scope, unit):
+            raise Invalid(403 if is_allowed(Unit, pk, visible_units) else 404, {})
+        period = db.session.get(EvaluationPeriod, args["period"])
+        if period is None:
+            raise Invalid(404, {"period": [_l("There is no such period.")]})
+        return unit, period, scope
+
+    def _answer(self, call):
+        try:
+            return call()
+        except Invalid as exc:
+            return error(exc.status, exc.errors)
+        except service.CalibrationRefused as exc:
+            return error(409, exc.errors)
+        except ValidationFailed as exc:
+            return error(422, exc.errors)
+
+    @expose("/<int:pk>/calibration", methods=["GET"])
+    @protect()
+    @permission_name("get")
+    def calibration(self, pk):
+        """A unit's calibration for a period.
+        ---
+        get:
+          operationId: getUnitCalibration
+          summary: The unit's calibration (kalibrasi) for a period
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          - {in: query, name: period, required: true, schema: {type: integer, minimum: 1}}
+          responses:
+            200:
+              description: Rating, required curve, distribution, violations and evaluations
+              content:
+                application/json:
+                  schema: {type: object}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
+
+        def call():
+            unit, period, _scope = self._target(pk)
+            return self.response(200, **to_dict(service.state_of(unit, period)))
+
+        return self._answer(call)
+
+    @expose("/<int:pk>/calibration", methods=["POST"])
+    @protect()
+    @permission_name("post")
+    def calibrate(self, pk):
+        """Adjust predikat, close or reopen a unit's calibration.
+        ---
+        post:
+          operationId: postUnitCalibration
+          summary: Adjust predikat (with reasons), close or reopen the calibration
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          - {in: query, name: period, required: true, schema: {type: integer, minimum: 1}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/CalibrationPostSchema'}
+          responses:
+            200:
+              description: The calibration after the change
+              content:
+                application/json:
+                  schema: {type: object}
+            400: {$ref: '#/components/responses/400'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            409:
+              description: The calibration is closed, the period not ready or the curve broken
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/FieldErrorsSchema'}
+            422: {$ref: '#/components/responses/422'}
+        """
+
+        def call():
+            unit, period, scope = self._target(pk)
+            body = load_json(CalibrationPostSchema())
+            state = service.calibrate(
+                unit, period, body["adjustments"], scope, scope.user_id,
+                close=body["close"], reopen=body["reopen"], reason=body["reason"],
+            )  # fmt: skip
+            return self.response(200, **to_dict(state))
+
+        return self._answer(call)
