@@ -73,3 +73,11 @@ def path_of(evidence: Evidence) -> Path:
 def as_answer(evidence: Evidence) -> dict[str, str]:
     """The answer value the form engine stores for an uploaded file."""
     return {"kind": "file", "name": evidence.original_name, "ref": str(evidence.id)}
+
+
+def discard(stored_names: list[str]) -> None:
+    """Forget the uploads of a save that failed: roll back their rows, delete their files."""
+    db.session.rollback()
+    folder = storage_dir()
+    for name in stored_names:
+        (folder / name).unlink(missing_ok=True)

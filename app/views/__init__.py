@@ -49,6 +49,7 @@ def register_views(appbuilder) -> None:
 
 def register_cycle_views(appbuilder) -> None:
     """Kinerja Saya, Penilaian Bawahan, evidence downloads and the submission API."""
+    from app.api.evidence import SubmissionEvidenceApi
     from app.api.submissions import SubmissionApi
     from app.views.my_performance import EvidenceView, MyPerformanceView
     from app.views.reviews import ReviewView
@@ -64,6 +65,7 @@ def register_cycle_views(appbuilder) -> None:
     )  # fmt: skip
     appbuilder.add_view_no_menu(EvidenceView)
     appbuilder.add_api(SubmissionApi)
+    appbuilder.add_api(SubmissionEvidenceApi)
 
 
 def register_printing(appbuilder) -> None:

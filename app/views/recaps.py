@@ -20,13 +20,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import lang
 from app.models import EvaluationPeriod, Submission, Unit
 from app.models.types import PeriodState
 from app.printing import PrintError
 from app.scope import current_scope, recap_units, require, visible_submissions
 from app.services import ValidationFailed, recaps
 from app.services import documents as docs
-from app.views.cycle_common import lang
 
 
 def _int(value) -> int | None:

@@ -11,11 +11,20 @@ from sqlalchemy.orm import selectinload
 
 from app.domain.ratings import Rating
 from app.extensions import db
+from app.i18n import lang
 from app.models import Employee, EvaluationPeriod, Submission
 from app.models.types import SubmissionState
 from app.scope import current_scope, require, reviewable_submissions
 from app.services import ValidationFailed
 from app.services.recaps import predikat_label, rating_label, state_label
+from app.services.submission_forms import (
+    display,
+    evidence_of,
+    field_labels,
+    form_parts,
+    history_rows,
+    indicator_rows,
+)
 from app.services.submissions import (
     ActionRefused,
     allowed_actions,
@@ -25,15 +34,6 @@ from app.services.submissions import (
     return_for_revision,
 )
 from app.views.builder import ASPECT_LABELS, GROUP_LABELS, POLARITY_LABELS
-from app.views.cycle_common import (
-    display,
-    evidence_of,
-    field_labels,
-    form_parts,
-    history_rows,
-    indicator_rows,
-    lang,
-)
 from forms.schema import FieldType
 
 # Queue order: what waits for the evaluator first.
