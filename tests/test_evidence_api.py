@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from app.extensions import db as _db
 from app.models import AuditEntry, Evidence
@@ -147,6 +148,7 @@ def test_missing_parts_wrong_types_and_fields(upload, call, cycle):
     no_file = call("pegawai.dinkes", "POST", path, data={"field": cycle.ref("bukti")},
                    content_type="multipart/form-data")  # fmt: skip
     _assert_refusal(no_file, 422, "file")
+    assert no_file.json["errors"]["file"] == ["Bagian ini belum dikirim."]  # translated
     no_field = call("pegawai.dinkes", "POST", path, data={"file": (io.BytesIO(TINY_PDF), "a.pdf")},
                     content_type="multipart/form-data")  # fmt: skip
     _assert_refusal(no_field, 422, "field")
@@ -154,7 +156,9 @@ def test_missing_parts_wrong_types_and_fields(upload, call, cycle):
     _assert_refusal(upload(field="999999:bukti"), 422, "field")
     _assert_refusal(upload(field="nonsense"), 422, "field")
     _assert_refusal(upload(lock_version="abc"), 422, "lock_version")
-    _assert_refusal(upload(lock_version=str(2**64)), 422, "lock_version")
+    too_big = upload(lock_version=str(2**64))
+    _assert_refusal(too_big, 422, "lock_version")
+    assert too_big.json["errors"]["lock_version"] == ["Isi dengan bilangan bulat."]
     as_json = call("pegawai.dinkes", "POST", path, json={"field": cycle.ref("bukti")})
     _assert_refusal(as_json, 415)
     _assert_refusal(call("pegawai.dinkes", "POST", f"/{2**64}/evidence"), 404)
@@ -202,3 +206,5 @@ def test_spec_documents_the_evidence_operations(client, api_token):
     assert {"204", "403", "404", "409"} <= set(one["delete"]["responses"])
     assert {"EvidenceUpload", "Evidence", "Refusal"} <= set(spec["components"]["schemas"])
     assert "file" in spec["components"]["schemas"]["EvidenceUpload"]["properties"]
+    mine = {path: item for path, item in paths.items() if "/evidence" in path}
+    assert list(OpenAPIV30SpecValidator(dict(spec, paths=mine)).iter_errors()) == []

@@ -53,11 +53,18 @@ RESPONSES: dict[str, Any] = {
 }
 
 
+def _texts(messages) -> list[str]:
+    # marshmallow keeps a lazily translated message as it is, not wrapped in a list
+    if isinstance(messages, list | tuple):
+        return [str(m) for m in messages]
+    return [str(messages)]
+
+
 def refusal(status: int, message, errors: dict[str, list] | None = None) -> Response:
     """A 4xx response in the shape above (messages made text in the request's language)."""
     response = jsonify(
         message=str(message),
-        errors={field: [str(m) for m in messages] for field, messages in (errors or {}).items()},
+        errors={field: _texts(messages) for field, messages in (errors or {}).items()},
     )
     response.status_code = status
     return response

@@ -8,6 +8,7 @@ def register_views(appbuilder) -> None:
     """Add every portal view and API to `appbuilder`."""
     from app.api.forms import FormApi
     from app.api.org import EmployeeApi, PeriodApi, UnitApi
+    from app.api.templates import TemplateApi
     from app.views.builder import FormBuilderView
     from app.views.evaluation_admin import register as register_evaluation_admin
     from app.views.imports import EmployeeImportView
@@ -42,6 +43,7 @@ def register_views(appbuilder) -> None:
     register_evaluation_admin(appbuilder)
     for api in (UnitApi, EmployeeApi, PeriodApi, FormApi):
         appbuilder.add_api(api)
+    appbuilder.add_api(TemplateApi)
     register_cycle_views(appbuilder)
     register_printing(appbuilder)
     register_dashboard(appbuilder)
