@@ -1,16 +1,20 @@
-"""The REST API reaches the rules through `app/services/`, never through a view module."""
+"""The REST API reaches the rules through `app/services/`, never through a view module
+(and the services, which it imports, do not either)."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+import pytest
+
 import app.api
+import app.services
 
-API_DIR = Path(app.api.__file__).parent
+PACKAGES = {"app.api": app.api, "app.services": app.services}
 
 
-def _imported_modules(path: Path) -> set[str]:
+def _imported_modules(path: Path, package: str = "app.api") -> set[str]:
     """Every module a file imports, at any depth (functions included), relative ones resolved."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
@@ -19,19 +23,21 @@ def _imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                parent = ".".join(["app", "api"][: 3 - node.level] if node.level < 3 else [])
+                parent = ".".join(package.split(".")[: 3 - node.level] if node.level < 3 else [])
                 base = f"{parent}.{base}".strip(".")
             names |= {base} | {f"{base}.{alias.name}" for alias in node.names}
     return names
 
 
-def test_no_api_module_imports_a_view_module():
-    modules = sorted(API_DIR.glob("*.py"))
+@pytest.mark.parametrize("package", sorted(PACKAGES))
+def test_no_api_or_service_module_imports_a_view_module(package):
+    modules = sorted(Path(PACKAGES[package].__file__).parent.glob("*.py"))
     assert len(modules) > 5
+    imported = {path.name: _imported_modules(path, package) for path in modules}
     offenders = {
-        path.name: views
-        for path in modules
-        if (views := sorted(n for n in _imported_modules(path) if n.startswith("app.views")))
+        name: sorted(n for n in names if n.startswith("app.views"))
+        for name, names in imported.items()
+        if any(n.startswith("app.views") for n in names)
     }
     assert offenders == {}
 

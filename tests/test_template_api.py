@@ -171,3 +171,15 @@ def test_spec_documents_the_template_operations(client, api_token):
     )
     mine = {path: item for path, item in paths.items() if path.startswith("/api/v1/template/")}
     assert list(OpenAPIV30SpecValidator(dict(spec, paths=mine)).iter_errors()) == []
+
+
+def test_import_refuses_an_archived_templates_code(call, dinkes_template, dinkes_form):
+    template = _db.session.get(EvaluationTemplate, dinkes_template.template_id)
+    template.archived = True
+    _db.session.commit()
+    response = call(
+        "admin.dinkes", "POST", "/import", json={"definition": _definition(dinkes_form)}
+    )
+    _assert_refusal(response, 422, "_form")
+    _db.session.expire_all()
+    assert _db.session.get(EvaluationTemplate, template.id).draft is None
