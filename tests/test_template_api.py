@@ -96,6 +96,9 @@ def test_invalid_definition_is_refused_by_field_and_nothing_saved(call, dinkes_f
     response = call("admin.dinkes", "POST", "/import", json={"definition": bad})
     _assert_refusal(response, 422, "title", "forms", "rules")
     assert "100" in " ".join(response.json["errors"]["forms"])
+    listed_title = call("admin.dinkes", "POST", "/import",
+                        json={"definition": _definition(dinkes_form, title=["x"])})  # fmt: skip
+    _assert_refusal(listed_title, 422, "title")
     bad_code = call("admin.dinkes", "POST", "/import",
                     json={"definition": _definition(dinkes_form, code="bad code!")})  # fmt: skip
     _assert_refusal(bad_code, 422, "code")

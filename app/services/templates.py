@@ -100,7 +100,8 @@ def definition_errors(definition: Any, unit_id: int | None) -> dict[str, list[st
 
     if not isinstance(definition, dict):
         return {"_form": [str(_l("The template must be a JSON object."))]}
-    if not str(definition.get("title") or "").strip():
+    title = definition.get("title")
+    if not isinstance(title, str) or not title.strip():
         add("title", _l("Give the template a title."))
     _check_forms(definition.get("forms"), unit_id, add)
     _check_rules(definition.get("rules") or {}, add)
