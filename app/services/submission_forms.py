@@ -27,7 +27,6 @@ from app.services import evidence as evidence_service
 from app.services.submissions import (
     SubmissionConflict,
     allowed_actions,
-    changes_since_return,
     require_action,
     save_answers,
 )
@@ -223,10 +222,6 @@ def indicator_rows(part: FormPart, language: str) -> list[Any]:
 def evidence_of(submission: Submission) -> dict[str, Any]:
     """Evidence id (text) → Evidence row of the submission."""
     return {str(e.id): e for e in submission.evidence}
-
-
-def changed_refs(submission: Submission) -> dict[str, list]:
-    return changes_since_return(submission)
 
 
 # --- answers and evidence posted by the employee -------------------------------------------
