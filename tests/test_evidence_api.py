@@ -155,6 +155,7 @@ def test_missing_parts_wrong_types_and_fields(upload, call, cycle):
     _assert_refusal(upload(field=cycle.ref("catatan")), 422, "field")  # not an evidence field
     _assert_refusal(upload(field="999999:bukti"), 422, "field")
     _assert_refusal(upload(field="nonsense"), 422, "field")
+    _assert_refusal(upload(name="lap\x00oran.pdf"), 422, "file")  # PostgreSQL refuses NUL
     _assert_refusal(upload(lock_version="abc"), 422, "lock_version")
     too_big = upload(lock_version=str(2**64))
     _assert_refusal(too_big, 422, "lock_version")
@@ -164,6 +165,11 @@ def test_missing_parts_wrong_types_and_fields(upload, call, cycle):
     _assert_refusal(call("pegawai.dinkes", "POST", f"/{2**64}/evidence"), 404)
     _assert_refusal(call("hr", "GET", f"/{cycle.submission.id}/evidence/{2**64}"), 404)
     _assert_refusal(call("pegawai.dinkes", "DELETE", f"/{2**63}/evidence/1"), 404)
+    # beyond PostgreSQL's INTEGER (the fuzzer's find): 404, not a database error
+    beyond = f"/{cycle.submission.id}/evidence/{2**31}"
+    _assert_refusal(call("hr", "GET", beyond), 404)
+    _assert_refusal(call("pegawai.dinkes", "DELETE", beyond), 404)
+    _assert_refusal(call("pegawai.dinkes", "POST", f"/{2**31}/evidence"), 404)
     assert _db.session.query(Evidence).count() == 0
 
 

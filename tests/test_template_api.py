@@ -56,6 +56,7 @@ def test_list_and_get_are_scoped(call, world, dinkes_template):
     _assert_refusal(hidden, 404)
     assert hidden.json["message"] == "Tidak ditemukan, atau Anda tidak berwenang melihatnya."
     _assert_refusal(call("admin.dinkes", "GET", f"/{2**64}"), 404)
+    _assert_refusal(call("admin.dinkes", "GET", f"/{2**31}/export"), 404)  # beyond INTEGER
     for username in ("pegawai.dinkes", "penilai.dinkes"):
         assert call(username, "GET", "/").status_code == 403, username
 
@@ -99,6 +100,9 @@ def test_invalid_definition_is_refused_by_field_and_nothing_saved(call, dinkes_f
     listed_title = call("admin.dinkes", "POST", "/import",
                         json={"definition": _definition(dinkes_form, title=["x"])})  # fmt: skip
     _assert_refusal(listed_title, 422, "title")
+    nul_title = call("admin.dinkes", "POST", "/import",
+                     json={"definition": _definition(dinkes_form, title="Staf\x00")})  # fmt: skip
+    _assert_refusal(nul_title, 422, "title")
     bad_code = call("admin.dinkes", "POST", "/import",
                     json={"definition": _definition(dinkes_form, code="bad code!")})  # fmt: skip
     _assert_refusal(bad_code, 422, "code")
@@ -135,7 +139,8 @@ def test_malformed_requests_are_4xx(call, dinkes_form):
     _assert_refusal(call("admin.dinkes", "POST", "/import", json=[1, 2]), 400)
     _assert_refusal(call("admin.dinkes", "POST", "/import", json={}), 422, "definition")
     for body in ({"definition": "text"}, {"definition": {}, "unit_id": "7"},
-                 {"definition": {}, "unit_id": 2**64}):  # fmt: skip
+                 {"definition": {}, "unit_id": 2**64},
+                 {"definition": {}, "unit_id": 2**31}):  # fmt: skip
         response = call("admin.dinkes", "POST", "/import", json=body)
         assert response.status_code == 422, body
 

@@ -40,6 +40,8 @@ from app.services.submissions import ActionRefused, SubmissionConflict
 def _is_upload(value) -> None:
     if not isinstance(value, FileStorage) or not value.filename:
         raise ValidationError(str(_l("Choose a file to upload.")))
+    if not value.filename.isprintable():  # control characters (NUL: PostgreSQL refuses it)
+        raise ValidationError(str(_l("The file name contains characters that are not allowed.")))
 
 
 def _lock_version() -> fields.Integer:

@@ -13,8 +13,8 @@ from flask_appbuilder.api import BaseApi
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
-#: Ids are 64-bit integers in the database; a larger one can name no row.
-MAX_ID = 2**63 - 1
+#: Ids are INTEGER columns (32 bits on PostgreSQL); a larger one can name no row.
+MAX_ID = 2**31 - 1
 
 NOT_FOUND = _l("Not found, or not yours to see.")
 INVALID = _l("Nothing was changed: correct the marked parts of the request.")
@@ -71,5 +71,5 @@ def refusal(status: int, message, errors: dict[str, list] | None = None) -> Resp
 
 
 def known_id(*ids: int) -> bool:
-    """Whether every id could name a row (a path id beyond 64 bits is a 404, not an error)."""
+    """Whether every id could name a row (a larger path id is a 404, not a database error)."""
     return all(0 < pk <= MAX_ID for pk in ids)

@@ -103,6 +103,8 @@ def definition_errors(definition: Any, unit_id: int | None) -> dict[str, list[st
     title = definition.get("title")
     if not isinstance(title, str) or not title.strip():
         add("title", _l("Give the template a title."))
+    elif not title.isprintable():  # control characters (NUL: PostgreSQL refuses it)
+        add("title", _l("The title contains characters that are not allowed."))
     _check_forms(definition.get("forms"), unit_id, add)
     _check_rules(definition.get("rules") or {}, add)
     expectations = definition.get("expectations") or {}
@@ -113,8 +115,8 @@ def definition_errors(definition: Any, unit_id: int | None) -> dict[str, list[st
 
 
 def _is_id(value: Any) -> bool:
-    """An integer that can name a row (not a bool, within 64 bits)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+    """An integer that can name a row (not a bool; ids are 32-bit INTEGER columns)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
 def _check_forms(entries, unit_id, add) -> None:
