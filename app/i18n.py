@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask
-from flask_babel import format_date, format_decimal, gettext
+from flask_babel import format_date, format_decimal, get_locale, gettext
 
 from forms.i18n import lazy_gettext  # noqa: F401 - the app's lazy_gettext: escapes user text in HTML
 
@@ -31,3 +31,8 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(yes_no, "yes_no")
     app.add_template_filter(number, "number")
+
+
+def lang() -> str:
+    """The request's language for the form engine and documents: "en" or "id"."""
+    return "en" if str(get_locale() or "id").startswith("en") else "id"

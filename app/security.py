@@ -197,6 +197,15 @@ for _role in (HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
     MENUS[_role].extend(["Calibration", "Annual evaluation"] if _role != EMPLOYEE
                         else ["Annual evaluation"])  # fmt: skip
 
+# Evidence and evaluation templates through the API (rows: app.scope; actions: the services).
+_EVIDENCE_API_READ = [("^SubmissionEvidenceApi$", "^can_get$")]
+_EVIDENCE_API_ACT = [("^SubmissionEvidenceApi$", "^can_(get|post|delete)$")]
+_TEMPLATE_API = [("^TemplateApi$", "^can_(get|post)$")]
+for _role, _extra in ((HR, _EVIDENCE_API_READ + _TEMPLATE_API),
+                      (UNIT_ADMIN, _EVIDENCE_API_READ + _TEMPLATE_API),
+                      (SUPERVISOR, _EVIDENCE_API_ACT), (EMPLOYEE, _EVIDENCE_API_ACT)):  # fmt: skip
+    ROLES[_role].extend(_extra)
+
 
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:
     """The FAB_ROLES mapping: permissions plus each role's menu entries."""

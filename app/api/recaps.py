@@ -13,12 +13,12 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 
 from app.extensions import db
+from app.i18n import lang
 from app.models import Submission
 from app.printing import PrintError
 from app.scope import current_scope, is_allowed, visible_submissions
 from app.services import documents as docs
 from app.services import recaps
-from app.views.cycle_common import lang
 
 
 def _file(download: docs.Download):

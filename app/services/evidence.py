@@ -213,3 +213,11 @@ def collect_garbage(dry_run: bool = False) -> list[Leftover]:
         db.session.commit()
         remove_files([item.stored_name for item in found])
     return found
+
+
+def discard(stored_names: list[str]) -> None:
+    """Forget the uploads of a save that failed: roll back their rows, delete their files."""
+    db.session.rollback()
+    folder = storage_dir()
+    for name in stored_names:
+        (folder / name).unlink(missing_ok=True)

@@ -79,6 +79,11 @@ def _require(submission: Submission, scope: Scope, action: str) -> None:
     )  # fmt: skip
 
 
+def require_action(submission: Submission, scope: Scope, action: str) -> None:
+    """Raise ActionRefused (with the reason, translated) unless `scope` may take `action` now."""
+    _require(submission, scope, action)
+
+
 def _audit(submission: Submission, user_id, action: str, comment=None, changes=None) -> None:
     db.session.add(
         AuditEntry(

@@ -152,8 +152,11 @@ def definition_errors(definition: Any, unit_id: int | None) -> dict[str, list[st
 
     if not isinstance(definition, dict):
         return {"_form": [str(_l("The template must be a JSON object."))]}
-    if not str(definition.get("title") or "").strip():
+    title = definition.get("title")
+    if not isinstance(title, str) or not title.strip():
         add("title", _l("Give the template a title."))
+    elif not title.isprintable():  # control characters (NUL: PostgreSQL refuses it)
+        add("title", _l("The title contains characters that are not allowed."))
     _check_forms(definition.get("forms"), unit_id, add)
     _check_rules(definition.get("rules") or {}, add)
     expectations = definition.get("expectations") or {}
@@ -161,6 +164,11 @@ def definition_errors(definition: Any, unit_id: int | None) -> dict[str, list[st
     if not isinstance(expectations, dict) or any(k not in codes for k in expectations):
         add("expectations", _l("Special expectations must name BerAKHLAK values."))
     return errors
+
+
+def _is_id(value: Any) -> bool:
+    """An integer that can name a row (not a bool; ids are 32-bit INTEGER columns)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
 def _check_forms(entries, unit_id, add) -> None:
@@ -171,7 +179,7 @@ def _check_forms(entries, unit_id, add) -> None:
     for entry in entries:
         version_id = entry.get("form_version_id") if isinstance(entry, dict) else None
         weight = _number(entry.get("weight")) if isinstance(entry, dict) else None
-        version = db.session.get(FormVersion, version_id) if isinstance(version_id, int) else None
+        version = db.session.get(FormVersion, version_id) if _is_id(version_id) else None
         if version is None or not _form_usable(version.form, unit_id):
             add(
                 "forms",
@@ -270,15 +278,20 @@ def _check_unit(unit_id, scope: Scope) -> None:
         raise ValidationFailed({"unit_id": [str(_l("Choose one of your own units."))]})
 
 
-def create_template(
-    unit_id, code: str, title: str, scope: Scope, user_id=None
-) -> EvaluationTemplate:
-    code, title = (code or "").strip().upper(), (title or "").strip()
-    _check_unit(unit_id, scope)
+def _checked_code(code: Any) -> str:
+    code = str(code or "").strip().upper()
     if not code or len(code) > 40 or not all(c.isalnum() or c in "-_" for c in code):
         raise ValidationFailed(
             {"code": [str(_l("Use capital letters, digits and dashes for the code."))]}
         )
+    return code
+
+
+def create_template(
+    unit_id, code: str, title: str, scope: Scope, user_id=None
+) -> EvaluationTemplate:
+    code, title = _checked_code(code), (title or "").strip()
+    _check_unit(unit_id, scope)
     if not title:
         raise ValidationFailed({"title": [str(_l("Give the template a title."))]})
     exists = db.session.execute(
@@ -300,6 +313,33 @@ def create_template(
     )
     db.session.add(template)
     db.session.commit()
+    return template
+
+
+def import_definition(definition: Any, unit_id, scope: Scope, user_id=None) -> EvaluationTemplate:
+    """Create a template from a full definition (as exported), or make it the draft of
+    the unit's template with the same code. The definition must be valid; nothing
+    changes otherwise."""
+    _check_unit(unit_id, scope)
+    if not isinstance(definition, dict):
+        raise ValidationFailed({"definition": [str(_l("The template must be a JSON object."))]})
+    code = _checked_code(definition.get("code"))
+    errors = definition_errors(definition, unit_id)
+    if errors:
+        raise ValidationFailed(errors)
+    template = db.session.scalar(
+        select(EvaluationTemplate).where(
+            EvaluationTemplate.code == code, EvaluationTemplate.unit_id == unit_id
+        )
+    )
+    if template is None:
+        template = EvaluationTemplate(unit_id=unit_id, code=code, title="", draft_revision=0)
+        db.session.add(template)
+    elif template.archived:
+        raise ValidationFailed(
+            {"_form": [str(_l("This template is archived; restore it before editing."))]}
+        )
+    save_draft(template, copy.deepcopy(definition), user_id)
     return template
 
 

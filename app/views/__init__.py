@@ -8,6 +8,7 @@ def register_views(appbuilder) -> None:
     """Add every portal view and API to `appbuilder`."""
     from app.api.forms import FormApi
     from app.api.org import EmployeeApi, PeriodApi, UnitApi
+    from app.api.templates import TemplateApi
     from app.views.builder import FormBuilderView
     from app.views.evaluation_admin import register as register_evaluation_admin
     from app.views.home import demo_password_warning
@@ -44,6 +45,7 @@ def register_views(appbuilder) -> None:
     register_evaluation_admin(appbuilder)
     for api in (UnitApi, EmployeeApi, PeriodApi, FormApi):
         appbuilder.add_api(api)
+    appbuilder.add_api(TemplateApi)
     register_cycle_views(appbuilder)
     register_printing(appbuilder)
     register_dashboard(appbuilder)
@@ -52,6 +54,7 @@ def register_views(appbuilder) -> None:
 
 def register_cycle_views(appbuilder) -> None:
     """Kinerja Saya, Penilaian Bawahan, evidence downloads and the submission API."""
+    from app.api.evidence import SubmissionEvidenceApi
     from app.api.submissions import SubmissionApi
     from app.views.my_performance import EvidenceView, MyPerformanceView
     from app.views.reviews import ReviewView
@@ -67,6 +70,7 @@ def register_cycle_views(appbuilder) -> None:
     )  # fmt: skip
     appbuilder.add_view_no_menu(EvidenceView)
     appbuilder.add_api(SubmissionApi)
+    appbuilder.add_api(SubmissionEvidenceApi)
 
 
 def register_printing(appbuilder) -> None:

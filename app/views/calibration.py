@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.domain.ratings import Predikat, Rating
 from app.extensions import db
+from app.i18n import lang
 from app.i18n import lazy_gettext as _l
 from app.models import Employee, EvaluationPeriod, Unit
 from app.models.types import PeriodState
@@ -25,7 +26,6 @@ from app.services import annual as annual_service
 from app.services import calibration as service
 from app.services.annual_documents import annual_download
 from app.services.recaps import org_label, predikat_label, rating_label
-from app.views.cycle_common import lang
 from app.views.recaps import _send
 
 MAX_ID = 2**31 - 1

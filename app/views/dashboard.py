@@ -25,6 +25,7 @@ from sqlalchemy import select
 from app import charts
 from app.domain.ratings import DISTRIBUTION_CURVE, OrgRating, Predikat
 from app.extensions import db
+from app.i18n import lang
 from app.i18n import lazy_gettext as _l
 from app.models import Award, Employee, EvaluationPeriod, IndicatorForm, Unit
 from app.models.types import PeriodState
@@ -46,7 +47,6 @@ from app.services import awards as award_service
 from app.services import dashboard as figures
 from app.services import rollup as rollup_service
 from app.services import training as training_service
-from app.views.cycle_common import lang
 
 STATE_LABELS = {
     figures.NOT_STARTED: _l("Not started"),

@@ -10,12 +10,25 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import lang
 from app.models import EvaluationPeriod, Evidence, Submission
 from app.models.types import PeriodState
 from app.scope import current_scope, own_submissions, require, visible_submissions
 from app.services import ValidationFailed
 from app.services import evidence as evidence_service
 from app.services.recaps import predikat_label, rating_label, state_label
+from app.services.submission_forms import (
+    NEEDS_EMPLOYEE,
+    bind_forms,
+    collect_answers,
+    display,
+    evidence_of,
+    field_labels,
+    form_parts,
+    history_rows,
+    indicator_rows,
+    set_errors,
+)
 from app.services.submissions import (
     ActionRefused,
     SubmissionConflict,
@@ -25,32 +38,13 @@ from app.services.submissions import (
     save_answers,
     submit,
 )
-from app.views.cycle_common import (
-    NEEDS_EMPLOYEE,
-    bind_forms,
-    display,
-    evidence_of,
-    field_labels,
-    form_parts,
-    history_rows,
-    indicator_rows,
-    lang,
-    posted_answers,
-    set_errors,
-    uploads,
-)
 from forms import evaluate
-from forms.schema import FieldType
 from forms.scoring import weighted_achievement
 
 UI_TEXT = {
     "network_error": _l("The server could not be reached. Your answers are kept in this page."),
     "leave_unsaved": _l("You have unsaved changes."),
 }
-
-
-def _is_file(answer) -> bool:
-    return isinstance(answer, dict) and answer.get("kind") == "file"
 
 
 def _own(pk: int) -> Submission:
@@ -121,25 +115,27 @@ class MyPerformanceView(BaseView):
         bind_forms(parts, formdata=request.form)
         posted_lock = request.form.get("lock_version", type=int)
         try:
-            answers, stored = self._answers(submission, parts, scope)
+            answers, stored = collect_answers(
+                submission, parts, scope, request.form, request.files, g.user.id
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             return self._page(submission, parts, exc.errors, posted_lock, status=422)
         try:
             save_answers(submission, answers, scope, g.user.id, lock_version=posted_lock)
         except ActionRefused as exc:
-            self._discard(stored)
+            evidence_service.discard(stored)
             flash(str(exc), "danger")
             return redirect(url_for("MyPerformanceView.fill", pk=pk))
         except VersionMissing as exc:
-            self._discard(stored)
+            evidence_service.discard(stored)
             flash(exc.errors["lock_version"][0], "danger")
             return redirect(url_for("MyPerformanceView.fill", pk=pk))
         except SubmissionConflict as exc:
-            self._discard(stored)
+            evidence_service.discard(stored)
             return self._page(submission, parts, exc.errors, posted_lock, status=409)
         except ValidationFailed as exc:
-            self._discard(stored)
+            evidence_service.discard(stored)
             flash(_l("Nothing was saved: some answers have the wrong form."), "danger")
             return self._page(submission, parts, exc.errors, posted_lock, status=422)
         if request.form.get("action") != "submit":
@@ -160,47 +156,6 @@ class MyPerformanceView(BaseView):
             return self._page(submission, parts, exc.errors, None, status=status)
         flash(_l("Submitted to your evaluator."), "success")
         return redirect(url_for("MyPerformanceView.fill", pk=pk))
-
-    def _answers(self, submission, parts, scope):
-        """The posted answers by form, with uploads stored as evidence (not yet committed)."""
-        may_save = "save" in allowed_actions(submission, scope)
-        answers, stored, errors = {}, [], {}
-        for part in parts:
-            values = posted_answers(part)
-            chosen = uploads(part, request.files) if may_save else {}
-            for f in part.schema.fields:
-                if f.type is not FieldType.EVIDENCE:
-                    continue
-                ref = part.ref(f.key)
-                current = part.values.get(f.key)
-                if f.key in chosen:
-                    upload = chosen[f.key]
-                    try:
-                        evidence = evidence_service.store(
-                            submission, ref, upload.filename, upload.stream, g.user.id
-                        )
-                    except ValidationFailed as exc:
-                        errors.update(exc.errors)
-                        continue
-                    stored.append(evidence.stored_name)
-                    values[f.key] = evidence_service.as_answer(evidence)
-                elif request.form.get(f"{ref}__remove"):
-                    values[f.key] = None
-                elif not values.get(f.key) and _is_file(current):
-                    values[f.key] = current  # keep the uploaded file
-            answers[str(part.id)] = values
-        if errors:
-            self._discard(stored)
-            raise ValidationFailed(errors)
-        return answers, stored
-
-    @staticmethod
-    def _discard(stored_names: list[str]) -> None:
-        """Forget uploads of a save that failed (rows and files)."""
-        db.session.rollback()
-        folder = evidence_service.storage_dir()
-        for name in stored_names:
-            (folder / name).unlink(missing_ok=True)
 
     def _page(self, submission, parts, errors=None, lock_version=None, status=200):
         language = lang()

@@ -19,6 +19,7 @@ from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import lang
 from app.i18n import lazy_gettext as _l
 from app.models import EvaluationPeriod, Submission, Unit
 from app.models.types import PeriodState
@@ -26,7 +27,6 @@ from app.printing import PrintError
 from app.scope import current_scope, recap_units, require, visible_submissions
 from app.services import ValidationFailed, recaps
 from app.services import documents as docs
-from app.views.cycle_common import lang
 
 
 def _int(value) -> int | None:

@@ -10,12 +10,21 @@ from sqlalchemy.orm import selectinload
 
 from app.domain.ratings import Rating
 from app.extensions import db
+from app.i18n import lang
 from app.i18n import lazy_gettext as _l
 from app.models import Employee, EvaluationPeriod, Submission
 from app.models.types import SubmissionState
 from app.scope import current_scope, require, reviewable_submissions
 from app.services import ValidationFailed
 from app.services.recaps import predikat_label, rating_label, state_label
+from app.services.submission_forms import (
+    display,
+    evidence_of,
+    field_labels,
+    form_parts,
+    history_rows,
+    indicator_rows,
+)
 from app.services.submissions import (
     ActionRefused,
     SubmissionConflict,
@@ -29,15 +38,6 @@ from app.services.submissions import (
 )
 from app.services.templates import matrix_is_variant
 from app.views.builder import ASPECT_LABELS, GROUP_LABELS, POLARITY_LABELS
-from app.views.cycle_common import (
-    display,
-    evidence_of,
-    field_labels,
-    form_parts,
-    history_rows,
-    indicator_rows,
-    lang,
-)
 from forms.schema import FieldType
 
 #: The evaluator's decision on the proposal (see `app.services.submissions.approve`).

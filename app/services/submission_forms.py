@@ -1,4 +1,7 @@
-"""Pieces shared by "Kinerja Saya", "Penilaian Bawahan" and the submission API.
+"""A submission's forms as the web pages and the API handle them (formulir pengisian).
+
+Shared by "Kinerja Saya", "Penilaian Bawahan" and the submission APIs: assembling
+the forms of a submission, reading posted answers and storing evidence uploads.
 
 The form engine renders each form of a submission's template version as one
 WTForms form with the prefix ``"<form version id>:"``, so the inputs of the
@@ -13,14 +16,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
-from app.models import Submission
+from app.i18n import lang
+from app.i18n import lazy_gettext as _l
+from app.models import Evidence, Submission
 from app.models.types import SubmissionState
+from app.services import ValidationFailed
+from app.services import evidence as evidence_service
 from app.services.recaps import predikat_label
-from app.services.submissions import changes_since_return
+from app.services.submissions import (
+    SubmissionConflict,
+    allowed_actions,
+    require_action,
+    save_answers,
+)
 from app.services.templates import form_versions, parse_rules
 from forms import build_form_class, evaluate, indicator_breakdown, parse_definition, text
 from forms.builder import FILE_SUFFIX
@@ -36,10 +46,6 @@ ACTION_LABELS = {
     "calibrate": _l("Predikat calibrated"),
 }
 NEEDS_EMPLOYEE = (SubmissionState.DRAFT.value, SubmissionState.RETURNED.value)
-
-
-def lang() -> str:
-    return "en" if str(get_locale() or "id").startswith("en") else "id"
 
 
 # --- forms of a submission ------------------------------------------------------------
@@ -222,5 +228,112 @@ def evidence_of(submission: Submission) -> dict[str, Any]:
     return {str(e.id): e for e in submission.evidence}
 
 
-def changed_refs(submission: Submission) -> dict[str, list]:
-    return changes_since_return(submission)
+# --- answers and evidence posted by the employee -------------------------------------------
+
+
+def _is_file(answer: Any) -> bool:
+    return isinstance(answer, dict) and answer.get("kind") == "file"
+
+
+def collect_answers(
+    submission: Submission, parts: list[FormPart], scope, formdata, files, user_id
+) -> tuple[dict[str, Any], list[str]]:
+    """The answers of a posted page by form, uploads stored as evidence (not yet committed).
+
+    Returns the answers and the stored file names (to discard if the save fails);
+    a refused upload discards the others and raises ValidationFailed.
+    """
+    may_save = "save" in allowed_actions(submission, scope)
+    answers: dict[str, Any] = {}
+    stored: list[str] = []
+    errors: dict[str, list[str]] = {}
+    for part in parts:
+        values = posted_answers(part)
+        chosen = uploads(part, files) if may_save else {}
+        for f in part.schema.fields:
+            if f.type is not FieldType.EVIDENCE:
+                continue
+            ref = part.ref(f.key)
+            current = part.values.get(f.key)
+            if f.key in chosen:
+                upload = chosen[f.key]
+                try:
+                    evidence = evidence_service.store(
+                        submission, ref, upload.filename, upload.stream, user_id
+                    )
+                except ValidationFailed as exc:
+                    errors.update(exc.errors)
+                    continue
+                stored.append(evidence.stored_name)
+                values[f.key] = evidence_service.as_answer(evidence)
+            elif formdata.get(f"{ref}__remove"):
+                values[f.key] = None
+            elif not values.get(f.key) and _is_file(current):
+                values[f.key] = current  # keep the uploaded file
+        answers[str(part.id)] = values
+    if errors:
+        evidence_service.discard(stored)
+        raise ValidationFailed(errors)
+    return answers, stored
+
+
+def _evidence_field(submission: Submission, field_ref: Any) -> tuple[str, str]:
+    """(form version id, key) of `field_ref` if it names an evidence field of the submission."""
+    form_id, _, key = str(field_ref or "").partition(":")
+    for version, _weight in form_versions(submission.template_version):
+        if str(version.id) != form_id:
+            continue
+        found = parse_definition(version.definition).by_key.get(key)
+        if found is not None and found.type is FieldType.EVIDENCE:
+            return form_id, key
+    raise ValidationFailed(
+        {"field": [str(_l("Name an evidence field of this submission's forms."))]}
+    )
+
+
+def _set_answer(submission, form_id, key, value, scope, user_id, lock_version) -> None:
+    answers = dict((submission.answers or {}).get(form_id) or {}, **{key: value})
+    save_answers(submission, {form_id: answers}, scope, user_id, lock_version=lock_version)
+
+
+def attach_evidence(
+    submission: Submission, field_ref: Any, upload, scope, user_id, lock_version=None
+) -> Evidence:
+    """Store an upload as the answer of the evidence field `field_ref` (a save, audited).
+
+    Raises ActionRefused (not the owner, not editable, period closed), ValidationFailed
+    by "field"/"file" (unknown field, refused content) or SubmissionConflict (stale lock).
+    """
+    require_action(submission, scope, "save")
+    form_id, key = _evidence_field(submission, field_ref)
+    ref = f"{form_id}:{key}"
+    try:
+        evidence = evidence_service.store(submission, ref, upload.filename, upload.stream, user_id)
+    except ValidationFailed as exc:
+        raise ValidationFailed({"file": exc.errors[ref]}) from exc
+    try:
+        _set_answer(
+            submission, form_id, key, evidence_service.as_answer(evidence), scope, user_id,
+            lock_version,
+        )  # fmt: skip
+    except Exception:
+        evidence_service.discard([evidence.stored_name])
+        raise
+    return evidence
+
+
+def detach_evidence(
+    submission: Submission, evidence: Evidence, scope, user_id, lock_version=None
+) -> None:
+    """Remove `evidence` from the answers, as the page's "remove" does (a save, audited).
+
+    Like every save, this deletes the upload's row and file once no answer names it.
+    """
+    require_action(submission, scope, "save")
+    form_id, _, key = evidence.field_ref.partition(":")
+    current = ((submission.answers or {}).get(form_id) or {}).get(key)
+    if not (_is_file(current) and current.get("ref") == str(evidence.id)):
+        raise SubmissionConflict(
+            {"_form": [str(_l("This file is no longer one of the submission's answers."))]}
+        )
+    _set_answer(submission, form_id, key, None, scope, user_id, lock_version)

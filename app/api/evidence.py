@@ -1,0 +1,284 @@
+"""`/api/v1/submission/<id>/evidence`: supporting evidence (bukti dukung) through the API.
+
+The same checks, limits and scoping as the "Kinerja Saya" page: the employee uploads
+and removes evidence while the submission is editable in an open period; whoever may
+see the submission (evaluator, unit admin, HR) may download it. Shares the URL prefix
+of `SubmissionApi`; FAB names blueprints and permissions after the class.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import g, request, send_file
+from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+
+from app.api.refusals import (
+    INVALID,
+    MAX_ID,
+    MISSING,
+    NOT_FOUND,
+    RESPONSES,
+    RefusalSchema,
+    known_id,
+    refusal,
+)
+from app.extensions import db
+from app.models import Evidence, Submission
+from app.scope import current_scope, is_allowed, visible_submissions
+from app.services import ValidationFailed
+from app.services import evidence as evidence_service
+from app.services.submission_forms import attach_evidence, detach_evidence
+from app.services.submissions import ActionRefused, SubmissionConflict
+
+
+def _is_upload(value) -> None:
+    if not isinstance(value, FileStorage) or not value.filename:
+        raise ValidationError(str(_l("Choose a file to upload.")))
+    if not value.filename.isprintable():  # control characters (NUL: PostgreSQL refuses it)
+        raise ValidationError(str(_l("The file name contains characters that are not allowed.")))
+
+
+def _lock_version() -> fields.Integer:
+    whole = _l("Give a whole number.")
+    return fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0, max=MAX_ID, error=whole),
+        error_messages={"invalid": whole},
+        metadata={"description": "the submission's lock_version as last read (optional)"},
+    )
+
+
+class EvidenceUploadSchema(Schema):
+    """A multipart upload of one evidence file for one evidence field."""
+
+    __component_name__ = "EvidenceUpload"
+
+    class Meta:
+        unknown = EXCLUDE
+
+    field = fields.String(
+        required=True,
+        error_messages={"required": MISSING, "invalid": _l("Give the field as text.")},
+        metadata={"description": '"<form version id>:<field key>"', "example": "12:bukti"},
+    )
+    file = fields.Raw(
+        required=True,
+        validate=_is_upload,
+        error_messages={"required": MISSING},
+        metadata={"type": "string", "format": "binary", "description": "PDF, JPEG or PNG, 5 MB"},
+    )
+    lock_version = _lock_version()
+
+
+class EvidenceRemoveSchema(Schema):
+    """The query of a removal."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    lock_version = _lock_version()
+
+
+class EvidenceSchema(Schema):
+    """A stored evidence file of a submission."""
+
+    __component_name__ = "Evidence"
+
+    id = fields.Integer()
+    field = fields.String(attribute="field_ref")
+    name = fields.String(attribute="original_name")
+    content_type = fields.String()
+    size = fields.Integer()
+    lock_version = fields.Integer(attribute="submission.lock_version")
+
+
+UPLOAD_SCHEMA = EvidenceUploadSchema()
+REMOVE_SCHEMA = EvidenceRemoveSchema()
+EVIDENCE_SCHEMA = EvidenceSchema()
+
+
+def _download_name(evidence: Evidence) -> str:
+    """The original name without control characters, quotes or paths, ending in its type."""
+    name = "".join(c for c in evidence.original_name if c.isprintable() and c not in '"\\/')
+    name = name.strip() or "bukti"
+    if Path(name).suffix.lower() not in evidence_service.SUFFIXES[evidence.content_type]:
+        name += evidence_service.ALLOWED[evidence.content_type]
+    return name
+
+
+class SubmissionEvidenceApi(BaseApi):
+    """Evidence files of a submission: upload, download, remove."""
+
+    resource_name = "submission"
+    allow_browser_login = False  # the session cookie must not bypass CSRF
+    openapi_spec_tag = "Submissions"
+    openapi_spec_component_schemas = (EvidenceUploadSchema, EvidenceSchema, RefusalSchema)
+    responses = RESPONSES
+
+    @staticmethod
+    def _submission(pk: int) -> Submission | None:
+        if not known_id(pk) or not is_allowed(Submission, pk, visible_submissions):
+            return None
+        return db.session.get(Submission, pk)
+
+    @staticmethod
+    def _evidence(submission: Submission, evidence_id: int) -> Evidence | None:
+        evidence = db.session.get(Evidence, evidence_id) if known_id(evidence_id) else None
+        if evidence is None or evidence.submission_id != submission.id:
+            return None
+        return evidence
+
+    @staticmethod
+    def _refused(exc: Exception):
+        """The response to a refusal of the evidence service."""
+        db.session.rollback()
+        if isinstance(exc, ActionRefused):
+            return refusal(403, exc)
+        if isinstance(exc, SubmissionConflict):
+            return refusal(409, next(iter(exc.errors.values()))[0], exc.errors)
+        return refusal(422, INVALID, exc.errors)
+
+    @expose("/<int:pk>/evidence", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("post")
+    def upload(self, pk):
+        """Upload an evidence file as the answer of one evidence field.
+        ---
+        post:
+          operationId: uploadEvidence
+          summary: Upload an evidence file (bukti dukung) for one evidence field
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema: {$ref: '#/components/schemas/EvidenceUpload'}
+          responses:
+            201:
+              description: Stored, and recorded as the field's answer
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/Evidence'}
+            400: {$ref: '#/components/responses/refusal_400'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/refusal_403'}
+            404: {$ref: '#/components/responses/refusal_404'}
+            409: {$ref: '#/components/responses/refusal_409'}
+            413: {$ref: '#/components/responses/refusal_413'}
+            415: {$ref: '#/components/responses/refusal_415'}
+            422: {$ref: '#/components/responses/refusal_422'}
+        """
+        submission = self._submission(pk)
+        if submission is None:
+            return refusal(404, NOT_FOUND)
+        if request.mimetype != "multipart/form-data":
+            return refusal(415, _l("Send the file as multipart/form-data."))
+        try:
+            posted = {**request.form.to_dict(), **request.files.to_dict()}
+        except RequestEntityTooLarge:
+            too_large = {"file": [_l("The file is larger than 5 MB.")]}
+            return refusal(413, _l("The request is too large."), too_large)
+        except BadRequest:
+            return refusal(400, _l("The request could not be read."))
+        try:
+            data = UPLOAD_SCHEMA.load(posted)
+        except ValidationError as exc:
+            return refusal(422, INVALID, exc.messages)
+        try:
+            evidence = attach_evidence(
+                submission, data["field"], data["file"], current_scope(), g.user.id,
+                lock_version=data["lock_version"],
+            )  # fmt: skip
+        except (ActionRefused, ValidationFailed) as exc:
+            return self._refused(exc)
+        return self.response(201, **EVIDENCE_SCHEMA.dump(evidence))
+
+    @expose("/<int:pk>/evidence/<int:evidence_id>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def download(self, pk, evidence_id):
+        """Download one evidence file of the submission.
+        ---
+        get:
+          operationId: downloadEvidence
+          summary: Download an evidence file
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: evidence_id, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: The file, as an attachment
+              content:
+                application/pdf: {schema: {type: string, format: binary}}
+                image/jpeg: {schema: {type: string, format: binary}}
+                image/png: {schema: {type: string, format: binary}}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/refusal_404'}
+        """
+        submission = self._submission(pk)
+        evidence = submission and self._evidence(submission, evidence_id)
+        path = evidence_service.path_of(evidence) if evidence else None
+        if path is None or not path.is_file():
+            return refusal(404, NOT_FOUND)
+        response = send_file(
+            path,
+            mimetype=evidence.content_type,
+            as_attachment=True,
+            download_name=_download_name(evidence),
+            max_age=0,
+        )
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @expose("/<int:pk>/evidence/<int:evidence_id>", methods=["DELETE"])
+    @protect()
+    @safe
+    @permission_name("delete")
+    def remove(self, pk, evidence_id):
+        """Remove an evidence file from the submission's answers.
+        ---
+        delete:
+          operationId: deleteEvidence
+          summary: Remove an evidence file from the answers (the audit trail keeps the file)
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: evidence_id, required: true, schema: {type: integer}}
+          - in: query
+            name: lock_version
+            required: false
+            schema: {type: integer, minimum: 0}
+            description: the submission's lock_version as last read
+          responses:
+            204: {description: Removed from the answers}
+            400: {$ref: '#/components/responses/refusal_400'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/refusal_403'}
+            404: {$ref: '#/components/responses/refusal_404'}
+            409: {$ref: '#/components/responses/refusal_409'}
+        """
+        submission = self._submission(pk)
+        evidence = submission and self._evidence(submission, evidence_id)
+        if not evidence:
+            return refusal(404, NOT_FOUND)
+        try:
+            query = REMOVE_SCHEMA.load(request.args.to_dict())
+        except ValidationError as exc:
+            return refusal(400, INVALID, exc.messages)
+        try:
+            detach_evidence(
+                submission, evidence, current_scope(), g.user.id, lock_version=query["lock_version"]
+            )
+        except (ActionRefused, ValidationFailed) as exc:
+            return self._refused(exc)
+        return "", 204

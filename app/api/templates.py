@@ -1,0 +1,322 @@
+"""`/api/v1/template/`: evaluation templates (templat penilaian), scoped like their designer.
+
+List, read, import a JSON definition (the format of the export), publish and export,
+through `app.services.templates` like the "Evaluation templates" pages.
+"""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.api.refusals import (
+    INVALID,
+    MAX_ID,
+    MISSING,
+    NOT_FOUND,
+    RESPONSES,
+    RefusalSchema,
+    known_id,
+    refusal,
+)
+from app.extensions import db
+from app.models import EvaluationTemplate
+from app.scope import current_scope, is_allowed, managed_templates
+from app.services import ValidationFailed
+from app.services import templates as template_service
+
+WHOLE = _l("Give a whole number.")
+
+
+class TemplateImportSchema(Schema):
+    """A template definition to import; an export's body is accepted as it is."""
+
+    __component_name__ = "TemplateImport"
+
+    class Meta:
+        unknown = EXCLUDE
+
+    definition = fields.Dict(
+        required=True,
+        error_messages={"required": MISSING, "invalid": _l("The template must be a JSON object.")},
+        metadata={"description": "code, title, forms, rules, expectations (as exported)"},
+    )
+    unit_id = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=1, max=MAX_ID, error=WHOLE),
+        error_messages={"invalid": WHOLE, "null": WHOLE},
+        metadata={"description": "the unit (default: your own; null: regency-wide, HR only)"},
+    )
+
+
+class TemplateExportQuerySchema(Schema):
+    """The query of an export."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    version = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_ID, error=WHOLE),
+        error_messages={"invalid": WHOLE},
+    )
+
+
+class TemplateVersionSchema(Schema):
+    """A published, frozen version of a template (also the export)."""
+
+    __component_name__ = "TemplateVersion"
+
+    code = fields.String(attribute="template.code")
+    number = fields.Integer()
+    published_at = fields.DateTime()
+    definition = fields.Dict()
+
+
+class TemplateSummarySchema(Schema):
+    """A template in a list."""
+
+    __component_name__ = "TemplateSummary"
+
+    id = fields.Integer()
+    code = fields.String()
+    title = fields.String()
+    unit_id = fields.Integer(allow_none=True)
+    archived = fields.Boolean()
+    latest_version = fields.Function(
+        lambda t: t.latest_version.number if t.latest_version else None, allow_none=True
+    )
+    has_draft = fields.Function(lambda t: t.draft is not None)
+
+
+class TemplateSchema(TemplateSummarySchema):
+    """A template with its draft and every published version."""
+
+    __component_name__ = "Template"
+
+    draft = fields.Dict(allow_none=True)
+    draft_revision = fields.Integer()
+    versions = fields.List(fields.Nested(TemplateVersionSchema))
+
+
+IMPORT_SCHEMA = TemplateImportSchema()
+EXPORT_QUERY_SCHEMA = TemplateExportQuerySchema()
+
+
+class TemplateApi(BaseApi):
+    """Evaluation templates: list, read, import, publish and export."""
+
+    resource_name = "template"
+    allow_browser_login = False  # the session cookie must not bypass CSRF
+    openapi_spec_tag = "Evaluation templates"
+    openapi_spec_component_schemas = (
+        TemplateImportSchema,
+        TemplateVersionSchema,
+        TemplateSummarySchema,
+        TemplateSchema,
+        RefusalSchema,
+    )
+    responses = RESPONSES
+
+    @staticmethod
+    def _get(pk: int) -> EvaluationTemplate | None:
+        if not known_id(pk) or not is_allowed(EvaluationTemplate, pk, managed_templates):
+            return None
+        return db.session.get(EvaluationTemplate, pk)
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def get_list(self):
+        """The templates in the caller's scope.
+        ---
+        get:
+          operationId: listTemplates
+          summary: Evaluation templates in your scope
+          responses:
+            200:
+              description: The templates, by code
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      count: {type: integer}
+                      result:
+                        type: array
+                        items: {$ref: '#/components/schemas/TemplateSummary'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+        """
+        templates = db.session.scalars(
+            select(EvaluationTemplate)
+            .where(managed_templates(current_scope()))
+            .options(selectinload(EvaluationTemplate.versions))
+            .order_by(EvaluationTemplate.code, EvaluationTemplate.id)
+        ).all()
+        result = TemplateSummarySchema(many=True).dump(templates)
+        return self.response(200, count=len(result), result=result)
+
+    @expose("/<int:pk>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def get(self, pk):
+        """One template with its draft and every published version.
+        ---
+        get:
+          operationId: getTemplate
+          summary: One evaluation template
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: The template
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result: {$ref: '#/components/schemas/Template'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/refusal_404'}
+        """
+        template = self._get(pk)
+        if template is None:
+            return refusal(404, NOT_FOUND)
+        return self.response(200, result=TemplateSchema().dump(template))
+
+    @expose("/import", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("post")
+    def import_definition(self):
+        """Create a template, or replace its draft, from a JSON definition.
+        ---
+        post:
+          operationId: importTemplate
+          summary: Import a template definition (a new template, or the draft of the unit's
+            template with the same code)
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/TemplateImport'}
+          responses:
+            201:
+              description: Imported as the template's draft
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      id: {type: integer}
+                      result: {$ref: '#/components/schemas/TemplateSummary'}
+            400: {$ref: '#/components/responses/refusal_400'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            415: {$ref: '#/components/responses/refusal_415'}
+            422: {$ref: '#/components/responses/refusal_422'}
+        """
+        if not request.is_json:
+            return refusal(415, _l("Send the template as application/json."))
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return refusal(400, _l("The request is not a JSON object."))
+        try:
+            data = IMPORT_SCHEMA.load(body)
+        except ValidationError as exc:
+            return refusal(422, INVALID, exc.messages)
+        scope = current_scope()
+        try:
+            template = template_service.import_definition(
+                data["definition"], data.get("unit_id", scope.unit_id), scope, g.user.id
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return refusal(422, INVALID, exc.errors)
+        return self.response(201, id=template.id, result=TemplateSummarySchema().dump(template))
+
+    @expose("/<int:pk>/publish", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("post")
+    def publish(self, pk):
+        """Publish the template's draft as its next version.
+        ---
+        post:
+          operationId: publishTemplate
+          summary: Publish the draft as the next version
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: The number of the new version
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      version: {type: integer}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/refusal_404'}
+            422: {$ref: '#/components/responses/refusal_422'}
+        """
+        template = self._get(pk)
+        if template is None:
+            return refusal(404, NOT_FOUND)
+        try:
+            version = template_service.publish(template, g.user.id)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return refusal(422, _l("Not published: correct the template first."), exc.errors)
+        return self.response(200, version=version.number)
+
+    @expose("/<int:pk>/export", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def export(self, pk):
+        """A published version (latest by default) as JSON, importable as it is.
+        ---
+        get:
+          operationId: exportTemplate
+          summary: Export a published version as JSON
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - in: query
+            name: version
+            required: false
+            schema: {type: integer, minimum: 1}
+            description: the version number (default the latest)
+          responses:
+            200:
+              description: The version and its definition
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/TemplateVersion'}
+            400: {$ref: '#/components/responses/refusal_400'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/refusal_404'}
+        """
+        template = self._get(pk)
+        if template is None:
+            return refusal(404, NOT_FOUND)
+        try:
+            wanted = EXPORT_QUERY_SCHEMA.load(request.args.to_dict())["version"]
+        except ValidationError as exc:
+            return refusal(400, INVALID, exc.messages)
+        versions = [v for v in template.versions if wanted in (None, v.number)]
+        if not versions:
+            return refusal(404, _l("This template has no such published version."))
+        return jsonify(TemplateVersionSchema().dump(versions[-1]))  # has a "code": not response()
