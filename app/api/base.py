@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask import request
 from flask_appbuilder.api import ModelRestApi
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE
+from marshmallow import RAISE, fields, validate
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
+from sqlalchemy.exc import IntegrityError
 
+from app.api.errors import ApiContract, api_error
+from app.api.schemas import MAX_ID, TOO_LARGE
 from app.extensions import db
 from app.scope import ScopeFilter, current_scope, is_allowed
 from app.services import ValidationFailed
@@ -29,10 +33,20 @@ def model_schema(model, columns: list[str]) -> SQLAlchemyAutoSchema:
             "unknown": RAISE,
         },
     )
-    return type(f"{model.__name__}Schema", (SQLAlchemyAutoSchema,), {"Meta": meta})()
+    schema = type(f"{model.__name__}Schema", (SQLAlchemyAutoSchema,), {"Meta": meta})()
+    for field in schema.fields.values():
+        if isinstance(field, fields.Integer):  # the database stores 64-bit integers
+            field.validators.append(validate.Range(min=-MAX_ID, max=MAX_ID, error=TOO_LARGE))
+    return schema
 
 
-class ScopedModelApi(ModelRestApi):
+def parse_pk(pk) -> int | None:
+    """A primary key from the URL, or None when it cannot name a row."""
+    text = str(pk)
+    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
+
+
+class ScopedModelApi(ApiContract, ModelRestApi):
     """A ModelRestApi filtered by `visible`, changing only `managed` rows.
 
     `check(item, scope)` returns broken rules by field; they answer 422 and
@@ -65,9 +79,11 @@ class ScopedModelApi(ModelRestApi):
 
     def _validate(self, item, *, existing: bool) -> None:
         errors = {}
-        if existing and not is_allowed(self.datamodel.obj, item.id, type(self).managed):
-            errors["_schema"] = [str(_l("You may not change this record."))]
-        errors.update(self.check(item, current_scope()))
+        # No flush of the half-changed row before the rules ran (a unique index would fail first).
+        with db.session.no_autoflush:
+            if existing and not is_allowed(self.datamodel.obj, item.id, type(self).managed):
+                errors["_schema"] = [str(_l("You may not change this record."))]
+            errors.update(self.check(item, current_scope()))
         if errors:
             raise ValidationFailed(errors)
 
@@ -90,12 +106,28 @@ class ScopedModelApi(ModelRestApi):
         except ValidationFailed as exc:
             db.session.rollback()
             return self.response_422(message=exc.errors)
+        except IntegrityError:  # a constraint the rules in `check` did not foresee
+            db.session.rollback()
+            return api_error(
+                422, errors={"_schema": [str(_l("This record conflicts with another one."))]}
+            )
+
+    def _body_call(self, call, *args):
+        if not request.is_json:
+            return api_error(415)
+        return self._rejected(call, *args)
+
+    def get_headless(self, pk, **kwargs):
+        pk = parse_pk(pk)
+        return self.response_404() if pk is None else super().get_headless(pk, **kwargs)
 
     def post_headless(self):
-        return self._rejected(super().post_headless)
+        return self._body_call(super().post_headless)
 
     def put_headless(self, pk):
-        return self._rejected(super().put_headless, pk)
+        pk = parse_pk(pk)
+        return self.response_404() if pk is None else self._body_call(super().put_headless, pk)
 
     def delete_headless(self, pk):
-        return self._rejected(super().delete_headless, pk)
+        pk = parse_pk(pk)
+        return self.response_404() if pk is None else self._rejected(super().delete_headless, pk)
