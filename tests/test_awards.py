@@ -148,7 +148,7 @@ def test_unit_admin_and_employee_see_only_their_units_awards(staff, open_period,
     everyone = client.get("/api/v1/award/", headers=api_token("hr")).json
     assert everyone["count"] == 4
     assert everyone["result"][0]["title"].startswith("Teladan")
-    assert client.get("/api/v1/award/?state=x", headers=api_token("hr")).status_code == 400
+    assert client.get("/api/v1/award/?state=x", headers=api_token("hr")).status_code == 422
 
 
 def test_a_certificate_verifies_until_the_award_changes(staff, open_period, login_as):

@@ -145,9 +145,9 @@ class PeriodApi(ScopedModelApi):
         period = self._period(pk)
         body = load_body(schemas.AssignBody())
         version = require_version(body["template_version_id"])
+        if version is None:  # not published, or not the caller's to assign
+            raise ApiError(404)
         errors: dict[str, list[str]] = {}
-        if version is None:
-            errors["template_version_id"] = [str(_l("Choose a published template you may assign."))]
         employee_ids = body.get("employee_ids") or []
         jabatan_types = body.get("jabatan_types") or []
         unit_id = body.get("unit_id")
