@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 
+import prison
 from flask import Flask, Response, jsonify, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -192,6 +193,21 @@ def _guard_body():
     return None
 
 
+def _guard_rison():
+    """FAB parses `?q=` (Rison, else JSON) itself but lets some parser errors through (500)."""
+    if not request.path.startswith("/api/") or "q" not in request.args:
+        return None
+    value = request.args["q"]
+    try:
+        try:
+            prison.loads(value)
+        except prison.decoder.ParserException:  # FAB then tries JSON
+            json.loads(value)
+    except Exception:  # noqa: BLE001 - whatever the parsers raise, the argument is bad
+        return api_error(400, errors={"q": [gettext("This is not valid Rison or JSON.")]})
+    return None
+
+
 def _reshape(response: Response) -> Response:
     """4xx answered outside our classes (JWT errors, FAB's login) in the one shape."""
     if not (request.path.startswith("/api/") and response.status_code >= 400):
@@ -205,7 +221,7 @@ def _reshape(response: Response) -> Response:
     if isinstance(body, dict) and set(body) == {"message", "errors"}:
         return response
     message = body.get("message") if isinstance(body, dict) else None
-    if response.status_code == 400 and message in _FAB_NOT_JSON:
+    if isinstance(message, str) and message in _FAB_NOT_JSON:
         return api_error(415)
     if isinstance(message, Mapping):
         return api_error(response.status_code, errors=message)
@@ -215,4 +231,5 @@ def _reshape(response: Response) -> Response:
 def install(app: Flask) -> None:
     """Guard API request bodies and reshape errors answered outside our endpoints."""
     app.before_request(_guard_body)
+    app.before_request(_guard_rison)
     app.after_request(_reshape)

@@ -13,6 +13,7 @@ from flask import current_app
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.api.manager import OpenApi as FabOpenApi
 from flask_appbuilder.api.manager import SwaggerView
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from app.api.errors import MESSAGES, ApiContract, safe
@@ -23,11 +24,16 @@ _DOCUMENTED = (400, 401, 403, 404, 409, 413, 415, 422, 500)
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` limited to the database's 64-bit ids: a larger one matches no route (404)."""
+    """`<int:…>` limited to the database's 64-bit ids: a larger one is 404.
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+    (Refusing the match instead would answer 405 where another method has the same path.)
+    """
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
 
 
 def _operation_id(method: str, path: str) -> str:
@@ -47,8 +53,19 @@ def _error_response(status: int) -> dict:
     }
 
 
+def _correct_menu(spec: dict) -> None:
+    """FAB's menu API documents child items as objects; a separator is the string "-"."""
+    operation = spec.get("paths", {}).get("/api/v1/menu/", {}).get("get", {})
+    schema = operation.get("responses", {}).get("200", {}).get("content", {})
+    items = schema.get("application/json", {}).get("schema", {}).get("properties", {})
+    childs = items.get("result", {}).get("items", {}).get("properties", {}).get("childs")
+    if childs:
+        childs["items"] = {"oneOf": [{"type": "object"}, {"type": "string", "enum": ["-"]}]}
+
+
 def complete(spec: dict) -> dict:
     """Shared error answers, `$ref`s to them and unique operation ids for every operation."""
+    _correct_menu(spec)
     spec.setdefault("components", {})["responses"] = {
         str(status): _error_response(status) for status in _DOCUMENTED
     }
