@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 
 import prison
@@ -52,12 +53,31 @@ class Error(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
 
 
+# Marshmallow formats these before we see them; translated by pattern.
+_FORMATTED = [
+    (re.compile(r"Longer than maximum length (?P<max>\d+)\.$"),
+     _l("Longer than maximum length %(max)s.")),
+    (re.compile(r"Must be one of: (?P<choices>.*)\.$"), _l("Must be one of: %(choices)s.")),
+    (re.compile(r"Must be greater than or equal to (?P<min>\S+) and less than or equal to "
+                r"(?P<max>\S+)\.$"), _l("Must be from %(min)s to %(max)s.")),
+]  # fmt: skip
+
+
+def translate(message) -> str:
+    """A validation message in the user's language (marshmallow's are English)."""
+    text = str(message)
+    for pattern, template in _FORMATTED:
+        if match := pattern.match(text):
+            return str(template) % match.groupdict()
+    return gettext(text)
+
+
 def flat_errors(errors) -> dict[str, list[str]]:
     """Marshmallow's nested messages as `{"a.0.b": ["…"]}`, each message translated."""
     if errors is None:
         return {}
     if not isinstance(errors, Mapping):
-        return {"_schema": [gettext(str(m)) for m in _as_list(errors)]}
+        return {"_schema": [translate(m) for m in _as_list(errors)]}
     flat: dict[str, list[str]] = {}
     for key, value in errors.items():
         if isinstance(value, Mapping):
@@ -65,7 +85,7 @@ def flat_errors(errors) -> dict[str, list[str]]:
                 name = str(key) if sub == "_schema" else f"{key}.{sub}"
                 flat.setdefault(name, []).extend(messages)
         else:
-            flat.setdefault(str(key), []).extend(gettext(str(m)) for m in _as_list(value))
+            flat.setdefault(str(key), []).extend(translate(m) for m in _as_list(value))
     return flat
 
 
