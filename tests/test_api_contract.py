@@ -177,6 +177,13 @@ def test_put_breaking_a_unique_rule_is_422_with_the_post_message(client, api_tok
     assert _error_shape(put, 422)["code"] == _error_shape(post, 422)["code"]
 
 
+def test_period_kind_must_be_known(client, api_token, cycle):
+    response = client.put(
+        f"/api/v1/period/{cycle.period.id}", json={"kind": "zzz"}, headers=api_token("hr")
+    )
+    assert list(_error_shape(response, 422)) == ["kind"]
+
+
 def test_employee_list_with_chosen_columns(client, api_token, world):
     response = client.get(
         "/api/v1/employee/?q=(columns:!(nip,name,unit_id))", headers=api_token("admin.dinkes")

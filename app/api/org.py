@@ -13,7 +13,7 @@ from app.api.base import ScopedModelApi
 from app.api.errors import ApiError, load_body, safe
 from app.extensions import db
 from app.models import Employee, EvaluationPeriod, TemplateVersion, Unit
-from app.models.types import JabatanType, PeriodState
+from app.models.types import JabatanType, PeriodKind, PeriodState
 from app.scope import (
     assignable_versions,
     current_scope,
@@ -106,7 +106,10 @@ class PeriodApi(ScopedModelApi):
     order_columns = ["name", "start_date"]
 
     def check(self, item, scope):
-        return period_errors(item.start_date, item.end_date)
+        errors = period_errors(item.start_date, item.end_date)
+        if item.kind is not None and item.kind not in {k.value for k in PeriodKind}:
+            errors["kind"] = [str(_l("Choose a valid kind of period."))]
+        return errors
 
     # --- the evaluation cycle: assign a template, close and reopen -----------------------
 
