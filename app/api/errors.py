@@ -40,6 +40,8 @@ MESSAGES = {
 }
 BAD_JSON = _l("The request body is not valid JSON.")
 TOO_DEEP = _l("The request body is nested too deeply.")
+BAD_TEXT = _l("Text may not contain NUL characters or invalid Unicode.")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # FAB answers these itself; they mean the body was not JSON.
 _FAB_NOT_JSON = {"Request is not JSON", "Request payload is not JSON"}
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -136,15 +138,12 @@ def safe(f: Callable) -> Callable:
 
 
 def load_args(schema: Schema) -> dict:
-    """The query string loaded by `schema`; 422 by parameter otherwise."""
-    try:
-        return schema.load(request.args.to_dict())
-    except ValidationError as exc:
-        raise ApiError(422, errors=exc.messages) from None
+    """The query string loaded by `schema` (`safe` answers its errors 422, by parameter)."""
+    return schema.load(request.args.to_dict())
 
 
 def load_body(schema: Schema, *, optional: bool = False) -> dict:
-    """The JSON body loaded by `schema`; 415 if it is not JSON, 422 by field.
+    """The JSON body loaded by `schema`; 415 if it is not JSON, 422 by field (via `safe`).
 
     An `optional` body may be left out (it then loads as `{}`).
     """
@@ -155,10 +154,7 @@ def load_body(schema: Schema, *, optional: bool = False) -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError(422, errors={"_schema": [gettext("Send a JSON object.")]})
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        raise ApiError(422, errors=exc.messages) from None
+    return schema.load(data)
 
 
 class ApiContract:
@@ -202,20 +198,25 @@ def _guard_body():
         return None
     if request.is_json:
         try:
-            request.get_json()  # cached for the endpoint
+            data = request.get_json()  # cached for the endpoint
         except RecursionError:
             return api_error(400, TOO_DEEP)
         except BadRequest:
             return api_error(400, BAD_JSON)
-        return None
+        return None if _storable(data) else api_error(422, errors={"_schema": [str(BAD_TEXT)]})
     if request.mimetype not in _FORM_TYPES:
         return api_error(415)
     return None
 
 
-def _guard_rison():
-    """FAB parses `?q=` (Rison, else JSON) itself but lets some parser errors through (500)."""
-    if not request.path.startswith("/api/") or "q" not in request.args:
+def _guard_query():
+    """Query values must be storable text; FAB parses `?q=` (Rison, else JSON) itself but
+    lets some parser errors through (500)."""
+    if not request.path.startswith("/api/"):
+        return None
+    if not _storable(request.args.to_dict(flat=False)):
+        return api_error(422, errors={"_schema": [str(BAD_TEXT)]})
+    if "q" not in request.args:
         return None
     value = request.args["q"]
     try:
@@ -226,6 +227,17 @@ def _guard_rison():
     except Exception:  # noqa: BLE001 - whatever the parsers raise, the argument is bad
         return api_error(400, errors={"q": [gettext("This is not valid Rison or JSON.")]})
     return None
+
+
+def _storable(value) -> bool:
+    """No NUL character and no lone surrogate anywhere (PostgreSQL cannot store them)."""
+    if isinstance(value, str):
+        return "\x00" not in value and not _SURROGATE.search(value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v) for v in value)
+    return True
 
 
 def _reshape(response: Response) -> Response:
@@ -251,5 +263,5 @@ def _reshape(response: Response) -> Response:
 def install(app: Flask) -> None:
     """Guard API request bodies and reshape errors answered outside our endpoints."""
     app.before_request(_guard_body)
-    app.before_request(_guard_rison)
+    app.before_request(_guard_query)
     app.after_request(_reshape)

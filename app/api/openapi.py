@@ -24,7 +24,7 @@ _DOCUMENTED = (400, 401, 403, 404, 409, 413, 415, 422, 500)
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` limited to the database's 64-bit ids: a larger one is 404.
+    """`<int:…>` limited to the database's integer ids: a larger one is 404.
 
     (Refusing the match instead would answer 405 where another method has the same path.)
     """

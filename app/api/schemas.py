@@ -11,7 +11,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from app.models.types import SubmissionState
 
-MAX_ID = 2**63 - 1  # ids and numbers are 64-bit in the database
+MAX_ID = 2**31 - 1  # ids and counters are INTEGER columns (32-bit in PostgreSQL)
 TOO_LARGE = _l("The number is too large.")
 MAX_TEXT = 10_000
 
