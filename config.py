@@ -70,6 +70,7 @@ class Config:
     FAB_UPDATE_PERMS = False
     FAB_ADD_SECURITY_VIEWS = True
     FAB_API_SWAGGER_UI = True
+    FAB_ADD_OPENAPI_VIEWS = False  # app.api.openapi registers the completed spec
     FAB_SECURITY_MANAGER_CLASS = "app.security.PortalSecurityManager"
     FAB_INDEX_VIEW = "app.views.home.HomeView"
     FAB_BASE_TEMPLATE = "portal/base.html"

@@ -30,6 +30,11 @@ def create_app(config_object: type | object = Config, **overrides) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)  # before FAB, so FAB can exempt its API blueprints
+    from app.api import errors as api_errors
+    from app.api.openapi import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
+    api_errors.install(app)
 
     with app.app_context():
         appbuilder = AppBuilder()
@@ -37,6 +42,9 @@ def create_app(config_object: type | object = Config, **overrides) -> Flask:
         from app.views import register_views
 
         register_views(appbuilder)
+        from app.api.openapi import register as register_openapi
+
+        register_openapi(appbuilder)
         _ensure_roles(db)
 
     _install_i18n_hooks(app)

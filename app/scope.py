@@ -120,6 +120,14 @@ def visible_employees(scope: Scope) -> ColumnElement:
     return _any(conditions)
 
 
+def allowed_ids(model, ids, condition: Callable[[Scope], ColumnElement]) -> set[int]:
+    """Those of `ids` whose rows of `model` satisfy `condition` for the current user."""
+    if not ids:
+        return set()
+    query = select(model.id).where(model.id.in_(set(ids)), condition(current_scope()))
+    return set(db.session.scalars(query))
+
+
 def is_allowed(model, pk, condition: Callable[[Scope], ColumnElement]) -> bool:
     """Whether the row `pk` of `model` satisfies `condition` for the current user."""
     if pk is None:

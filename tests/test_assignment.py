@@ -169,12 +169,12 @@ def test_api_refusals(client, api_token, world, dinkes_template, open_period):
     headers = api_token("admin.dinkes")
     body["template_version_id"] = dinkes_template.id
     response = _api(client, headers, open_period.id, **body)
-    assert response.status_code == 422 and "unit_id" in response.json["message"]
+    assert response.status_code == 422 and "unit_id" in response.json["errors"]
     response = _api(
         client, headers, open_period.id, template_version_id=dinkes_template.id,
         employee_ids=[world.people["pegawai.disdik"].id],
     )  # fmt: skip
-    assert response.status_code == 422 and "employee_ids" in response.json["message"]
+    assert response.status_code == 422 and "employee_ids" in response.json["errors"]
     response = _api(
         client, headers, open_period.id, template_version_id=dinkes_template.id,
         unit_id=world.dinkes.id, jabatan_types=["raja"],
@@ -185,7 +185,7 @@ def test_api_refusals(client, api_token, world, dinkes_template, open_period):
         client, headers, closed.id, template_version_id=dinkes_template.id,
         unit_id=world.dinkes.id,
     )  # fmt: skip
-    assert response.status_code == 422 and "period" in response.json["message"]
+    assert response.status_code == 422 and "period" in response.json["errors"]
     assert _db.session.query(Submission).count() == 0
     supervisor = api_token("penilai.dinkes")
     body = {"template_version_id": dinkes_template.id, "unit_id": world.dinkes.id}

@@ -148,7 +148,7 @@ def test_unit_admin_and_employee_see_only_their_units_awards(staff, open_period,
     everyone = client.get("/api/v1/award/", headers=api_token("hr")).json
     assert everyone["count"] == 4
     assert everyone["result"][0]["title"].startswith("Teladan")
-    assert client.get("/api/v1/award/?state=x", headers=api_token("hr")).status_code == 400
+    assert client.get("/api/v1/award/?state=x", headers=api_token("hr")).status_code == 422
 
 
 def test_a_certificate_verifies_until_the_award_changes(staff, open_period, login_as):
@@ -162,3 +162,23 @@ def test_a_certificate_verifies_until_the_award_changes(staff, open_period, logi
     assert documents.verify(code).unchanged is True
     service.confirm(award, "Pegawai Inspiratif", "", HR_SCOPE)
     assert documents.verify(code).unchanged is False
+
+
+def test_api_shows_nips_only_to_those_who_may_see_the_awardee(staff, open_period, api_token,
+                                                                client):  # fmt: skip
+    service.propose(open_period, ALL_UNITS)
+    for award in db.session.scalars(select(Award)):
+        service.confirm(award, f"Teladan {award.id}", "", HR_SCOPE)
+    me = staff["pegawai.dinkes"]
+
+    def people(username):
+        body = client.get("/api/v1/award/", headers=api_token(username)).json
+        return {a["employee"]["id"]: a["employee"] for a in body["result"]}
+
+    seen = people("pegawai.dinkes")
+    colleagues = [p for pid, p in seen.items() if pid != me.id]
+    assert colleagues and all(set(p) == {"id", "name"} for p in colleagues)
+    assert all(p.nip not in str(seen) for p in staff.values() if p.id != me.id)
+    admin = people("admin.dinkes")  # manages Dinkes and its puskesmas
+    assert admin and all(admin[p.id]["nip"] == p.nip for p in staff.values() if p.id in admin)
+    assert all("nip" in p for p in people("hr").values())

@@ -159,7 +159,7 @@ def test_summary_api(world, open_period, dinkes_template, api_token, client):
     sub = client.get(url + f"&unit={world.dinkes.id}", headers=api_token("hr")).json
     codes = {u["unit"]["code"] for u in sub["units"]}
     assert {"DINKES", "PKM-TP"} <= codes and "DISDIKPORA" not in codes
-    assert client.get("/api/v1/dashboard/summary", headers=api_token("hr")).status_code == 400
+    assert client.get("/api/v1/dashboard/summary", headers=api_token("hr")).status_code == 422
     assert client.get(url.replace(str(open_period.id), "999"),
                       headers=api_token("hr")).status_code == 404  # fmt: skip
     assert client.get(url).status_code == 401

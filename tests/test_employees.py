@@ -225,7 +225,7 @@ def test_api_bad_nip_is_422(client, world, api_token, status, nip, message):
     )
     response = client.post("/api/v1/employee/", json=payload, headers=api_token("admin.dinkes"))
     assert response.status_code == 422
-    assert response.json["message"]["nip"] == [message]
+    assert response.json["errors"]["nip"] == [message]
     assert _count() == before
 
 
@@ -235,7 +235,7 @@ def test_api_field_errors_for_golongan_duplicate_and_unit(client, world, api_tok
     payload = _payload(world, nip=taken, status="PPPK", golongan="III/a", unit_id=world.disdik.id)
     response = client.post("/api/v1/employee/", json=payload, headers=api_token("admin.dinkes"))
     assert response.status_code == 422
-    errors = response.json["message"]
+    errors = response.json["errors"]
     assert f"NIP {taken} sudah dipakai pegawai lain." in errors["nip"]
     assert errors["golongan"] == [
         "Golongan III/a tidak berlaku untuk PPPK (yang berlaku: I … XVII)."
@@ -251,7 +251,7 @@ def test_api_cycle_and_self_are_422(client, world, api_token):
         f"/api/v1/employee/{head.id}", json={"supervisor_id": head.id}, headers=headers
     )
     assert response.status_code == 422
-    assert response.json["message"]["supervisor_id"] == [
+    assert response.json["errors"]["supervisor_id"] == [
         "Pegawai tidak dapat menjadi pejabat penilai bagi dirinya sendiri."
     ]
     response = client.put(
@@ -260,7 +260,7 @@ def test_api_cycle_and_self_are_422(client, world, api_token):
         headers=headers,
     )
     assert response.status_code == 422
-    assert response.json["message"]["supervisor_id"] == [
+    assert response.json["errors"]["supervisor_id"] == [
         "Pejabat penilai ini akan membuat lingkaran: ia berada di bawah pegawai ini."
     ]
     assert _by_nip(head.nip).supervisor_id is None
@@ -271,7 +271,7 @@ def test_api_unknown_field_is_rejected(client, world, api_token):
     payload = _payload(world, user_id=1)
     response = client.post("/api/v1/employee/", json=payload, headers=api_token("admin.dinkes"))
     assert response.status_code == 422
-    assert "user_id" in response.json["message"]
+    assert "user_id" in response.json["errors"]
     assert _count() == before
 
 

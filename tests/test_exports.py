@@ -85,7 +85,7 @@ def test_scope_of_the_recap_api(api_token, client, recap_data):
     assert response.status_code == 200 and response.data[:2] == b"PK"
     response = _get(client, recap_data, world.dinkes.id, "pdf", hr)
     assert response.status_code == 200 and response.data[:5] == b"%PDF-"
-    assert _get(client, recap_data, world.dinkes.id, "doc", hr).status_code == 400
+    assert _get(client, recap_data, world.dinkes.id, "doc", hr).status_code == 422
     employee = api_token("pegawai.dinkes")
     assert _get(client, recap_data, world.dinkes.id, "csv", employee).status_code == 403
 

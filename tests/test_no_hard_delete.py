@@ -191,10 +191,10 @@ def test_api_refuses_new_people_in_an_archived_unit_or_under_an_inactive_evaluat
     }  # fmt: skip
     response = client.post("/api/v1/employee/", json=payload, headers=headers)
     assert response.status_code == 422
-    assert response.json["message"]["unit_id"] == [
+    assert response.json["errors"]["unit_id"] == [
         "Unit ini sudah diarsipkan; pilih unit yang masih digunakan."
     ]
-    assert response.json["message"]["supervisor_id"] == [
+    assert response.json["errors"]["supervisor_id"] == [
         "Pejabat penilai yang dipilih sudah tidak aktif."
     ]
     # Records that already have them keep working: the nurse of the archived puskesmas.

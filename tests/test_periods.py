@@ -155,7 +155,7 @@ def test_api_end_before_start_is_422(client, api_token):
     }
     response = client.post("/api/v1/period/", json=payload, headers=api_token("hr"))
     assert response.status_code == 422
-    assert response.json["message"] == {"end_date": [END_BEFORE_START]}
+    assert response.json["errors"] == {"end_date": [END_BEFORE_START]}
     assert _count() == 0
 
 

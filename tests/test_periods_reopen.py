@@ -79,7 +79,7 @@ def test_api_reopen(client, api_token, world):
     period = f.make_period(state=PeriodState.CLOSED)
     headers = api_token("hr")
     response = client.post(f"/api/v1/period/{period.id}/reopen", json={}, headers=headers)
-    assert response.status_code == 422 and "reason" in response.json["message"]
+    assert response.status_code == 422 and "reason" in response.json["errors"]
     response = client.post(
         f"/api/v1/period/{period.id}/reopen", json={"reason": "Koreksi"}, headers=headers
     )

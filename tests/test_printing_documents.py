@@ -97,7 +97,7 @@ def test_submission_document_api(api_token, client, recap_data):
     assert response.mimetype == "application/pdf"
     assert "DOKUMEN EVALUASI KINERJA PEGAWAI" in squash(" ".join(pdf_pages(response.data)))
     assert client.get(f"{url}?type=form", headers=headers).status_code == 200
-    assert client.get(f"{url}?type=other", headers=headers).status_code == 400
+    assert client.get(f"{url}?type=other", headers=headers).status_code == 422
     # The submission API of the same resource name still answers (separate blueprints).
     assert client.get(f"/api/v1/submission/{approved.id}", headers=headers).status_code == 200
     other = next(s for s in recap_data.submissions

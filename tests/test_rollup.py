@@ -218,7 +218,7 @@ def test_achievement_api_and_its_scope(iku, api_token, client):
     assert client.get(url, headers=api_token("admin.disdik")).status_code == 404
     assert client.get(url, headers=api_token("hr")).status_code == 200
     bad = f"/api/v1/unit/{iku.world.dinkes.id}/achievement?period=x"
-    assert client.get(bad, headers=api_token("hr")).status_code == 400
+    assert client.get(bad, headers=api_token("hr")).status_code == 422
 
 
 def test_iku_settings_page_sets_form_codes_rules_and_targets(iku, login_as):

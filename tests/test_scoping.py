@@ -268,14 +268,14 @@ def test_api_put_into_another_unit_is_422(client, world, api_token):
         f"/api/v1/employee/{target.id}", json={"unit_id": world.disdik.id}, headers=headers
     )
     assert response.status_code == 422
-    assert "unit_id" in response.json["message"]
+    assert "unit_id" in response.json["errors"]
     response = client.put(
         f"/api/v1/employee/{target.id}",
         json={"supervisor_id": world.people["head.disdik"].id},
         headers=headers,
     )
     assert response.status_code == 422
-    assert "supervisor_id" in response.json["message"]
+    assert "supervisor_id" in response.json["errors"]
     assert _snapshot(target.id) == before
 
 
@@ -293,7 +293,7 @@ def test_api_post_outside_scope_is_422(client, world, api_token):
     }
     response = client.post("/api/v1/employee/", json=payload, headers=headers)
     assert response.status_code == 422
-    assert {"unit_id", "supervisor_id"} <= set(response.json["message"])
+    assert {"unit_id", "supervisor_id"} <= set(response.json["errors"])
     assert db.session.scalar(select(Employee.id).where(Employee.nip == payload["nip"])) is None
     # The same record inside the own unit is accepted.
     payload.update(unit_id=world.puskesmas.id, supervisor_id=world.people["head.dinkes"].id)

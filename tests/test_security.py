@@ -178,7 +178,7 @@ def test_api_login_is_throttled(limited_app):
     body["password"] = f.PASSWORD
     response = client.post("/api/v1/security/login", json=body)
     assert response.status_code == 429
-    assert response.json == {"message": TOO_MANY}
+    assert response.json == {"message": TOO_MANY, "errors": {}}
     assert "access_token" not in response.json
 
 
@@ -305,7 +305,7 @@ def test_unexpected_api_error_is_plain_json(client, world, api_token, monkeypatc
     }
     response = client.post("/api/v1/employee/", json=payload, headers=api_token("admin.dinkes"))
     assert response.status_code == 500
-    assert set(response.json) == {"message"}
+    assert set(response.json) == {"message", "errors"}
     assert "rahasia" not in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
     _db.session.expire_all()

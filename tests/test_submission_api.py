@@ -54,9 +54,9 @@ def test_list_filters_and_paginates(call, cycle):
     second = call("hr", "GET", "/?page=1&page_size=1")
     assert first.json["count"] == everything and len(first.json["result"]) == 1
     assert _ids(first) != _ids(second)
-    assert call("hr", "GET", "/?page_size=101").status_code == 400
-    assert call("hr", "GET", "/?state=nonsense").status_code == 400
-    assert call("hr", "GET", "/?period=abc").status_code == 400
+    assert call("hr", "GET", "/?page_size=101").status_code == 422
+    assert call("hr", "GET", "/?state=nonsense").status_code == 422
+    assert call("hr", "GET", "/?period=abc").status_code == 422
     assert _ids(call("hr", "GET", "/?period=999999")) == set()
 
 
@@ -231,7 +231,7 @@ def test_return_resubmit_approve_reopen(call, cycle):
 def test_non_json_body_and_browser_session_are_refused(client, api_token, login_as, cycle):
     path = f"{API}/{cycle.submission.id}/submit"
     headers = api_token("pegawai.dinkes")
-    assert client.post(path, data="x", headers=headers).status_code == 400
+    assert client.post(path, data="x", headers=headers).status_code == 415
     assert client.post(path, json={}).status_code == 401  # no token
     login_as("pegawai.dinkes")
     assert client.get(f"{API}/").status_code == 401  # the session cookie is not enough

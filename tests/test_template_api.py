@@ -102,7 +102,7 @@ def test_invalid_definition_is_refused_by_field_and_nothing_saved(call, dinkes_f
     _assert_refusal(listed_title, 422, "title")
     nul_title = call("admin.dinkes", "POST", "/import",
                      json={"definition": _definition(dinkes_form, title="Staf\x00")})  # fmt: skip
-    _assert_refusal(nul_title, 422, "title")
+    _assert_refusal(nul_title, 422, "_schema")  # the API refuses NUL in any body
     bad_code = call("admin.dinkes", "POST", "/import",
                     json={"definition": _definition(dinkes_form, code="bad code!")})  # fmt: skip
     _assert_refusal(bad_code, 422, "code")

@@ -10,35 +10,36 @@
 
 from __future__ import annotations
 
-from flask import request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 
+from app.api import schemas
+from app.api.errors import ApiContract, ApiError, load_args, safe
 from app.extensions import db
-from app.models import EvaluationPeriod, Unit
+from app.models import Employee, EvaluationPeriod, Unit
 from app.scope import (
     achievement_units,
+    allowed_ids,
     current_scope,
     dashboard_units,
     is_allowed,
     managed_awards,
     visible_awards,
+    visible_employees,
 )
 from app.services import awards as award_service
 from app.services import dashboard as figures
 from app.services import rollup as rollup_service
 
 
-def _int_arg(name: str, required: bool = False) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        if required:
-            raise ValueError(name)
-        return None
-    return int(raw)
+def _period(period_id: int) -> EvaluationPeriod:
+    period = db.session.get(EvaluationPeriod, period_id)
+    if period is None:
+        raise ApiError(404)
+    return period
 
 
-class DashboardApi(BaseApi):
+class DashboardApi(ApiContract, BaseApi):
     resource_name = "dashboard"
     allow_browser_login = False
     openapi_spec_tag = "Dashboard"
@@ -48,23 +49,33 @@ class DashboardApi(BaseApi):
     @safe
     @permission_name("get")
     def summary(self):
-        """The figures of the HR / unit dashboard for a period (units in scope)."""
-        try:
-            period_id, unit_id = _int_arg("period", True), _int_arg("unit")
-        except ValueError:
-            return self.response_400(message="period (and unit) must be numbers")
+        """The figures of the HR / unit dashboard for a period (units in scope).
+        ---
+        get:
+          summary: Completion, predikat distribution, ranking and trend of the units in scope
+          parameters:
+          - {in: query, name: period, required: true, schema: {type: integer, minimum: 1}}
+          - {in: query, name: unit, schema: {type: integer, minimum: 1}}
+          responses:
+            200:
+              description: The dashboard figures
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/DashboardSummary'}
+            404: {$ref: '#/components/responses/404'}
+        """
+        args = load_args(schemas.SummaryArgs())
         scope = current_scope()
-        period = db.session.get(EvaluationPeriod, period_id)
-        if period is None:
-            return self.response_404()
+        period = _period(args["period"])
         if not (scope.regency_wide or scope.unit_id):
-            return self.response_403()
+            raise ApiError(403)
+        unit_id = args.get("unit")
         if unit_id is not None and not is_allowed(Unit, unit_id, dashboard_units):
-            return self.response_404()
+            raise ApiError(404)
         return self.response(200, **figures.summary(scope, period, unit_id).to_dict())
 
 
-class UnitAchievementApi(BaseApi):
+class UnitAchievementApi(ApiContract, BaseApi):
     resource_name = "unit"
     allow_browser_login = False
     openapi_spec_tag = "Dashboard"
@@ -74,21 +85,28 @@ class UnitAchievementApi(BaseApi):
     @safe
     @permission_name("get")
     def achievement(self, pk):
-        """A unit's IKU roll-up for a period."""
-        try:
-            period_id = _int_arg("period", True)
-        except ValueError:
-            return self.response_400(message="period must be a number")
+        """A unit's IKU roll-up for a period.
+        ---
+        get:
+          summary: A unit's IKU roll-up, overall achievement and organisational rating
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          - {in: query, name: period, required: true, schema: {type: integer, minimum: 1}}
+          responses:
+            200:
+              description: The roll-up
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/UnitAchievement'}
+        """
+        args = load_args(schemas.PeriodArgs())
         if not is_allowed(Unit, pk, achievement_units):
-            return self.response_404()
-        period = db.session.get(EvaluationPeriod, period_id)
-        if period is None:
-            return self.response_404()
-        rollup = rollup_service.unit_rollup(db.session.get(Unit, pk), period)
+            raise ApiError(404)
+        rollup = rollup_service.unit_rollup(db.session.get(Unit, pk), _period(args["period"]))
         return self.response(200, **rollup.to_dict())
 
 
-class AwardApi(BaseApi):
+class AwardApi(ApiContract, BaseApi):
     resource_name = "award"
     allow_browser_login = False
     openapi_spec_tag = "Awards"
@@ -98,18 +116,30 @@ class AwardApi(BaseApi):
     @safe
     @permission_name("get")
     def list(self):
-        """Awards in scope (`state` other than confirmed: HR only)."""
-        try:
-            period_id = _int_arg("period")
-        except ValueError:
-            return self.response_400(message="period must be a number")
-        state = request.args.get("state") or award_service.CONFIRMED
-        if state not in award_service.STATE_LABELS:
-            return self.response_400(message="state must be proposed, confirmed or dismissed")
+        """Awards in scope (a state other than confirmed: HR only).
+        ---
+        get:
+          summary: Awards in scope; NIPs only for those who manage the awardee
+          parameters:
+          - {in: query, name: period, schema: {type: integer, minimum: 1}}
+          - in: query
+            name: state
+            schema: {type: string, enum: [proposed, confirmed, dismissed], default: confirmed}
+          responses:
+            200:
+              description: The awards
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/AwardList'}
+        """
+        args = load_args(schemas.AwardArgs())
         scope = current_scope()
+        state = args["state"]
         condition = visible_awards(scope)
         if state != award_service.CONFIRMED:
             condition = managed_awards(scope)
-        rows = award_service.awards_of(condition, period_id, state)
-        result = [award_service.to_dict(*row) for row in rows]
+        rows = award_service.awards_of(condition, args.get("period"), state)
+        # A NIP encodes birth date and sex: only for those who may see the awardee's record.
+        known = allowed_ids(Employee, {row[1].id for row in rows}, visible_employees)
+        result = [award_service.to_dict(*row, with_nip=row[1].id in known) for row in rows]
         return self.response(200, count=len(result), result=result)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 
-from flask import g, request, send_file
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask import g, send_file
+from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.api import schemas
+from app.api.errors import ApiContract, ApiError, load_args, load_body, safe
 from app.extensions import db
 from app.models import IndicatorForm
 from app.scope import current_scope, is_allowed, managed_forms, visible_forms
@@ -25,6 +27,17 @@ def _version_json(version) -> dict:
         "published_at": version.published_at.isoformat(),
         "definition": version.definition,
     }
+
+
+def definition_errors(exc: DefinitionError) -> ApiError:
+    """The form engine's problems as 422 errors keyed `definition[.<path or field>]`."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        where = error.path or error.field
+        errors.setdefault(f"definition.{where}" if where else "definition", []).append(
+            str(error.message)
+        )
+    return ApiError(422, errors=errors)
 
 
 def _form_json(form: IndicatorForm, full: bool, own: bool = True) -> dict:
@@ -46,17 +59,17 @@ def _form_json(form: IndicatorForm, full: bool, own: bool = True) -> dict:
     return data
 
 
-class FormApi(BaseApi):
+class FormApi(ApiContract, BaseApi):
     """Indicator forms: list, read, import, publish and export."""
 
     resource_name = "form"
     allow_browser_login = False
     openapi_spec_tag = "Indicator forms"
 
-    def _get(self, pk: int, condition=visible_forms) -> IndicatorForm | None:
-        """The form `pk` if the caller may read it (`managed_forms`: change it)."""
+    def _get(self, pk: int, condition=visible_forms) -> IndicatorForm:
+        """The form `pk` if the caller may read it (`managed_forms`: change it); else 404."""
         if not is_allowed(IndicatorForm, pk, condition):
-            return None
+            raise ApiError(404)
         return db.session.get(IndicatorForm, pk)
 
     @expose("/", methods=["GET"])
@@ -64,7 +77,17 @@ class FormApi(BaseApi):
     @safe
     @permission_name("get")
     def get_list(self):
-        """List the forms the caller may read: their units', regency-wide and shared ones."""
+        """List the forms the caller may read: their units', regency-wide and shared ones.
+        ---
+        get:
+          summary: The indicator forms in the caller's scope
+          responses:
+            200:
+              description: The forms
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/FormList'}
+        """
         forms = db.session.scalars(
             select(IndicatorForm)
             .where(visible_forms(current_scope()))
@@ -78,10 +101,20 @@ class FormApi(BaseApi):
     @safe
     @permission_name("get")
     def get(self, pk):
-        """One form with its draft and every published version."""
+        """One form with its draft and every published version.
+        ---
+        get:
+          summary: One form with its draft and every published version
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          responses:
+            200:
+              description: The form
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/FormResult'}
+        """
         form = self._get(pk)
-        if form is None:
-            return self.response_404()
         own = is_allowed(IndicatorForm, pk, managed_forms)
         return self.response(200, result=_form_json(form, True, own))
 
@@ -90,42 +123,74 @@ class FormApi(BaseApi):
     @safe
     @permission_name("post")
     def import_definition(self):
-        """Create a form (or replace its draft) from a JSON definition."""
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message="Request is not a JSON object")
-        definition = body.get("definition", body)
+        """Create a form, or replace its draft, from a JSON definition.
+        ---
+        post:
+          summary: Create a form (or replace its draft) from a JSON definition
+          description: >-
+            The form is the unit's form with the definition's code. Replacing an existing
+            draft needs the `draft_revision` last read (409 when someone saved since).
+          parameters:
+          - {in: query, name: unit_id, schema: {type: integer, minimum: 1}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/ImportBody'}
+          responses:
+            201:
+              description: The form and its new draft revision
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/FormImported'}
+            409: {$ref: '#/components/responses/409'}
+        """
         scope = current_scope()
-        unit_id = body.get("unit_id", request.args.get("unit_id", type=int) or scope.unit_id)
-        if isinstance(definition, dict) and "definition" not in body:
-            definition = {k: v for k, v in definition.items() if k != "unit_id"}
+        body = load_body(schemas.ImportBody())
+        unit_id = body.get("unit_id", load_args(schemas.ImportArgs()).get("unit_id"))
         try:
-            form = form_service.import_definition(definition, unit_id, scope, g.user.id)
-        except DefinitionError as exc:
-            return self.response(
-                422, message="invalid definition", errors=form_service.engine_errors(exc.errors)
+            form = form_service.import_definition(
+                body["definition"],
+                scope.unit_id if unit_id is None else unit_id,
+                scope,
+                g.user.id,
+                revision=body.get("draft_revision"),
             )
+        except DefinitionError as exc:
+            raise definition_errors(exc) from None
+        except form_service.DraftConflict as exc:
+            raise ApiError(409, errors=exc.errors) from None
         except ValidationFailed as exc:
-            return self.response_422(message=exc.errors)
-        return self.response(201, id=form.id, result=_form_json(form, False))
+            raise ApiError(422, errors=exc.errors) from None
+        return self.response(
+            201, id=form.id, draft_revision=form.draft_revision, result=_form_json(form, False)
+        )
 
     @expose("/<int:pk>/publish", methods=["POST"])
     @protect()
     @safe
     @permission_name("post")
     def publish(self, pk):
-        """Publish the form's draft as its next version."""
+        """Publish the form's draft as its next version.
+        ---
+        post:
+          summary: Publish the form's draft as its next version
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          responses:
+            200:
+              description: The number of the new version
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/Published'}
+        """
         form = self._get(pk, managed_forms)
-        if form is None:
-            return self.response_404()
         try:
             version = form_service.publish(form, g.user.id)
         except DefinitionError as exc:
-            return self.response(
-                422, message="invalid definition", errors=form_service.engine_errors(exc.errors)
-            )
+            raise definition_errors(exc) from None
         except ValidationFailed as exc:
-            return self.response_422(message=exc.errors)
+            raise ApiError(422, errors=exc.errors) from None
         return self.response(200, version=version.number)
 
     @expose("/<int:pk>/export", methods=["GET"])
@@ -133,18 +198,32 @@ class FormApi(BaseApi):
     @safe
     @permission_name("get")
     def export(self, pk):
-        """A published version (latest by default) as JSON or XLSX."""
+        """A published version (latest by default) as JSON or XLSX.
+        ---
+        get:
+          summary: A published version (latest by default) as JSON or XLSX
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          - {in: query, name: version, schema: {type: integer, minimum: 1}}
+          - {in: query, name: format, schema: {type: string, enum: [json, xlsx], default: json}}
+          responses:
+            200:
+              description: The version's definition, or the workbook
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/FormVersion'}
+                application/vnd.openxmlformats-officedocument.spreadsheetml.sheet:
+                  schema: {type: string, format: binary}
+        """
+        args = load_args(schemas.ExportArgs())
         form = self._get(pk)
-        if form is None:
-            return self.response_404()
         try:
-            version = form_service.version(form, request.args.get("version", type=int))
+            version = form_service.version(form, args.get("version"))
         except ValidationFailed:
-            return self.response_404()
-        fmt = "xlsx" if request.args.get("format") == "xlsx" else "json"
-        if fmt == "json":
+            raise ApiError(404) from None
+        if args["format"] == "json":
             return self.response(200, **_version_json(version))
-        content, mimetype = export_version(version, fmt)
+        content, mimetype = export_version(version, "xlsx")
         return send_file(
             io.BytesIO(content),
             as_attachment=True,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import g, request
-from flask_appbuilder.api import expose, protect, safe
+from flask import g
+from flask_appbuilder.api import expose, protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 
+from app.api import schemas
 from app.api.base import ScopedModelApi
+from app.api.errors import ApiError, load_body, safe
 from app.extensions import db
 from app.models import Employee, EvaluationPeriod, TemplateVersion, Unit
-from app.models.types import JabatanType, PeriodState
+from app.models.types import JabatanType, PeriodKind, PeriodState
 from app.scope import (
     assignable_versions,
     current_scope,
@@ -33,10 +35,6 @@ _EMPLOYEE_COLUMNS = [
     "supervisor_id", "active",
 ]  # fmt: skip
 _PERIOD_COLUMNS = ["id", "name", "kind", "start_date", "end_date", "state"]
-
-
-def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def require_version(version_id: int) -> TemplateVersion | None:
@@ -109,13 +107,18 @@ class PeriodApi(ScopedModelApi):
     order_columns = ["name", "start_date"]
 
     def check(self, item, scope):
-        return period_errors(item.start_date, item.end_date)
+        errors = period_errors(item.start_date, item.end_date)
+        if item.kind is not None and item.kind not in {k.value for k in PeriodKind}:
+            errors["kind"] = [str(_l("Choose a valid kind of period."))]
+        return errors
 
     # --- the evaluation cycle: assign a template, close and reopen -----------------------
 
-    def _json(self) -> dict:
-        data = request.get_json(silent=True)
-        return data if isinstance(data, dict) else {}
+    def _period(self, pk) -> EvaluationPeriod:
+        period = db.session.get(EvaluationPeriod, pk)
+        if period is None:
+            raise ApiError(404)
+        return period
 
     @expose("/<int:pk>/assign", methods=["POST"])
     @protect()
@@ -125,76 +128,53 @@ class PeriodApi(ScopedModelApi):
         """Assign a published template version to employees for the period.
         ---
         post:
+          summary: Assign a published template version to employees for the period
           description: >-
             One submission per chosen employee (a unit, optionally with its sub-units and
             only some position types, or a list of employees); existing ones are kept.
           parameters:
-          - in: path
-            schema: {type: integer}
-            name: pk
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
           requestBody:
             required: true
             content:
               application/json:
-                schema:
-                  type: object
-                  properties:
-                    template_version_id: {type: integer}
-                    unit_id: {type: integer}
-                    include_subunits: {type: boolean}
-                    jabatan_types: {type: array, items: {type: string}}
-                    employee_ids: {type: array, items: {type: integer}}
+                schema: {$ref: '#/components/schemas/AssignBody'}
           responses:
             200:
-              description: Counts and the employees left out, with the reason
-            404:
-              $ref: '#/components/responses/404'
-            422:
-              $ref: '#/components/responses/422'
+              description: Counts, and the employees left out with the reason
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/AssignResult'}
         """
-        scope = current_scope()
-        period = db.session.get(EvaluationPeriod, pk)
-        body = self._json()
-        version_id = body.get("template_version_id")
-        if period is None or not _is_id(version_id):
-            return self.response_404()
-        version = require_version(version_id)
-        if version is None:
-            return self.response_404()
+        period = self._period(pk)
+        body = load_body(schemas.AssignBody())
+        version = require_version(body["template_version_id"])
+        if version is None:  # not published, or not the caller's to assign
+            raise ApiError(404)
         errors: dict[str, list[str]] = {}
         employee_ids = body.get("employee_ids") or []
         jabatan_types = body.get("jabatan_types") or []
         unit_id = body.get("unit_id")
-        include_subunits = body.get("include_subunits", True)
-        if not isinstance(employee_ids, list) or not all(_is_id(i) for i in employee_ids):
-            errors["employee_ids"] = [str(_l("Give a list of employee ids."))]
-        if not isinstance(jabatan_types, list) or any(
-            t not in set(JabatanType) for t in jabatan_types
-        ):
+        if any(t not in set(JabatanType) for t in jabatan_types):
             errors["jabatan_types"] = [str(_l("Unknown position type."))]
-        if not isinstance(include_subunits, bool):
-            errors["include_subunits"] = [str(_l("Give true or false."))]
         if not employee_ids and unit_id is None:
             errors["unit_id"] = [str(_l("Choose a unit or employees."))]
-        elif unit_id is not None and not (
-            _is_id(unit_id) and is_allowed(Unit, unit_id, managed_units)
-        ):
+        elif unit_id is not None and not is_allowed(Unit, unit_id, managed_units):
             errors["unit_id"] = [str(_l("Choose one of your own units."))]
         if errors:
-            return self.response_422(message=errors)
+            raise ApiError(422, errors=errors)
         try:
             result = assign(
                 period,
                 version,
-                scope,
+                current_scope(),
                 unit_id=unit_id,
-                include_subunits=include_subunits,
+                include_subunits=body["include_subunits"],
                 jabatan_types=jabatan_types or None,
                 employee_ids=employee_ids or None,
             )
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            raise ApiError(422, errors=exc.errors) from None
         problems = [
             {"employee_id": e.id, "nip": e.nip, "name": e.name, "message": message}
             for e, message in result.problems
@@ -204,14 +184,11 @@ class PeriodApi(ScopedModelApi):
         )
 
     def _change_state(self, pk, state: PeriodState, reason: str = ""):
-        period = db.session.get(EvaluationPeriod, pk)
-        if period is None:
-            return self.response_404()
+        period = self._period(pk)
         try:
             change_period_state([period], state, g.user.id, reason)
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
+            raise ApiError(422, errors=exc.errors) from None
         return self.response(200, id=period.id, state=period.state)
 
     @expose("/<int:pk>/close", methods=["POST"])
@@ -222,17 +199,15 @@ class PeriodApi(ScopedModelApi):
         """Close the period: every submission of it is locked.
         ---
         post:
+          summary: Close the period; every submission of it is locked
           parameters:
-          - in: path
-            schema: {type: integer}
-            name: pk
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
           responses:
             200:
               description: The period's new state
-            404:
-              $ref: '#/components/responses/404'
-            422:
-              $ref: '#/components/responses/422'
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/PeriodStateResult'}
         """
         return self._change_state(pk, PeriodState.CLOSED)
 
@@ -244,25 +219,20 @@ class PeriodApi(ScopedModelApi):
         """Reopen a closed period; the reason is required and kept in its history.
         ---
         post:
+          summary: Reopen a closed period; the reason is kept in its history
           parameters:
-          - in: path
-            schema: {type: integer}
-            name: pk
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
           requestBody:
             required: true
             content:
               application/json:
-                schema:
-                  type: object
-                  properties:
-                    reason: {type: string}
+                schema: {$ref: '#/components/schemas/ReasonBody'}
           responses:
             200:
               description: The period's new state
-            404:
-              $ref: '#/components/responses/404'
-            422:
-              $ref: '#/components/responses/422'
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/PeriodStateResult'}
         """
-        reason = self._json().get("reason")
-        return self._change_state(pk, PeriodState.OPEN, reason if isinstance(reason, str) else "")
+        self._period(pk)
+        return self._change_state(pk, PeriodState.OPEN, load_body(schemas.ReasonBody())["reason"])

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import io
 
-from flask import g, request, send_file
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask import g, send_file
+from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 
+from app.api import schemas
+from app.api.errors import ApiContract, ApiError, load_args, safe
 from app.extensions import db
 from app.i18n import lang
 from app.models import Submission
@@ -36,7 +38,7 @@ def _file(download: docs.Download):
     return response
 
 
-class RecapApi(BaseApi):
+class RecapApi(ApiContract, BaseApi):
     """Recaps of a period: one unit, or every unit (HR only)."""
 
     resource_name = "recap"
@@ -48,30 +50,41 @@ class RecapApi(BaseApi):
     @safe
     @permission_name("get")
     def get_recap(self):
-        """`?period=<id>&unit=<id>&format=pdf|xlsx|csv` (no unit: regency-wide, HR only)."""
-        args = request.args
-        try:
-            period = int(args["period"])
-            unit = int(args["unit"]) if args.get("unit") else None
-        except (KeyError, ValueError):
-            return self.response_400(message="period (and unit) must be numbers")
-        fmt = args.get("format", "pdf")
-        if fmt not in docs.FORMATS:
-            return self.response_400(message="format must be pdf, xlsx or csv")
+        """The recap of a period for one unit, or regency-wide (no unit: HR only).
+        ---
+        get:
+          summary: The recap of a period as PDF, XLSX or CSV
+          parameters:
+          - {in: query, name: period, required: true, schema: {type: integer, minimum: 1}}
+          - {in: query, name: unit, schema: {type: integer, minimum: 1}}
+          - {in: query, name: format, schema: {type: string, enum: [pdf, xlsx, csv], default: pdf}}
+          responses:
+            200:
+              description: The recap file
+              content:
+                application/pdf: {schema: {type: string, format: binary}}
+                application/vnd.openxmlformats-officedocument.spreadsheetml.sheet:
+                  schema: {type: string, format: binary}
+                text/csv: {schema: {type: string}}
+            404: {$ref: '#/components/responses/404'}
+        """
+        args = load_args(schemas.RecapArgs())
         scope = current_scope()
+        unit = args.get("unit")
         if unit is None and not scope.regency_wide:
-            return self.response_403()
+            raise ApiError(403)
         try:
-            download = docs.recap_download(scope, period, unit, fmt, lang(), g.user.id)
+            download = docs.recap_download(
+                scope, args["period"], unit, args["format"], lang(), g.user.id
+            )
         except (recaps.RecapRefused, LookupError):
-            return self.response_404()
+            raise ApiError(404) from None
         except PrintError as exc:
-            db.session.rollback()
-            return self.response(422, message=str(exc))
+            raise ApiError(422, str(exc)) from None
         return _file(download)
 
 
-class SubmissionDocumentApi(BaseApi):
+class SubmissionDocumentApi(ApiContract, BaseApi):
     """The printed documents of one submission."""
 
     resource_name = "submission"
@@ -83,18 +96,30 @@ class SubmissionDocumentApi(BaseApi):
     @safe
     @permission_name("get")
     def document(self, pk):
-        """`?type=evaluation|form`: the evaluation document (approved only) or the form."""
-        kind = request.args.get("type", docs.EVALUATION)
-        if kind not in (docs.EVALUATION, docs.FORM):
-            return self.response_400(message="type must be evaluation or form")
+        """The evaluation document (approved only) or the filled-in form, as PDF.
+        ---
+        get:
+          summary: A submission's evaluation document (approved only) or its form, as PDF
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          - in: query
+            name: type
+            schema: {type: string, enum: [evaluation, form], default: evaluation}
+          responses:
+            200:
+              description: The PDF
+              content:
+                application/pdf: {schema: {type: string, format: binary}}
+            409: {$ref: '#/components/responses/409'}
+        """
+        kind = load_args(schemas.DocumentArgs())["type"]
         if not is_allowed(Submission, pk, visible_submissions):
-            return self.response_404()
+            raise ApiError(404)
         submission = db.session.get(Submission, pk)
         try:
             download = docs.submission_download(submission, kind, lang(), g.user.id)
         except docs.DocumentUnavailable as exc:
-            return self.response(409, message=str(exc))
+            raise ApiError(409, str(exc)) from None
         except PrintError as exc:
-            db.session.rollback()
-            return self.response(422, message=str(exc))
+            raise ApiError(422, str(exc)) from None
         return _file(download)

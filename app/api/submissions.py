@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from flask import g, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+import json
+
+from flask import g
+from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import func, select
 
+from app.api import schemas
+from app.api.errors import ApiContract, ApiError, load_args, load_body, safe
 from app.extensions import db
 from app.models import Submission
-from app.models.types import SubmissionState
 from app.scope import current_scope, is_allowed, visible_submissions
 from app.services import ValidationFailed
 from app.services import submissions as service
-
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 25
 
 
 def _number(value):
@@ -92,7 +92,42 @@ def _detail(item: Submission, scope) -> dict:
     }
 
 
-class SubmissionApi(BaseApi):
+_PK = """
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}"""
+
+
+def action_doc(method: str, summary: str, body: str, *, required: bool = True):
+    """Document a submission action (FAB reads the YAML after `---` in the docstring):
+    path id, JSON body, the new state, and refusals (403), conflicts (409), bad input (422)."""
+    errors = "".join(
+        f"\n            {s}: {{$ref: '#/components/responses/{s}'}}" for s in (403, 404, 409, 422)
+    )
+    doc = f"""{summary}
+        ---
+        {method}:
+          summary: {json.dumps(summary)}{_PK}
+          requestBody:
+            required: {str(required).lower()}
+            content:
+              application/json:
+                schema: {{$ref: '#/components/schemas/{body}'}}
+          responses:
+            200:
+              description: The submission's new state
+              content:
+                application/json:
+                  schema: {{$ref: '#/components/schemas/ActionResult'}}{errors}
+        """
+
+    def decorate(f):
+        f.__doc__ = doc
+        return f
+
+    return decorate
+
+
+class SubmissionApi(ApiContract, BaseApi):
     """Evaluation submissions: read, save answers, submit, return, approve, reopen."""
 
     resource_name = "submission"
@@ -104,29 +139,20 @@ class SubmissionApi(BaseApi):
             return None
         return db.session.get(Submission, pk)
 
-    def _body(self) -> dict | None:
-        body = request.get_json(silent=True)
-        return body if isinstance(body, dict) else None
-
-    def _act(self, pk: int, call):
+    def _act(self, pk: int, body_schema, call, *, optional: bool = False):
         """Run a service action on submission `pk`; map its outcomes to responses."""
         item = self._get(pk)
         if item is None:
             return self.response_404()
-        body = self._body()
-        if body is None:
-            return self.response_400(message="Request is not a JSON object")
+        body = load_body(body_schema, optional=optional)
         try:
             call(item, body, current_scope())
         except service.ActionRefused as exc:
-            db.session.rollback()
-            return self.response(403, message=str(exc))
+            raise ApiError(403, str(exc)) from None
         except service.SubmissionConflict as exc:
-            db.session.rollback()
-            return self.response(409, message="conflict", errors=exc.errors)
+            raise ApiError(409, errors=exc.errors) from None
         except ValidationFailed as exc:
-            db.session.rollback()
-            return self.response(422, message="invalid", errors=exc.errors)
+            raise ApiError(422, errors=exc.errors) from None
         return self.response(
             200, id=item.id, state=item.state, lock_version=item.lock_version,
             predikat=item.predikat, scores=_scores(item),
@@ -137,24 +163,33 @@ class SubmissionApi(BaseApi):
     @safe
     @permission_name("get")
     def get_list(self):
-        """Submissions in the caller's scope; `?period=&state=&page=&page_size=`."""
-        args = request.args
-        try:
-            page = int(args.get("page", 0))
-            page_size = int(args.get("page_size", DEFAULT_PAGE_SIZE))
-            period = int(args["period"]) if args.get("period") else None
-        except ValueError:
-            return self.response_400(message="page, page_size and period must be numbers")
-        state = args.get("state") or None
-        if state is not None and state not in {s.value for s in SubmissionState}:
-            return self.response_400(message="unknown state")
-        if page < 0 or not 0 < page_size <= MAX_PAGE_SIZE:
-            return self.response_400(message=f"page >= 0 and 1 <= page_size <= {MAX_PAGE_SIZE}")
+        """Submissions in the caller's scope, a page at a time.
+        ---
+        get:
+          summary: Submissions in the caller's scope
+          parameters:
+          - {in: query, name: period, schema: {type: integer, minimum: 1}}
+          - in: query
+            name: state
+            schema: {type: string, enum: [draft, submitted, returned, approved]}
+          - {in: query, name: page, schema: {type: integer, minimum: 0, default: 0}}
+          - in: query
+            name: page_size
+            schema: {type: integer, minimum: 1, maximum: 100, default: 25}
+          responses:
+            200:
+              description: One page of submissions
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/SubmissionList'}
+        """
+        args = load_args(schemas.SubmissionListArgs())
+        page, page_size = args["page"], args["page_size"]
         conditions = [visible_submissions(current_scope())]
-        if period is not None:
-            conditions.append(Submission.period_id == period)
-        if state is not None:
-            conditions.append(Submission.state == state)
+        if "period" in args:
+            conditions.append(Submission.period_id == args["period"])
+        if "state" in args:
+            conditions.append(Submission.state == args["state"])
         count = db.session.scalar(select(func.count(Submission.id)).where(*conditions))
         items = db.session.scalars(
             select(Submission)
@@ -172,75 +207,102 @@ class SubmissionApi(BaseApi):
     @safe
     @permission_name("get")
     def get(self, pk):
-        """One submission with answers, comments, behaviour ratings, scores and history."""
+        """One submission with answers, comments, behaviour ratings, scores and history.
+        ---
+        get:
+          summary: One submission with its answers, scores and history
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          responses:
+            200:
+              description: The submission
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/SubmissionResult'}
+        """
         item = self._get(pk)
         if item is None:
             return self.response_404()
         return self.response(200, result=_detail(item, current_scope()))
 
+    def _save(self, pk, merge: str):
+        def call(item, body, scope):
+            service.save_answers(
+                item, body["answers"], scope, g.user.id,
+                lock_version=body["lock_version"], merge=merge,
+            )  # fmt: skip
+
+        return self._act(pk, schemas.AnswersBody(), call)
+
+    @action_doc(
+        "put",
+        "Replace the whole set of draft answers (forms and fields not sent are emptied).",
+        "AnswersBody",
+    )
     @expose("/<int:pk>/answers", methods=["PUT"])
     @protect()
     @safe
     @permission_name("put")
     def put_answers(self, pk):
-        """Save draft answers `{"answers": {"<form version>": {key: value}}, "lock_version": n}`."""
+        return self._save(pk, service.REPLACE)
 
-        def call(item, body, scope):
-            service.save_answers(
-                item, body.get("answers"), scope, g.user.id, lock_version=_lock(body)
-            )
+    @action_doc(
+        "patch", "Change only the draft answers sent; the others stay as saved.", "AnswersBody"
+    )
+    @expose("/<int:pk>/answers", methods=["PATCH"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def patch_answers(self, pk):
+        return self._save(pk, service.MERGE_FIELDS)
 
-        return self._act(pk, call)
-
+    @action_doc("post", "Send the submission to the evaluator.", "SubmitBody", required=False)
     @expose("/<int:pk>/submit", methods=["POST"])
     @protect()
     @safe
     @permission_name("post")
     def submit(self, pk):
-        """Send the submission to the evaluator (`{"lock_version": n}`)."""
-
         def call(item, body, scope):
             service.submit(item, scope, g.user.id, lock_version=_lock(body))
 
-        return self._act(pk, call)
+        return self._act(pk, schemas.SubmitBody(), call, optional=True)
 
+    @action_doc(
+        "post",
+        "Return the submission to the employee with a reason and comments by field.",
+        "ReturnBody",
+    )
     @expose("/<int:pk>/return", methods=["POST"])
     @protect()
     @safe
     @permission_name("post")
     def return_for_revision(self, pk):
-        """Return to the employee: `{"reason", "comments": {"<form>:<key>": …}, "lock_version"}`."""
-
         def call(item, body, scope):
             service.return_for_revision(
-                item, body.get("reason"), scope, g.user.id,
+                item, body["reason"], scope, g.user.id,
                 comments=body.get("comments"), lock_version=_lock(body),
             )  # fmt: skip
 
-        return self._act(pk, call)
+        return self._act(pk, schemas.ReturnBody(), call)
 
+    @action_doc(
+        "post",
+        "Approve with the seven behaviour ratings, feedback, recommendation and comments.",
+        "ApproveBody",
+    )
     @expose("/<int:pk>/approve", methods=["POST"])
     @protect()
     @safe
     @permission_name("post")
     def approve(self, pk):
-        """Approve with the seven behaviour ratings, feedback, recommendation and comments.
-
-        Optional `hasil_rating` / `perilaku_rating` override the proposed ratings: the codes
-        `above`, `as_expected`, `below` or the Indonesian labels "Di atas ekspektasi",
-        "Sesuai ekspektasi", "Di bawah ekspektasi" (any case); absent or empty keeps the
-        proposal. A rating that differs from the proposal needs `override_reason` (else 422,
-        `errors.override_reason`). The response's `scores` show proposed and final ratings.
-        """
-
         def call(item, body, scope):
             service.approve(
                 item,
-                body.get("behaviour"),
+                body["behaviour"],
                 scope,
                 g.user.id,
-                feedback=body.get("feedback") or "",
-                recommendation=body.get("recommendation") or "",
+                feedback=body["feedback"],
+                recommendation=body["recommendation"],
                 comments=body.get("comments"),
                 lock_version=_lock(body),
                 hasil_rating=body.get("hasil_rating"),
@@ -248,16 +310,17 @@ class SubmissionApi(BaseApi):
                 override_reason=body.get("override_reason") or "",
             )
 
-        return self._act(pk, call)
+        return self._act(pk, schemas.ApproveBody(), call)
 
+    @action_doc(
+        "post", "HR: send an approved submission back to review, with a reason.", "ReopenBody"
+    )
     @expose("/<int:pk>/reopen", methods=["POST"])
     @protect()
     @safe
     @permission_name("reopen")
     def reopen(self, pk):
-        """HR: send an approved submission back to review, `{"reason", "lock_version"}`."""
-
         def call(item, body, scope):
-            service.reopen(item, body.get("reason"), scope, g.user.id, lock_version=_lock(body))
+            service.reopen(item, body["reason"], scope, g.user.id, lock_version=_lock(body))
 
-        return self._act(pk, call)
+        return self._act(pk, schemas.ReopenBody(), call)

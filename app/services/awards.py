@@ -217,7 +217,13 @@ def awards_of(condition, period_id: int | None = None, state: str | None = CONFI
     return db.session.execute(query).all()
 
 
-def to_dict(award: Award, employee: Employee, unit: Unit, period: EvaluationPeriod) -> dict:
+def to_dict(
+    award: Award, employee: Employee, unit: Unit, period: EvaluationPeriod, with_nip: bool = True
+) -> dict:
+    """An award as JSON; the NIP (it encodes birth date and sex) only `with_nip`."""
+    person = {"id": employee.id, "name": employee.name}
+    if with_nip:
+        person["nip"] = employee.nip
     return {
         "id": award.id,
         "state": award.state,
@@ -226,7 +232,7 @@ def to_dict(award: Award, employee: Employee, unit: Unit, period: EvaluationPeri
         "predikat": award.predikat,
         "achievement": None if award.achievement is None else float(award.achievement),
         "rank": award.rank,
-        "employee": {"id": employee.id, "name": employee.name, "nip": employee.nip},
+        "employee": person,
         "unit": {"id": unit.id, "code": unit.code, "name": unit.name},
         "period": {"id": period.id, "name": period.name},
         "decided_at": award.decided_at.isoformat() if award.decided_at else None,

@@ -119,6 +119,19 @@ def editable_draft(form: IndicatorForm) -> dict[str, Any]:
     return copy.deepcopy(latest.definition) if latest else blank_definition(form.code, form.title)
 
 
+def _check_revision(form: IndicatorForm, revision: int | None) -> None:
+    """Refuse to overwrite a draft someone saved after `revision` was read."""
+    if revision == form.draft_revision:
+        return
+    who = form.updated_by.username if form.updated_by else "?"
+    raise DraftConflict(
+        {"_form": [str(_l(
+            "This draft was changed by %(who)s at %(when)s. Reload it before saving.",
+            who=who, when=form.updated_at.strftime("%d-%m-%Y %H:%M"),
+        ))]}
+    )  # fmt: skip
+
+
 def save_draft(form: IndicatorForm, definition: Any, revision: int, user_id=None) -> int:
     """Store `definition` as the draft unless someone saved since `revision`; new revision."""
     if not isinstance(definition, dict):
@@ -127,14 +140,7 @@ def save_draft(form: IndicatorForm, definition: Any, revision: int, user_id=None
         raise _fail(_l("The definition is too large."))
     if form.archived:
         raise _fail(_l("This form is archived; restore it before editing."))
-    if revision != form.draft_revision:
-        who = form.updated_by.username if form.updated_by else "?"
-        raise DraftConflict(
-            {"_form": [str(_l(
-                "This draft was changed by %(who)s at %(when)s. Reload it before saving.",
-                who=who, when=form.updated_at.strftime("%d-%m-%Y %H:%M"),
-            ))]}
-        )  # fmt: skip
+    _check_revision(form, revision)
     definition = dict(definition, code=form.code)
     form.draft = definition
     form.title = _title(definition) or form.title
@@ -176,9 +182,16 @@ def publish(form: IndicatorForm, user_id=None) -> FormVersion:
     return version
 
 
-def import_definition(data: Any, unit_id, scope: Scope, user_id=None) -> IndicatorForm:
+UNCHECKED = object()  # import without a revision check (the web upload)
+
+
+def import_definition(
+    data: Any, unit_id, scope: Scope, user_id=None, revision: Any = UNCHECKED
+) -> IndicatorForm:
     """Create a form from a full definition, or make it the draft of the unit's form
-    with the same code. The definition must be valid; nothing changes otherwise."""
+    with the same code. The definition must be valid; nothing changes otherwise.
+    Unless UNCHECKED, an existing draft is only replaced when `revision` is its current
+    revision (None: the caller has not seen it)."""
     schema = parse_definition(data)
     _check_unit(unit_id, scope)
     definition = schema.to_dict()
@@ -194,6 +207,8 @@ def import_definition(data: Any, unit_id, scope: Scope, user_id=None) -> Indicat
         db.session.add(form)
     elif form.archived:
         raise _fail(_l("This form is archived; restore it before editing."))
+    elif form.draft is not None and revision is not UNCHECKED:
+        _check_revision(form, revision)
     form.draft = definition
     form.title = _title(definition)
     form.draft_revision += 1

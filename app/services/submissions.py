@@ -143,15 +143,30 @@ def _evaluate_all(submission: Submission, answers: dict[str, Any], partial: bool
     return values, errors
 
 
+# How sent answers combine with the saved ones: each form sent replaces that form's
+# answers (the web page), only the fields sent change (PATCH), or the whole set (PUT).
+MERGE_FORMS, MERGE_FIELDS, REPLACE = "forms", "fields", "replace"
+
+
 def save_answers(
-    submission: Submission, answers: Any, scope: Scope, user_id, lock_version: int | None = None
+    submission: Submission,
+    answers: Any,
+    scope: Scope,
+    user_id,
+    lock_version: int | None = None,
+    merge: str = MERGE_FORMS,
 ) -> None:
-    """Save a draft (incomplete is fine); type errors refuse the save, by field."""
+    """Save a draft (incomplete is fine); type errors refuse the save, by field.
+
+    With `MERGE_FIELDS` or `REPLACE` (the API), unknown forms and fields are refused too.
+    """
     _require(submission, scope, "save")
     _check_lock(submission, lock_version)
     if not isinstance(answers, dict) or not all(isinstance(v, dict) for v in answers.values()):
         raise ValidationFailed({"_form": [str(_l("Answers must be grouped by form."))]})
-    merged = {**submission.answers, **answers}
+    if merge != MERGE_FORMS and (unknown := _unknown_answers(submission, answers)):
+        raise ValidationFailed(unknown)
+    merged = _merged(submission.answers, answers, merge)
     values, errors = _evaluate_all(submission, merged, partial=True)
     errors.update(_foreign_files(submission, values))
     if errors:
@@ -165,6 +180,34 @@ def save_answers(
         _audit(submission, user_id, "answers", changes=changes)
     _commit()
     evidence_service.remove_files(replaced)
+
+
+def _merged(saved: dict[str, Any], sent: dict[str, Any], merge: str) -> dict[str, Any]:
+    if merge == REPLACE:
+        return sent
+    if merge == MERGE_FORMS:
+        return {**saved, **sent}
+    return {
+        form_id: {**(saved.get(form_id) or {}), **sent.get(form_id, {})}
+        for form_id in {*saved, *sent}
+    }
+
+
+def _unknown_answers(submission: Submission, answers: dict[str, Any]) -> dict[str, list[str]]:
+    """Forms that are not part of the submission and keys that are not fields of their form."""
+    keys = {
+        str(version.id): set(parse_definition(version.definition).by_key)
+        for version, _weight in form_versions(submission.template_version)
+    }
+    errors = {}
+    for form_id, values in answers.items():
+        if form_id not in keys:
+            errors[form_id] = [str(_l("This form is not part of the submission."))]
+            continue
+        for key in values:
+            if key not in keys[form_id]:
+                errors[f"{form_id}:{key}"] = [str(_l("This form has no field %(key)s.", key=key))]
+    return errors
 
 
 def _foreign_files(submission: Submission, values: dict[str, Any]) -> dict[str, list[str]]:

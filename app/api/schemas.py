@@ -1,0 +1,293 @@
+"""Marshmallow schemas of the custom endpoints: each validates a request and documents it.
+
+Query-string schemas accept numbers as text (that is how they arrive); body schemas are
+strict (`"1"` is not an id). Ids are limited to the database's 64-bit range.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import RAISE, Schema, fields, validate
+
+from app.models.types import SubmissionState
+
+MAX_ID = 2**31 - 1  # ids and counters are INTEGER columns (32-bit in PostgreSQL)
+TOO_LARGE = _l("The number is too large.")
+MAX_TEXT = 10_000
+
+
+def Id(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory reads like a field class
+    """A database id: 1 … 2^63-1."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error=TOO_LARGE), **kwargs)
+
+
+def StrictId(**kwargs) -> fields.Integer:  # noqa: N802
+    return Id(strict=True, **kwargs)
+
+
+def Text(**kwargs) -> fields.String:  # noqa: N802
+    return fields.String(validate=validate.Length(max=MAX_TEXT), **kwargs)
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# --- query strings ----------------------------------------------------------------------
+
+
+class SubmissionListArgs(Strict):
+    period = Id()
+    state = fields.String(validate=validate.OneOf([s.value for s in SubmissionState]))
+    page = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+    page_size = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+class DocumentArgs(Strict):
+    type = fields.String(load_default="evaluation", validate=validate.OneOf(["evaluation", "form"]))
+
+
+class RecapArgs(Strict):
+    period = Id(required=True)
+    unit = Id()
+    format = fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "xlsx", "csv"]))
+
+
+class PeriodArgs(Strict):
+    period = Id(required=True)
+
+
+class SummaryArgs(PeriodArgs):
+    unit = Id()
+
+
+class AwardArgs(Strict):
+    period = Id()
+    state = fields.String(
+        load_default="confirmed", validate=validate.OneOf(["proposed", "confirmed", "dismissed"])
+    )
+
+
+class ExportArgs(Strict):
+    version = fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error=TOO_LARGE))
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx"]))
+
+
+class ImportArgs(Strict):
+    unit_id = Id()
+
+
+# --- request bodies -----------------------------------------------------------------------
+
+
+class AnswersBody(Strict):
+    answers = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
+    lock_version = fields.Integer(strict=True, required=True)
+
+
+class SubmitBody(Strict):
+    lock_version = fields.Integer(strict=True)
+
+
+class ReturnBody(Strict):
+    reason = Text(required=True)
+    comments = fields.Dict(keys=fields.String(), values=Text())
+    lock_version = fields.Integer(strict=True)
+
+
+RATING_CHOICE = (
+    "The evaluator's rating, overriding the proposal: `above`, `as_expected`, `below` or the "
+    'Indonesian labels "Di atas ekspektasi", "Sesuai ekspektasi", "Di bawah ekspektasi" '
+    "(any case); absent or empty keeps the proposal."
+)
+
+
+class ApproveBody(Strict):
+    behaviour = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    feedback = Text(load_default="")
+    recommendation = Text(load_default="")
+    comments = fields.Dict(keys=fields.String(), values=Text())
+    lock_version = fields.Integer(strict=True)
+    hasil_rating = fields.String(allow_none=True, metadata={"description": RATING_CHOICE})
+    perilaku_rating = fields.String(allow_none=True, metadata={"description": RATING_CHOICE})
+    override_reason = Text(
+        allow_none=True,
+        metadata={"description": "Required when a rating differs from the proposal (else 422)."},
+    )
+
+
+class ReasonBody(Strict):
+    reason = Text(required=True)
+
+
+class ReopenBody(ReasonBody):
+    lock_version = fields.Integer(strict=True)
+
+
+class AssignBody(Strict):
+    template_version_id = StrictId(required=True)
+    unit_id = StrictId()
+    include_subunits = fields.Boolean(load_default=True)
+    jabatan_types = fields.List(fields.String(validate=validate.Length(max=40)))
+    employee_ids = fields.List(StrictId())
+
+
+class ImportBody(Strict):
+    definition = fields.Dict(required=True)
+    unit_id = StrictId(allow_none=True)
+    draft_revision = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_ID))
+
+
+# --- responses ------------------------------------------------------------------------------
+
+
+class SubmissionSummary(Schema):
+    id = fields.Integer()
+    employee_id = fields.Integer()
+    period_id = fields.Integer()
+    unit_id = fields.Integer(allow_none=True)
+    evaluator_id = fields.Integer(allow_none=True)
+    state = fields.String()
+    predikat = fields.String(allow_none=True)
+    achievement = fields.Float(allow_none=True)
+    template_version_id = fields.Integer(allow_none=True)
+    lock_version = fields.Integer()
+
+
+class SubmissionList(Schema):
+    count = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+    result = fields.List(fields.Nested(SubmissionSummary))
+
+
+class SubmissionDetail(SubmissionSummary):
+    answers = fields.Dict()
+    comments = fields.Dict()
+    behaviour = fields.Dict()
+    feedback = fields.String(allow_none=True)
+    recommendation = fields.String(allow_none=True)
+    return_reason = fields.String(allow_none=True)
+    scores = fields.Dict()
+    submitted_at = fields.String(allow_none=True)
+    approved_at = fields.String(allow_none=True)
+    evidence = fields.List(fields.Dict())
+    history = fields.List(fields.Dict())
+    allowed_actions = fields.List(fields.String())
+
+
+class SubmissionResult(Schema):
+    result = fields.Nested(SubmissionDetail)
+
+
+class ActionResult(Schema):
+    id = fields.Integer()
+    state = fields.String()
+    lock_version = fields.Integer()
+    predikat = fields.String(allow_none=True)
+
+
+class AssignResult(Schema):
+    created = fields.Integer()
+    existing = fields.Integer()
+    problems = fields.List(fields.Dict())
+
+
+class PeriodStateResult(Schema):
+    id = fields.Integer()
+    state = fields.String()
+
+
+class FormSummary(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    title = fields.String(allow_none=True)
+    unit_id = fields.Integer(allow_none=True)
+    archived = fields.Boolean()
+    latest_version = fields.Integer(allow_none=True)
+    has_draft = fields.Boolean()
+
+
+class FormVersion(Schema):
+    number = fields.Integer()
+    published_at = fields.String()
+    definition = fields.Dict()
+
+
+class FormDetail(FormSummary):
+    draft = fields.Dict(allow_none=True)
+    draft_revision = fields.Integer(allow_none=True)
+    versions = fields.List(fields.Nested(FormVersion))
+
+
+class FormList(Schema):
+    count = fields.Integer()
+    result = fields.List(fields.Nested(FormSummary))
+
+
+class FormResult(Schema):
+    result = fields.Nested(FormDetail)
+
+
+class FormImported(Schema):
+    id = fields.Integer()
+    draft_revision = fields.Integer()
+    result = fields.Nested(FormSummary)
+
+
+class Published(Schema):
+    version = fields.Integer()
+
+
+class AwardPerson(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    nip = fields.String(metadata={"description": "Only for HR and unit admins within scope."})
+
+
+class Award(Schema):
+    id = fields.Integer()
+    state = fields.String()
+    title = fields.String(allow_none=True)
+    citation = fields.String(allow_none=True)
+    predikat = fields.String(allow_none=True)
+    achievement = fields.Float(allow_none=True)
+    rank = fields.Integer(allow_none=True)
+    employee = fields.Nested(AwardPerson)
+    unit = fields.Dict()
+    period = fields.Dict()
+    decided_at = fields.String(allow_none=True)
+
+
+class AwardList(Schema):
+    count = fields.Integer()
+    result = fields.List(fields.Nested(Award))
+
+
+class DashboardSummary(Schema):
+    period = fields.Dict()
+    unit = fields.Dict(allow_none=True)
+    totals = fields.Dict()
+    units = fields.List(fields.Dict())
+    ranking = fields.List(fields.Dict())
+    trend = fields.List(fields.Dict())
+
+
+class UnitAchievement(Schema):
+    unit = fields.Dict()
+    period = fields.Dict()
+    ikus = fields.List(fields.Dict())
+    overall_achievement = fields.Float(allow_none=True)
+    proposed_rating = fields.String(allow_none=True)
+    confirmed_rating = fields.String(allow_none=True)
+    confirmed_reason = fields.String(allow_none=True)
+
+
+SCHEMAS = (
+    SubmissionList, SubmissionResult, ActionResult, AssignResult,
+    PeriodStateResult, FormList, FormResult, FormImported, Published,
+    FormVersion, AwardList, DashboardSummary, UnitAchievement,
+    AnswersBody, SubmitBody, ReturnBody, ApproveBody, ReasonBody, ReopenBody,
+    AssignBody, ImportBody,
+)  # fmt: skip
