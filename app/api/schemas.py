@@ -207,6 +207,7 @@ class FormSummary(Schema):
     archived = fields.Boolean()
     latest_version = fields.Integer(allow_none=True)
     has_draft = fields.Boolean()
+    shared = fields.Boolean(metadata={"description": "Readable by every unit (regency-wide)."})
 
 
 class FormVersion(Schema):
