@@ -40,6 +40,7 @@ TEMPLATE_CODE = "SINTETIS-STANDAR"
 YEAR = 2025
 QUARTERS = [(1, 3), (4, 6), (7, 9), (10, 12)]
 TEAM_SIZE = 15
+BATCH = 5000
 HR_SCOPE = Scope(user_id=None, roles=frozenset({HR}))
 
 
@@ -108,11 +109,18 @@ def _periods(session: Session) -> list[EvaluationPeriod]:
 
 
 def _new_employees(session: Session, count: int, rng: random.Random) -> None:
+    """Bulk-insert `count` employees in teams of TEAM_SIZE under a chain of team leaders.
+
+    Each unit's team leaders form a chain under the unit head; the k-th leaders of all
+    units are inserted in one batch, then every other member in batches of BATCH. (A unit's
+    first employee of a run always leads, so every member has a leader.)
+    """
     units = session.scalars(select(Unit).order_by(Unit.code)).all()
     taken = set(session.scalars(select(Employee.nip)))
     start = session.scalar(select(func.count(Employee.id)).where(Employee.name.like(f"{PREFIX}%")))
-    leaders: dict[int, int | None] = {u.id: u.head_id for u in units}
-    members: dict[int, int] = {}
+    chains: dict[int, list[dict]] = {u.id: [] for u in units}
+    members: list[tuple[dict, int]] = []  # (row, index of its leader in its unit's chain)
+    counts: dict[int, int] = {}
     for offset in range(count):
         number = start + offset + 1
         unit = units[(number * 7) % len(units)]
@@ -120,18 +128,44 @@ def _new_employees(session: Session, count: int, rng: random.Random) -> None:
         while nip in taken:
             nip = generate_nip(rng, "PNS")
         taken.add(nip)
-        leads = members.get(unit.id, 0) % TEAM_SIZE == 0
+        leads = counts.get(unit.id, 0) % TEAM_SIZE == 0
         row = {
             "nip": nip, "name": f"{PREFIX} {number:05d}", "status": "PNS",
             "golongan": "III/c" if leads else rng.choice(["II/c", "II/d", "III/a", "III/b"]),
             "jabatan": "Kepala Seksi (sintetis)" if leads else "Pelaksana (sintetis)",
             "jabatan_type": (JabatanType.PENGAWAS if leads else JabatanType.PELAKSANA).value,
-            "unit_id": unit.id, "supervisor_id": leaders[unit.id], "active": True,
+            "unit_id": unit.id, "supervisor_id": None, "active": True,
         }  # fmt: skip
-        employee_id = session.execute(insert(Employee).returning(Employee.id), [row]).scalar_one()
         if leads:
-            leaders[unit.id] = employee_id
-        members[unit.id] = members.get(unit.id, 0) + 1
+            chains[unit.id].append(row)
+        else:
+            members.append((row, len(chains[unit.id]) - 1))
+        counts[unit.id] = counts.get(unit.id, 0) + 1
+    leader_ids = _insert_leaders(session, units, chains)
+    rows = []
+    for row, leader in members:
+        row["supervisor_id"] = leader_ids[row["unit_id"]][leader]
+        rows.append(row)
+    for first in range(0, len(rows), BATCH):
+        session.execute(insert(Employee), rows[first : first + BATCH])
+
+
+def _insert_leaders(session: Session, units, chains: dict[int, list[dict]]) -> dict[int, list]:
+    """Insert each unit's chain of team leaders level by level; their ids per unit."""
+    previous = {u.id: u.head_id for u in units}
+    ids: dict[int, list[int]] = {u.id: [] for u in units}
+    depth = max((len(chain) for chain in chains.values()), default=0)
+    for level in range(depth):
+        batch = [chain[level] for chain in chains.values() if level < len(chain)]
+        for row in batch:
+            row["supervisor_id"] = previous[row["unit_id"]]
+        inserted = session.scalars(
+            insert(Employee).returning(Employee.id, sort_by_parameter_order=True), batch
+        ).all()
+        for row, employee_id in zip(batch, inserted, strict=True):
+            previous[row["unit_id"]] = employee_id
+            ids[row["unit_id"]].append(employee_id)
+    return ids
 
 
 def _scores(schema, answers, rules, rng: random.Random):
@@ -164,8 +198,8 @@ def _submissions(session: Session, version: TemplateVersion, periods, rng: rando
             if employee.id in assigned:
                 continue
             rows.append(_row(employee, period, version, form_version, schema, rules, codes, rng))
-        for start in range(0, len(rows), 1000):
-            session.execute(insert(Submission), rows[start : start + 1000])
+        for start in range(0, len(rows), BATCH):
+            session.execute(insert(Submission), rows[start : start + BATCH])
         created += len(rows)
     return created
 
