@@ -2,7 +2,8 @@
 
 Every synthetic employee is named "Pegawai Sintetis NNNNN" so nobody mistakes them for
 real people. Rows are bulk-inserted (the services would take minutes at 6,000 people);
-scores are computed with the same engine and rating rules the services use.
+scores are computed with the same engine and rating rules the services use, once per
+answer set of a pool the rows draw from.
 Running it again tops up to N and never duplicates.
 """
 
@@ -41,6 +42,7 @@ YEAR = 2025
 QUARTERS = [(1, 3), (4, 6), (7, 9), (10, 12)]
 TEAM_SIZE = 15
 BATCH = 5000
+OUTCOMES = 2000
 HR_SCOPE = Scope(user_id=None, roles=frozenset({HR}))
 
 
@@ -168,21 +170,36 @@ def _insert_leaders(session: Session, units, chains: dict[int, list[dict]]) -> d
     return ids
 
 
-def _scores(schema, answers, rules, rng: random.Random):
-    values = evaluate(schema, answers, partial=True).values
-    achievement = weighted_achievement(schema, values, rules.cap) or Decimal(0)
-    behaviour = [rng.choice([Rating.AS_EXPECTED] * 6 + [Rating.ABOVE, Rating.BELOW])
-                 for _ in range(7)]  # fmt: skip
-    hasil = hasil_kerja_rating(achievement, rules.thresholds)
-    perilaku = perilaku_rating(behaviour, rules.perilaku_rule)
-    return achievement, hasil, perilaku, predikat(hasil, perilaku), behaviour
+def _outcomes(session: Session, form_version, version, rng: random.Random) -> list[dict]:
+    """OUTCOMES answer sets, each with the results the engine and rating rules give it.
 
-
-def _submissions(session: Session, version: TemplateVersion, periods, rng: random.Random) -> int:
-    form_version = template_service.form_versions(version)[0][0]
+    Rows draw from this pool: scoring every one of 400,000 rows would take minutes.
+    """
     schema = parse_definition(form_version.definition)
     rules = template_service.parse_rules(version.definition.get("rules"))
     codes = list(session.scalars(select(BehaviourValue.code).order_by(BehaviourValue.position)))
+    pool = []
+    for _ in range(OUTCOMES):
+        answers = {f"indikator_{n}": int(100 * rng.uniform(0.6, 1.25)) for n in range(1, 9)}
+        values = evaluate(schema, answers, partial=True).values
+        achievement = weighted_achievement(schema, values, rules.cap) or Decimal(0)
+        behaviour = [rng.choice([Rating.AS_EXPECTED] * 6 + [Rating.ABOVE, Rating.BELOW])
+                     for _ in range(7)]  # fmt: skip
+        hasil = hasil_kerja_rating(achievement, rules.thresholds)
+        perilaku = perilaku_rating(behaviour, rules.perilaku_rule)
+        approved = {
+            "achievement": achievement, "hasil_rating": hasil.value,
+            "perilaku_rating": perilaku.value, "proposed_hasil_rating": hasil.value,
+            "proposed_perilaku_rating": perilaku.value,
+            "predikat": predikat(hasil, perilaku).value,
+            "behaviour": {c: {"rating": r.value} for c, r in zip(codes, behaviour, strict=False)},
+        }  # fmt: skip
+        pool.append({"answers": {str(form_version.id): answers}, "approved": approved})
+    return pool
+
+
+def _submissions(session: Session, version: TemplateVersion, periods, rng: random.Random) -> int:
+    outcomes = _outcomes(session, template_service.form_versions(version)[0][0], version, rng)
     employees = session.execute(
         select(Employee.id, Employee.unit_id, Employee.supervisor_id).where(
             Employee.name.like(f"{PREFIX}%"), Employee.supervisor_id.isnot(None)
@@ -193,35 +210,28 @@ def _submissions(session: Session, version: TemplateVersion, periods, rng: rando
         assigned = set(
             session.scalars(select(Submission.employee_id).where(Submission.period_id == period.id))
         )
-        rows = []
-        for employee in employees:
-            if employee.id in assigned:
-                continue
-            rows.append(_row(employee, period, version, form_version, schema, rules, codes, rng))
+        rows = [
+            _row(employee, period, version, rng.choice(outcomes), rng)
+            for employee in employees
+            if employee.id not in assigned
+        ]
         for start in range(0, len(rows), BATCH):
             session.execute(insert(Submission), rows[start : start + BATCH])
         created += len(rows)
     return created
 
 
-def _row(employee, period, version, form_version, schema, rules, codes, rng) -> dict:
-    answers = {f"indikator_{n}": int(100 * rng.uniform(0.6, 1.25)) for n in range(1, 9)}
+def _row(employee, period, version, outcome: dict, rng: random.Random) -> dict:
     closed = period.state == PeriodState.CLOSED.value
     state = SubmissionState.APPROVED if closed else rng.choice(list(SubmissionState))
     row = {
         "period_id": period.id, "employee_id": employee.id, "unit_id": employee.unit_id,
         "evaluator_id": employee.supervisor_id, "template_version_id": version.id,
-        "state": state.value, "answers": {str(form_version.id): answers}, "comments": {},
+        "state": state.value, "answers": outcome["answers"], "comments": {},
         "behaviour": {}, "lock_version": 1,
     }  # fmt: skip
     if state == SubmissionState.APPROVED:
-        achievement, hasil, perilaku, result, behaviour = _scores(schema, answers, rules, rng)
-        row.update(
-            achievement=achievement, hasil_rating=hasil.value, perilaku_rating=perilaku.value,
-            proposed_hasil_rating=hasil.value, proposed_perilaku_rating=perilaku.value,
-            predikat=result.value,
-            behaviour={c: {"rating": r.value} for c, r in zip(codes, behaviour, strict=False)},
-        )  # fmt: skip
+        row.update(outcome["approved"])
     return row
 
 
