@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask import abort, current_app, has_request_context, request
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import ColumnElement, false, literal, or_, select, true, union
+from sqlalchemy import ColumnElement, false, or_, select, true, union
 
 from app.extensions import db
 from app.models import Employee, Unit
@@ -86,10 +86,10 @@ def _any(conditions: list[ColumnElement]) -> ColumnElement:
 def _in_any(column, selectables: list) -> ColumnElement:
     """`column` is in one of `selectables`, as ONE `IN (… UNION …)`.
 
-    Never `IN (subquery) OR …`: PostgreSQL cannot turn an IN under an OR into a
-    semi-join, and when it misjudges a recursive CTE's size it runs the subquery once
-    per row (8 s for a supervisor's list of 100,000 employees). A single IN is planned
-    as a semi-join that computes each subquery once.
+    A supervisor's team (a recursive CTE over people) never goes under an OR: there
+    PostgreSQL cannot make a semi-join and, with a LIMIT, re-scans the CTE for every
+    row (8 s for a supervisor's list of 100,000 employees). A single IN is planned as
+    a semi-join that computes each subquery once.
     """
     if not selectables:
         return false()
@@ -128,15 +128,16 @@ def visible_employees(scope: Scope) -> ColumnElement:
     """Employees the user may see: managed ones, subordinates, and themself."""
     if scope.regency_wide:
         return true()
-    ids = []
-    if scope.has(UNIT_ADMIN) and scope.unit_id:
-        ids.append(select(Employee.id).where(managed_employees(scope)))
-    if scope.employee_id:
-        if scope.has(SUPERVISOR):
-            ids.append(team(scope.employee_id))
-        elif scope.roles & {EMPLOYEE, UNIT_ADMIN}:
-            ids.append(select(literal(scope.employee_id)))
-    return _in_any(Employee.id, ids)
+    if scope.employee_id and scope.has(SUPERVISOR):
+        ids = [team(scope.employee_id)]
+        if scope.has(UNIT_ADMIN) and scope.unit_id:
+            ids.append(select(Employee.id).where(managed_employees(scope)))
+        return _in_any(Employee.id, ids)
+    # A unit subtree is small (units, not people): it may sit under an OR.
+    conditions = [managed_employees(scope)]
+    if scope.employee_id and scope.roles & {EMPLOYEE, UNIT_ADMIN}:
+        conditions.append(Employee.id == scope.employee_id)
+    return _any(conditions)
 
 
 def allowed_ids(model, ids, condition: Callable[[Scope], ColumnElement]) -> set[int]:
@@ -248,16 +249,16 @@ def visible_submissions(scope: Scope) -> ColumnElement:
 
     if scope.regency_wide:
         return true()
-    ids = []
+    in_units = []
     if scope.has(UNIT_ADMIN) and scope.unit_id:
-        ids.append(select(Submission.id).where(Submission.unit_id.in_(unit_subtree(scope.unit_id))))
-    if scope.employee_id:
-        if scope.has(SUPERVISOR):
-            ids.append(select(Submission.id).where(Submission.evaluator_id == scope.employee_id))
-            own = Submission.employee_id.in_(team(scope.employee_id))
-        else:
-            own = Submission.employee_id == scope.employee_id
-        ids.append(select(Submission.id).where(own))
+        in_units.append(Submission.unit_id.in_(unit_subtree(scope.unit_id)))
+    if not scope.employee_id:
+        return _any(in_units)
+    if not scope.has(SUPERVISOR):
+        return _any([*in_units, Submission.employee_id == scope.employee_id])
+    ids = [select(Submission.id).where(condition) for condition in in_units]
+    ids.append(select(Submission.id).where(Submission.evaluator_id == scope.employee_id))
+    ids.append(select(Submission.id).where(Submission.employee_id.in_(team(scope.employee_id))))
     return _in_any(Submission.id, ids)
 
 
