@@ -32,6 +32,7 @@ def bench_app(employees: int):
         WTF_CSRF_ENABLED=False,
         FAB_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
         PUBLIC_BASE_URL="http://127.0.0.1:8080",
+        APP_ENV="development",  # the test client calls itself "localhost"
     )
     with app.app_context():
         upgrade()

@@ -2,7 +2,8 @@
 
 Every synthetic employee is named "Pegawai Sintetis NNNNN" so nobody mistakes them for
 real people. Rows are bulk-inserted (the services would take minutes at 6,000 people);
-scores are computed with the same engine and rating rules the services use.
+scores are computed with the same engine and rating rules the services use, once per
+answer set of a pool the rows draw from.
 Running it again tops up to N and never duplicates.
 """
 
@@ -40,6 +41,8 @@ TEMPLATE_CODE = "SINTETIS-STANDAR"
 YEAR = 2025
 QUARTERS = [(1, 3), (4, 6), (7, 9), (10, 12)]
 TEAM_SIZE = 15
+BATCH = 5000
+OUTCOMES = 2000
 HR_SCOPE = Scope(user_id=None, roles=frozenset({HR}))
 
 
@@ -108,11 +111,18 @@ def _periods(session: Session) -> list[EvaluationPeriod]:
 
 
 def _new_employees(session: Session, count: int, rng: random.Random) -> None:
+    """Bulk-insert `count` employees in teams of TEAM_SIZE under a chain of team leaders.
+
+    Each unit's team leaders form a chain under the unit head; the k-th leaders of all
+    units are inserted in one batch, then every other member in batches of BATCH. (A unit's
+    first employee of a run always leads, so every member has a leader.)
+    """
     units = session.scalars(select(Unit).order_by(Unit.code)).all()
     taken = set(session.scalars(select(Employee.nip)))
     start = session.scalar(select(func.count(Employee.id)).where(Employee.name.like(f"{PREFIX}%")))
-    leaders: dict[int, int | None] = {u.id: u.head_id for u in units}
-    members: dict[int, int] = {}
+    chains: dict[int, list[dict]] = {u.id: [] for u in units}
+    members: list[tuple[dict, int]] = []  # (row, index of its leader in its unit's chain)
+    counts: dict[int, int] = {}
     for offset in range(count):
         number = start + offset + 1
         unit = units[(number * 7) % len(units)]
@@ -120,35 +130,76 @@ def _new_employees(session: Session, count: int, rng: random.Random) -> None:
         while nip in taken:
             nip = generate_nip(rng, "PNS")
         taken.add(nip)
-        leads = members.get(unit.id, 0) % TEAM_SIZE == 0
+        leads = counts.get(unit.id, 0) % TEAM_SIZE == 0
         row = {
             "nip": nip, "name": f"{PREFIX} {number:05d}", "status": "PNS",
             "golongan": "III/c" if leads else rng.choice(["II/c", "II/d", "III/a", "III/b"]),
             "jabatan": "Kepala Seksi (sintetis)" if leads else "Pelaksana (sintetis)",
             "jabatan_type": (JabatanType.PENGAWAS if leads else JabatanType.PELAKSANA).value,
-            "unit_id": unit.id, "supervisor_id": leaders[unit.id], "active": True,
+            "unit_id": unit.id, "supervisor_id": None, "active": True,
         }  # fmt: skip
-        employee_id = session.execute(insert(Employee).returning(Employee.id), [row]).scalar_one()
         if leads:
-            leaders[unit.id] = employee_id
-        members[unit.id] = members.get(unit.id, 0) + 1
+            chains[unit.id].append(row)
+        else:
+            members.append((row, len(chains[unit.id]) - 1))
+        counts[unit.id] = counts.get(unit.id, 0) + 1
+    leader_ids = _insert_leaders(session, units, chains)
+    rows = []
+    for row, leader in members:
+        row["supervisor_id"] = leader_ids[row["unit_id"]][leader]
+        rows.append(row)
+    for first in range(0, len(rows), BATCH):
+        session.execute(insert(Employee), rows[first : first + BATCH])
 
 
-def _scores(schema, answers, rules, rng: random.Random):
-    values = evaluate(schema, answers, partial=True).values
-    achievement = weighted_achievement(schema, values, rules.cap) or Decimal(0)
-    behaviour = [rng.choice([Rating.AS_EXPECTED] * 6 + [Rating.ABOVE, Rating.BELOW])
-                 for _ in range(7)]  # fmt: skip
-    hasil = hasil_kerja_rating(achievement, rules.thresholds)
-    perilaku = perilaku_rating(behaviour, rules.perilaku_rule)
-    return achievement, hasil, perilaku, predikat(hasil, perilaku), behaviour
+def _insert_leaders(session: Session, units, chains: dict[int, list[dict]]) -> dict[int, list]:
+    """Insert each unit's chain of team leaders level by level; their ids per unit."""
+    previous = {u.id: u.head_id for u in units}
+    ids: dict[int, list[int]] = {u.id: [] for u in units}
+    depth = max((len(chain) for chain in chains.values()), default=0)
+    for level in range(depth):
+        batch = [chain[level] for chain in chains.values() if level < len(chain)]
+        for row in batch:
+            row["supervisor_id"] = previous[row["unit_id"]]
+        inserted = session.scalars(
+            insert(Employee).returning(Employee.id, sort_by_parameter_order=True), batch
+        ).all()
+        for row, employee_id in zip(batch, inserted, strict=True):
+            previous[row["unit_id"]] = employee_id
+            ids[row["unit_id"]].append(employee_id)
+    return ids
 
 
-def _submissions(session: Session, version: TemplateVersion, periods, rng: random.Random) -> int:
-    form_version = template_service.form_versions(version)[0][0]
+def _outcomes(session: Session, form_version, version, rng: random.Random) -> list[dict]:
+    """OUTCOMES answer sets, each with the results the engine and rating rules give it.
+
+    Rows draw from this pool: scoring every one of 400,000 rows would take minutes.
+    """
     schema = parse_definition(form_version.definition)
     rules = template_service.parse_rules(version.definition.get("rules"))
     codes = list(session.scalars(select(BehaviourValue.code).order_by(BehaviourValue.position)))
+    pool = []
+    for _ in range(OUTCOMES):
+        answers = {f"indikator_{n}": int(100 * rng.uniform(0.6, 1.25)) for n in range(1, 9)}
+        values = evaluate(schema, answers, partial=True).values
+        achievement = weighted_achievement(schema, values, rules.cap) or Decimal(0)
+        behaviour = [rng.choice([Rating.AS_EXPECTED] * 6 + [Rating.ABOVE, Rating.BELOW])
+                     for _ in range(7)]  # fmt: skip
+        hasil = hasil_kerja_rating(achievement, rules.thresholds)
+        perilaku = perilaku_rating(behaviour, rules.perilaku_rule)
+        approved = {
+            "achievement": achievement, "hasil_rating": hasil.value,
+            "perilaku_rating": perilaku.value, "proposed_hasil_rating": hasil.value,
+            "proposed_perilaku_rating": perilaku.value,
+            "predikat": predikat(hasil, perilaku).value,
+            "behaviour": {c: {"rating": r.value} for c, r in zip(codes, behaviour, strict=False)},
+        }  # fmt: skip
+        pool.append({"answers": {str(form_version.id): answers}, "approved": approved})
+    return pool
+
+
+def _submissions(session: Session, version: TemplateVersion, periods, rng: random.Random) -> int:
+    outcomes = _outcomes(session, template_service.form_versions(version)[0][0], version, rng)
     employees = session.execute(
         select(Employee.id, Employee.unit_id, Employee.supervisor_id).where(
             Employee.name.like(f"{PREFIX}%"), Employee.supervisor_id.isnot(None)
@@ -159,35 +210,28 @@ def _submissions(session: Session, version: TemplateVersion, periods, rng: rando
         assigned = set(
             session.scalars(select(Submission.employee_id).where(Submission.period_id == period.id))
         )
-        rows = []
-        for employee in employees:
-            if employee.id in assigned:
-                continue
-            rows.append(_row(employee, period, version, form_version, schema, rules, codes, rng))
-        for start in range(0, len(rows), 1000):
-            session.execute(insert(Submission), rows[start : start + 1000])
+        rows = [
+            _row(employee, period, version, rng.choice(outcomes), rng)
+            for employee in employees
+            if employee.id not in assigned
+        ]
+        for start in range(0, len(rows), BATCH):
+            session.execute(insert(Submission), rows[start : start + BATCH])
         created += len(rows)
     return created
 
 
-def _row(employee, period, version, form_version, schema, rules, codes, rng) -> dict:
-    answers = {f"indikator_{n}": int(100 * rng.uniform(0.6, 1.25)) for n in range(1, 9)}
+def _row(employee, period, version, outcome: dict, rng: random.Random) -> dict:
     closed = period.state == PeriodState.CLOSED.value
     state = SubmissionState.APPROVED if closed else rng.choice(list(SubmissionState))
     row = {
         "period_id": period.id, "employee_id": employee.id, "unit_id": employee.unit_id,
         "evaluator_id": employee.supervisor_id, "template_version_id": version.id,
-        "state": state.value, "answers": {str(form_version.id): answers}, "comments": {},
+        "state": state.value, "answers": outcome["answers"], "comments": {},
         "behaviour": {}, "lock_version": 1,
     }  # fmt: skip
     if state == SubmissionState.APPROVED:
-        achievement, hasil, perilaku, result, behaviour = _scores(schema, answers, rules, rng)
-        row.update(
-            achievement=achievement, hasil_rating=hasil.value, perilaku_rating=perilaku.value,
-            proposed_hasil_rating=hasil.value, proposed_perilaku_rating=perilaku.value,
-            predikat=result.value,
-            behaviour={c: {"rating": r.value} for c, r in zip(codes, behaviour, strict=False)},
-        )  # fmt: skip
+        row.update(outcome["approved"])
     return row
 
 
