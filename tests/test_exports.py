@@ -39,9 +39,7 @@ def test_regency_xlsx_has_one_sheet_per_unit(login_as, recap_data):
     book = load_workbook(io.BytesIO(response.data))
     # The puskesmas's staff have no evaluation yet: listed as not started, as on the dashboard.
     assert book.sheetnames == ["Ringkasan", "DINKES", "DISDIKPORA", "PKM-TP"]
-    assert {r[-1] for r in book["PKM-TP"].iter_rows(min_row=4, values_only=True)} == {
-        "Belum mulai"
-    }
+    assert {r[-1] for r in book["PKM-TP"].iter_rows(min_row=4, values_only=True)} == {"Belum mulai"}
     summary = list(book["Ringkasan"].iter_rows(values_only=True))
     dinkes = next(r for r in summary if r[0] == "DINKES")
     assert dinkes[2:7] == (2, 3, 1, 1, 0) and dinkes[-2] == 9
