@@ -154,16 +154,17 @@ def test_signature_never_stands_alone_on_the_last_page(login_as, recap_data):
         assert "Pegawai Tambahan" in last or "Staf Tambahan" in last, (count, last)
 
 
-def _baselines(pdf: bytes, page: int = -1) -> dict[str, float]:
-    """The baseline height (pt from the foot) of each text on a page."""
-    found: dict[str, float] = {}
+def _line_under_totals(pdf: bytes) -> tuple[float, float]:
+    """Baselines (pt from the foot) of the totals row and of the first line below it."""
+    texts: list[tuple[str, float]] = []
 
     def visit(text, cm, tm, font, size):
         if text.strip():
-            found.setdefault(text.strip(), cm[5] + tm[5])
+            texts.append((text.strip(), cm[5] + tm[5]))
 
-    PdfReader(io.BytesIO(pdf)).pages[page].extract_text(visitor_text=visit)
-    return found
+    PdfReader(io.BytesIO(pdf)).pages[-1].extract_text(visitor_text=visit)
+    below = next(i for i, (text, _) in enumerate(texts) if text == "Predikat kinerja organisasi")
+    return texts[below - 1][1], texts[below][1]  # the unit's total, then the line
 
 
 def test_no_rule_runs_through_the_text_below_the_totals(login_as, recap_data):
@@ -171,7 +172,5 @@ def test_no_rule_runs_through_the_text_below_the_totals(login_as, recap_data):
     line's capitals reach about 6 pt above its own. Rows of a table are 13 pt apart: the
     first line below the totals was 11.9 pt under them, its capitals on the rule."""
     response = unit_recap(login_as("hr"), recap_data, recap_data.world.dinkes.id)
-    lines = _baselines(response.data)
-    totals_row = lines["9"]  # the grand total of the unit, in bold in the totals table
-    below = lines["Predikat kinerja organisasi"]
+    totals_row, below = _line_under_totals(response.data)
     assert totals_row - below >= 16, (totals_row, below)
