@@ -196,11 +196,10 @@ class DocumentSettingsView(BaseView):
                 flash(str(_l("The emblem was removed.")), "success")
                 return redirect(url_for("DocumentSettingsView.emblem"))
             upload = request.files.get("emblem")
+            # One byte over the limit is enough to refuse a file as too large.
+            content = upload.read(emblem.MAX_BYTES + 1) if upload else b""
             try:
-                emblem.save(
-                    upload.read(emblem.MAX_BYTES + 1) if upload else b"",
-                    upload.filename or "" if upload else "",
-                )
+                emblem.save(content, (upload.filename or "") if upload else "")
             except ValidationFailed as exc:
                 errors = exc.errors.get(emblem.FIELD, [])
             else:
