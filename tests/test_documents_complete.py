@@ -19,6 +19,16 @@ from tests.printing_helpers import _submission, pdf_pages, recap_data, squash  #
 HR_SCOPE = Scope(user_id=None, roles=frozenset({"HR"}))
 
 
+@pytest.fixture(autouse=True)
+def no_emblem_left(app):
+    """The storage directory lives for the whole session: leave no emblem to other tests."""
+    yield
+    with app.app_context():
+        from app.services import emblem
+
+        emblem.remove()
+
+
 def unit_recap(client, data, unit_id):
     response = client.get(f"/recaps/download?period={data.period.id}&unit={unit_id}&format=pdf")
     assert response.status_code == 200, response.data[:300]
