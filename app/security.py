@@ -162,7 +162,8 @@ MENUS: dict[str, list[str]] = {
 # Printed documents and exports (which rows: app.scope.recap_units, visible_submissions).
 _PRINT = [(_views("SubmissionPrintView", "SubmissionDocumentApi"), ANY)]
 _RECAPS = [(_views("RecapView", "RecapApi"), ANY)]
-for _role, _extra in ((HR, _RECAPS + _PRINT), (UNIT_ADMIN, _RECAPS + _PRINT),
+_DOCUMENT_SETTINGS = [("^DocumentSettingsView$", ANY)]  # the regency emblem: HR only
+for _role, _extra in ((HR, _RECAPS + _PRINT + _DOCUMENT_SETTINGS), (UNIT_ADMIN, _RECAPS + _PRINT),
                       (SUPERVISOR, _PRINT), (EMPLOYEE, _PRINT)):  # fmt: skip
     ROLES[_role].extend(_extra)
     if _RECAPS[0] in _extra:

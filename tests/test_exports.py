@@ -37,7 +37,9 @@ def test_unit_xlsx(login_as, recap_data):
 def test_regency_xlsx_has_one_sheet_per_unit(login_as, recap_data):
     response = _get(login_as("hr"), recap_data, "", "xlsx")
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["Ringkasan", "DINKES", "DISDIKPORA"]
+    # The puskesmas's staff have no evaluation yet: listed as not started, as on the dashboard.
+    assert book.sheetnames == ["Ringkasan", "DINKES", "DISDIKPORA", "PKM-TP"]
+    assert {r[-1] for r in book["PKM-TP"].iter_rows(min_row=4, values_only=True)} == {"Belum mulai"}
     summary = list(book["Ringkasan"].iter_rows(values_only=True))
     dinkes = next(r for r in summary if r[0] == "DINKES")
     assert dinkes[2:7] == (2, 3, 1, 1, 0) and dinkes[-2] == 9
@@ -50,7 +52,9 @@ def test_csv(login_as, recap_data):
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Kode unit" and rows[0][2:4] == ["No.", "NIP"]
-    assert len(rows) == 1 + len(recap_data.submissions)
+    not_started = [r for r in rows[1:] if r[-1] == "Belum mulai"]
+    assert {r[0] for r in not_started} == {"PKM-TP"}
+    assert len(rows) == 1 + len(recap_data.submissions) + len(not_started)
     nips = [r[3] for r in rows[1:]]
     assert len(set(nips)) == len(nips)
 

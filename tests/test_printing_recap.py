@@ -92,9 +92,11 @@ def test_regency_recap_pdf(login_as, recap_data):
     for submission in recap_data.submissions:
         nip = submission.employee.nip
         assert text.count(nip) == 1, nip
-    # Each unit with rows: its section, then its summary page with its name in the header.
+    # Each unit with rows: its section, then its summary page with its name in the header
+    # (the puskesmas's staff have no evaluation yet: its section lists them as not started).
     summaries = [squash(p) for p in pages if "Ringkasan —" in p]
-    assert len(summaries) == 2
+    assert len(summaries) == 3
+    assert any("Puskesmas" in p and "Belum mulai" in p for p in summaries)
     assert any("Dinas Kesehatan" in p and "Penyelesaian 77,8 %" in p for p in summaries)
     assert any("Dinas Pendidikan, Pemuda, dan Olahraga" in p and "100 %" in p
                for p in summaries)  # fmt: skip

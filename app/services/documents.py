@@ -47,7 +47,7 @@ from app.models import (
 )
 from app.models.forms import _now
 from app.models.types import SubmissionState
-from app.services import recaps, unit_ratings
+from app.services import emblem, recaps, unit_ratings
 from app.services.templates import form_versions, parse_rules
 from forms import evaluate, indicator_breakdown, parse_definition, text
 
@@ -67,6 +67,9 @@ LINE_POINTS, ROW_PADDING = 9.7, 3.5
 _COLUMN_CHARS = {"name": 33, "jabatan": 33, "hasil": 17, "perilaku": 17, "predikat": 17,
                  "state": 17}  # fmt: skip
 MAX_ROWS_PER_TABLE = 40  # a bound whatever the estimate: xhtml2pdf is quadratic per table
+#: A signed recap's last rows stay with its totals and signature (recap.html), which take
+#: about TAIL_POINTS: when the last page has no room for them, its last rows start a page.
+KEEP_ROWS, TAIL_POINTS = 2, 200.0
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -121,9 +124,15 @@ def new_code() -> str:
 
 
 def storage_path(digest: str) -> Path:
-    """The cached PDF of a data hash, as printed for the configured public address."""
+    """The cached PDF of a data hash, as printed for the public address and emblem.
+
+    The emblem changes the print, not the data: a new emblem makes a new PDF under the
+    same document code, and `verify` still finds the data unchanged.
+    """
     base = hashlib.sha256(current_app.config["PUBLIC_BASE_URL"].encode()).hexdigest()[:16]
-    return Path(current_app.config["STORAGE_DIR"]) / "documents" / f"{digest}-{base}.pdf"
+    mark = emblem.digest()
+    name = f"{digest}-{base}-{mark}.pdf" if mark else f"{digest}-{base}.pdf"
+    return Path(current_app.config["STORAGE_DIR"]) / "documents" / name
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
@@ -278,6 +287,7 @@ def _base_context(
         "orientation": "landscape",
         "issued_on": long_date(issued.issued_at.date()),
         "code": issued.code,
+        "emblem": emblem.for_print(),
     }
 
 
@@ -291,10 +301,10 @@ def _slug(value: str) -> str:
 class _SectionView:
     """A recap section as the template prints it."""
 
-    def __init__(self, section: recaps.Section):
+    def __init__(self, section: recaps.Section, signed: bool = False):
         rows = recaps.labelled_rows(section)
         self.unit_name = section.name
-        self.chunks = paginate(rows)
+        self.chunks = paginate(rows, TAIL_POINTS if signed else 0.0)
         self.totals = recaps.unit_counts_by_predikat(section)
         self.states = recaps.period_state_counts(section)
         self.count = section.count
@@ -317,12 +327,13 @@ def _row_points(row: dict) -> float:
     return max(lines, 1) * LINE_POINTS + ROW_PADDING
 
 
-def paginate(rows: list[dict]) -> list[list[dict]]:
+def paginate(rows: list[dict], reserve: float = 0.0) -> list[list[dict]]:
     """Rows cut into page-sized tables by estimated height (the first page holds less).
 
     Tables that fit their page are never split, so each page shows its header once and
     no row is cut. An underestimate only makes xhtml2pdf split the table (repeating the
-    header); it never loses a row.
+    header); it never loses a row. Without `reserve` points left under the last table,
+    its last KEEP_ROWS rows move to a page of their own (with the signature).
     """
     pages: list[list[dict]] = []
     current: list[dict] = []
@@ -334,6 +345,9 @@ def paginate(rows: list[dict]) -> list[list[dict]]:
             current, room = [], PAGE_POINTS - HEADER_POINTS
         current.append(row)
         room -= height
+    if current and room < reserve and len(current) > KEEP_ROWS:
+        pages.append(current[:-KEEP_ROWS])
+        current = current[-KEEP_ROWS:]
     if current:
         pages.append(current)
     return pages
@@ -384,10 +398,11 @@ def _build_recap(recap: recaps.Recap, issued: IssuedDocument, lang: str) -> byte
     common = {"period": period, "place": place}
     if not recap.regency:
         section = recap.sections[0]
+        contact = letterhead(db.session.get(Unit, section.unit_id))
         context = {
-            **_base_context(lang, title, section.name, issued), **common,
-            "section": _SectionView(section), "summary_page": False,
-            "signatory": signatory, "sign": True,
+            **_base_context(lang, title, section.name, issued, contact), **common,
+            "section": _SectionView(section, signed=True), "summary_page": False,
+            "signatory": signatory, "sign": True, "keep_rows": KEEP_ROWS,
         }  # fmt: skip
         parts = [printing.render("recap.html", context)]
         return printing.finish(parts, _stamp(issued), title=title)
@@ -406,7 +421,7 @@ def _build_recap(recap: recaps.Recap, issued: IssuedDocument, lang: str) -> byte
         context = {
             **_base_context(lang, title, section.name, issued), **common,
             "section": _SectionView(section), "summary_page": True,
-            "signatory": None, "sign": False,
+            "signatory": None, "sign": False, "keep_rows": 0,
         }  # fmt: skip
         htmls.append(printing.render_html("recap.html", context))
     parts = printing.render_parts(htmls)

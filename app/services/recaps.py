@@ -8,7 +8,9 @@ The data is kept as stored codes; labels are applied when a document is made, an
 
 A unit's recap covers the submissions whose `unit_id` is that unit (the unit the
 employee belonged to when the evaluation was assigned), as its organisational rating
-and distribution curve do; sub-units have their own recap.
+and distribution curve do; sub-units have their own recap. Like the dashboard, it also
+counts the unit's active employees without a submission in the period ("not started",
+belum mulai), so both give the same totals.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 
 from app.domain.ratings import OrgRating, Predikat, Rating, check_distribution
 from app.extensions import db
@@ -26,6 +28,7 @@ from app.models import Employee, EvaluationPeriod, Signatory, Submission, Unit, 
 from app.models.types import JabatanType, SubmissionState
 from app.scope import Scope, recap_units
 from app.services import ValidationFailed
+from app.services.dashboard import NOT_STARTED
 
 RECAP_PURPOSE = "recap"
 DEFAULT_PLACE = "Mamuju"
@@ -186,6 +189,7 @@ def load(period: EvaluationPeriod, unit_id: int | None) -> Recap:
     )  # fmt: skip
     for unit, *values in rows:
         sections[unit].rows.append(Row(*values))
+    _add_not_started(period, sections)
 
     approved = Submission.state == SubmissionState.APPROVED.value
     counts = db.session.execute(
@@ -221,6 +225,22 @@ def load(period: EvaluationPeriod, unit_id: int | None) -> Recap:
     else:
         signer_unit = unit_id
     return Recap(period, ordered, signatory_of(signer_unit), regency=unit_id is None)
+
+
+def _add_not_started(period: EvaluationPeriod, sections: dict[int, Section]) -> None:
+    """Rows and counts of the active employees without a submission (as the dashboard's)."""
+    started = exists().where(
+        Submission.employee_id == Employee.id, Submission.period_id == period.id
+    )
+    rows = db.session.execute(
+        select(Employee.unit_id, Employee.nip, Employee.name, Employee.golongan, Employee.jabatan)
+        .where(Employee.active.is_(True), Employee.unit_id.in_(list(sections)), ~started)
+        .order_by(Employee.unit_id, _JABATAN_ORDER, Employee.name, Employee.nip)
+    )
+    for unit, nip, name, golongan, jabatan in rows:
+        section = sections[unit]
+        section.rows.append(Row(nip, name, golongan, jabatan, None, None, None, NOT_STARTED))
+        section.state_counts[NOT_STARTED] = section.state_counts.get(NOT_STARTED, 0) + 1
 
 
 def signatory_of(unit_id: int | None, purpose: str = RECAP_PURPOSE) -> Person | None:
@@ -283,11 +303,12 @@ def predikat_label(value: str | None) -> str:
         return value or ""
 
 
+def _state_labels() -> dict[str, str]:
+    return {NOT_STARTED: str(_l("Not started")), **{s.value: s.label for s in SubmissionState}}
+
+
 def state_label(value: str | None) -> str:
-    try:
-        return SubmissionState(value).label if value else ""
-    except ValueError:
-        return value or ""
+    return _state_labels().get(value, value or "") if value else ""
 
 
 def org_label(value: str | None) -> str:
@@ -301,7 +322,7 @@ def labelled_rows(section: Section, start: int = 1) -> list[dict]:
     """The section's rows with numbers and translated labels (as printed and exported)."""
     rating = {r.value: r.label for r in Rating}
     pred = {p.value: p.label for p in Predikat}
-    states = {s.value: s.label for s in SubmissionState}
+    states = _state_labels()
     return [
         {"no": number, "nip": r.nip, "name": r.name, "golongan": r.golongan,
          "jabatan": r.jabatan, "hasil": rating.get(r.hasil, r.hasil or ""),
@@ -317,4 +338,4 @@ def unit_counts_by_predikat(section: Section) -> list[tuple[str, int]]:
 
 
 def period_state_counts(section: Section) -> list[tuple[str, int]]:
-    return [(s.label, section.state_counts.get(s.value, 0)) for s in SubmissionState]
+    return [(label, section.state_counts.get(value, 0)) for value, label in _state_labels().items()]

@@ -76,7 +76,7 @@ def register_cycle_views(appbuilder) -> None:
 def register_printing(appbuilder) -> None:
     """Recaps & exports, submission documents, public verification, and their APIs."""
     from app.api.recaps import RecapApi, SubmissionDocumentApi
-    from app.views.recaps import RecapView, SubmissionPrintView, VerifyView
+    from app.views.recaps import DocumentSettingsView, RecapView, SubmissionPrintView, VerifyView
 
     appbuilder.add_view(
         RecapView, "Recaps & exports", label=_l("Recaps & exports"), icon="fa-print",
@@ -84,6 +84,7 @@ def register_printing(appbuilder) -> None:
     )  # fmt: skip
     appbuilder.add_view_no_menu(SubmissionPrintView)
     appbuilder.add_view_no_menu(VerifyView)
+    appbuilder.add_view_no_menu(DocumentSettingsView)
     appbuilder.add_api(RecapApi)
     appbuilder.add_api(SubmissionDocumentApi)
 

@@ -25,7 +25,7 @@ from app.models import EvaluationPeriod, Submission, Unit
 from app.models.types import PeriodState
 from app.printing import PrintError
 from app.scope import current_scope, recap_units, require, visible_submissions
-from app.services import ValidationFailed, recaps
+from app.services import ValidationFailed, emblem, recaps
 from app.services import documents as docs
 
 
@@ -177,4 +177,37 @@ class VerifyView(BaseView):
         return (
             self.render_template("printing/verify.html", result=result, code=code, asked=True),
             status,
+        )
+
+
+class DocumentSettingsView(BaseView):
+    """Pengaturan dokumen (HR only): the regency's emblem on the letterhead of every PDF."""
+
+    route_base = "/document-settings"
+    default_view = "emblem"
+
+    @expose("/emblem", methods=["GET", "POST"])
+    @has_access
+    def emblem(self):
+        errors: list[str] = []
+        if request.method == "POST":
+            if request.form.get("remove"):
+                emblem.remove()
+                flash(str(_l("The emblem was removed.")), "success")
+                return redirect(url_for("DocumentSettingsView.emblem"))
+            upload = request.files.get("emblem")
+            # One byte over the limit is enough to refuse a file as too large.
+            content = upload.read(emblem.MAX_BYTES + 1) if upload else b""
+            try:
+                emblem.save(content, (upload.filename or "") if upload else "")
+            except ValidationFailed as exc:
+                errors = exc.errors.get(emblem.FIELD, [])
+            else:
+                flash(str(_l("The emblem was saved.")), "success")
+                return redirect(url_for("DocumentSettingsView.emblem"))
+        return self.render_template(
+            "printing/emblem.html",
+            preview=emblem.for_print(box=120.0),
+            errors=errors,
+            max_side=emblem.MAX_SIDE,
         )
