@@ -189,7 +189,7 @@ def test_delete_removes_the_answer_and_the_file(upload, call, cycle):
     path = f"/{cycle.submission.id}/evidence/{evidence_id}"
     _assert_refusal(call("penilai.dinkes", "DELETE", path), 403)
     _assert_refusal(call("admin.disdik", "DELETE", path), 404)
-    _assert_refusal(call("pegawai.dinkes", "DELETE", f"{path}?lock_version=x"), 400)
+    _assert_refusal(call("pegawai.dinkes", "DELETE", f"{path}?lock_version=x"), 422, "lock_version")
     response = call(
         "pegawai.dinkes", "DELETE", f"{path}?lock_version={cycle.reload().lock_version}"
     )

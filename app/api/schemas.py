@@ -13,12 +13,13 @@ from app.models.types import SubmissionState
 
 MAX_ID = 2**31 - 1  # ids and counters are INTEGER columns (32-bit in PostgreSQL)
 TOO_LARGE = _l("The number is too large.")
+NOT_AN_ID = _l("Enter a valid identifier.")
 MAX_TEXT = 10_000
 
 
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory reads like a field class
-    """A database id: 1 … 2^63-1."""
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error=TOO_LARGE), **kwargs)
+    """A database id: 1 … 2^31-1."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error=NOT_AN_ID), **kwargs)
 
 
 def StrictId(**kwargs) -> fields.Integer:  # noqa: N802
@@ -205,6 +206,7 @@ class FormSummary(Schema):
     title = fields.String(allow_none=True)
     unit_id = fields.Integer(allow_none=True)
     archived = fields.Boolean()
+    shared = fields.Boolean(metadata={"description": "Readable by every unit (regency-wide)."})
     latest_version = fields.Integer(allow_none=True)
     has_draft = fields.Boolean()
 
