@@ -11,11 +11,11 @@ from __future__ import annotations
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import get_locale
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe
 from app.api.recaps import _file as send_download
-from app.api.schemas import Strict
+from app.api.schemas import EmployeeRef, Strict
 from app.domain.ratings import Rating
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -44,6 +44,70 @@ class AnnualApproveSchema(Strict):
     hasil = fields.String(load_default=None, allow_none=True, validate=_RATING)
     perilaku = fields.String(load_default=None, allow_none=True, validate=_RATING)
     reason = fields.String(load_default="", validate=validate.Length(max=service.MAX_REASON))
+
+
+class AnnualPeriod(Schema):
+    """A periodic evaluation of the year, with its final (calibrated) predikat."""
+
+    submission_id = fields.Integer()
+    period = fields.String()
+    predikat = fields.String(allow_none=True)
+    hasil_rating = fields.String(allow_none=True)
+    perilaku_rating = fields.String(allow_none=True)
+
+
+class IndicatorPeriod(Schema):
+    period = fields.String()
+    target = fields.Float(allow_none=True)
+    realisation = fields.Float(allow_none=True)
+
+
+class AnnualIndicator(Schema):
+    """An indicator's year: target, realisation and achievement, period by period."""
+
+    key = fields.String()
+    label = fields.String()
+    group = fields.String(allow_none=True)
+    aspect = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True)
+    polarity = fields.String(allow_none=True)
+    weight = fields.Float(allow_none=True)
+    aggregation = fields.String(allow_none=True)
+    target = fields.Float(allow_none=True)
+    realisation = fields.Float(allow_none=True)
+    achievement = fields.Float(allow_none=True)
+    periods = fields.List(fields.Nested(IndicatorPeriod))
+
+
+class AnnualProposal(Schema):
+    indicators = fields.List(fields.Nested(AnnualIndicator))
+    achievement = fields.Float(allow_none=True)
+    hasil_rating = fields.String(allow_none=True)
+    perilaku_rating = fields.String(allow_none=True)
+    predikat = fields.String(allow_none=True)
+    org_rating = fields.String(allow_none=True)
+
+
+class AnnualEvaluation(Schema):
+    id = fields.Integer()
+    state = fields.String()
+    achievement = fields.Float(allow_none=True)
+    hasil_rating = fields.String(allow_none=True)
+    perilaku_rating = fields.String(allow_none=True)
+    predikat = fields.String(allow_none=True)
+    override_reason = fields.String(allow_none=True)
+    approved_at = fields.String()
+
+
+class AnnualResult(Schema):
+    """An employee's annual evaluation: the proposal and the approved result (or null)."""
+
+    employee = fields.Nested(EmployeeRef)
+    year = fields.Integer()
+    periods = fields.List(fields.Nested(AnnualPeriod))
+    proposal = fields.Nested(AnnualProposal)
+    evaluation = fields.Nested(AnnualEvaluation, allow_none=True)
+    may_approve = fields.Boolean()
 
 
 def _lang() -> str:
@@ -101,6 +165,7 @@ class AnnualApi(ApiContract, BaseApi):
     openapi_spec_component_schemas = (
         *ApiContract.openapi_spec_component_schemas,
         AnnualApproveSchema,
+        AnnualResult,
     )
 
     def _proposal(self, pk: int) -> service.Proposal:
@@ -130,7 +195,7 @@ class AnnualApi(ApiContract, BaseApi):
               description: Periodic evaluations, proposal per indicator, approved evaluation
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/AnnualResult'}
             401: {$ref: '#/components/responses/401'}
             404: {$ref: '#/components/responses/404'}
             422: {$ref: '#/components/responses/422'}
@@ -166,7 +231,7 @@ class AnnualApi(ApiContract, BaseApi):
               description: The approved annual evaluation
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/AnnualResult'}
             400: {$ref: '#/components/responses/400'}
             401: {$ref: '#/components/responses/401'}
             403: {$ref: '#/components/responses/403'}

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe
-from app.api.schemas import PeriodArgs, Strict, StrictId
+from app.api.schemas import EmployeeRef, PeriodArgs, PeriodRef, Strict, StrictId, UnitRef
 from app.domain.ratings import Predikat
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -47,6 +47,39 @@ class CalibrationPostSchema(Strict):
     close = fields.Boolean(load_default=False)
     reopen = fields.Boolean(load_default=False)
     reason = fields.String(load_default="", validate=validate.Length(max=service.MAX_REASON))
+
+
+class CurveViolation(Schema):
+    rule = fields.String()
+    predikat = fields.List(fields.String())
+    message = fields.String()
+
+
+class CalibratedEvaluation(Schema):
+    """An approved evaluation: its approved `predikat` and the calibrated `final_predikat`."""
+
+    submission_id = fields.Integer()
+    employee = fields.Nested(EmployeeRef)
+    achievement = fields.Float(allow_none=True)
+    hasil_rating = fields.String(allow_none=True)
+    perilaku_rating = fields.String(allow_none=True)
+    predikat = fields.String(allow_none=True)
+    final_predikat = fields.String(allow_none=True)
+    calibration_reason = fields.String(allow_none=True)
+
+
+class CalibrationResult(Schema):
+    """A unit's calibration (kalibrasi) for a period."""
+
+    unit = fields.Nested(UnitRef)
+    period = fields.Nested(PeriodRef)
+    state = fields.String(validate=validate.OneOf([service.OPEN, service.CLOSED]))
+    closed_at = fields.String(allow_none=True)
+    org_rating = fields.String(allow_none=True)
+    required = fields.List(fields.String(), metadata={"description": "The curve's rules."})
+    distribution = fields.Dict(keys=fields.String(), values=fields.Integer())
+    violations = fields.List(fields.Nested(CurveViolation))
+    evaluations = fields.List(fields.Nested(CalibratedEvaluation))
 
 
 def _number(value):
@@ -90,6 +123,7 @@ class CalibrationApi(ApiContract, BaseApi):
     openapi_spec_component_schemas = (
         *ApiContract.openapi_spec_component_schemas,
         CalibrationPostSchema,
+        CalibrationResult,
     )
 
     def _target(self, pk: int):
@@ -123,7 +157,7 @@ class CalibrationApi(ApiContract, BaseApi):
               description: Rating, required curve, distribution, violations and evaluations
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/CalibrationResult'}
             401: {$ref: '#/components/responses/401'}
             403: {$ref: '#/components/responses/403'}
             404: {$ref: '#/components/responses/404'}
@@ -156,7 +190,7 @@ class CalibrationApi(ApiContract, BaseApi):
               description: The calibration after the change
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/CalibrationResult'}
             400: {$ref: '#/components/responses/400'}
             401: {$ref: '#/components/responses/401'}
             403: {$ref: '#/components/responses/403'}

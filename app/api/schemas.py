@@ -143,6 +143,30 @@ class ImportBody(Strict):
 # --- responses ------------------------------------------------------------------------------
 
 
+class UnitRef(Schema):
+    """A unit (unit kerja) named in an answer."""
+
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class PeriodRef(Schema):
+    """An evaluation period named in an answer (`state` where the answer gives it)."""
+
+    id = fields.Integer()
+    name = fields.String()
+    state = fields.String()
+
+
+class EmployeeRef(Schema):
+    """An employee (pegawai) named in an answer."""
+
+    id = fields.Integer()
+    nip = fields.String()
+    name = fields.String()
+
+
 class SubmissionSummary(Schema):
     id = fields.Integer()
     employee_id = fields.Integer()
@@ -150,7 +174,13 @@ class SubmissionSummary(Schema):
     unit_id = fields.Integer(allow_none=True)
     evaluator_id = fields.Integer(allow_none=True)
     state = fields.String()
-    predikat = fields.String(allow_none=True)
+    predikat = fields.String(allow_none=True, metadata={"description": "As approved."})
+    final_predikat = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The predikat that counts: calibrated if adjusted, else approved."
+        },
+    )
     achievement = fields.Float(allow_none=True)
     template_version_id = fields.Integer(allow_none=True)
     lock_version = fields.Integer()
@@ -163,6 +193,38 @@ class SubmissionList(Schema):
     result = fields.List(fields.Nested(SubmissionSummary))
 
 
+class Scores(Schema):
+    """The portal's proposed ratings and the evaluator's final ones (with any override)."""
+
+    achievement = fields.Float(allow_none=True)
+    proposed_hasil_rating = fields.String(allow_none=True)
+    proposed_perilaku_rating = fields.String(allow_none=True)
+    hasil_rating = fields.String(allow_none=True)
+    perilaku_rating = fields.String(allow_none=True)
+    override_reason = fields.String(allow_none=True)
+    predikat = fields.String(allow_none=True)
+
+
+class EvidenceFile(Schema):
+    """An evidence file (bukti dukung) of a submission."""
+
+    id = fields.Integer()
+    field = fields.String(metadata={"description": '"<form version id>:<field key>"'})
+    name = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+
+
+class HistoryEntry(Schema):
+    """An audit entry of a submission."""
+
+    at = fields.String()
+    user = fields.String(allow_none=True)
+    action = fields.String()
+    comment = fields.String(allow_none=True)
+    changes = fields.Dict(allow_none=True)
+
+
 class SubmissionDetail(SubmissionSummary):
     answers = fields.Dict()
     comments = fields.Dict()
@@ -170,11 +232,11 @@ class SubmissionDetail(SubmissionSummary):
     feedback = fields.String(allow_none=True)
     recommendation = fields.String(allow_none=True)
     return_reason = fields.String(allow_none=True)
-    scores = fields.Dict()
+    scores = fields.Nested(Scores)
     submitted_at = fields.String(allow_none=True)
     approved_at = fields.String(allow_none=True)
-    evidence = fields.List(fields.Dict())
-    history = fields.List(fields.Dict())
+    evidence = fields.List(fields.Nested(EvidenceFile))
+    history = fields.List(fields.Nested(HistoryEntry))
     allowed_actions = fields.List(fields.String())
 
 
@@ -187,6 +249,7 @@ class ActionResult(Schema):
     state = fields.String()
     lock_version = fields.Integer()
     predikat = fields.String(allow_none=True)
+    scores = fields.Nested(Scores)
 
 
 class AssignResult(Schema):
@@ -257,8 +320,8 @@ class Award(Schema):
     achievement = fields.Float(allow_none=True)
     rank = fields.Integer(allow_none=True)
     employee = fields.Nested(AwardPerson)
-    unit = fields.Dict()
-    period = fields.Dict()
+    unit = fields.Nested(UnitRef)
+    period = fields.Nested(PeriodRef)
     decided_at = fields.String(allow_none=True)
 
 
@@ -289,7 +352,7 @@ class UnitAchievement(Schema):
 SCHEMAS = (
     SubmissionList, SubmissionResult, ActionResult, AssignResult,
     PeriodStateResult, FormList, FormResult, FormImported, Published,
-    FormVersion, AwardList, DashboardSummary, UnitAchievement,
+    FormVersion, AwardList, DashboardSummary, UnitAchievement, UnitRef, PeriodRef, EmployeeRef,
     AnswersBody, SubmitBody, ReturnBody, ApproveBody, ReasonBody, ReopenBody,
     AssignBody, ImportBody,
 )  # fmt: skip
