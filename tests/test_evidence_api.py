@@ -56,10 +56,11 @@ def _assert_refusal(response, status: int, field: str | None = None) -> None:
         assert body["errors"][field] and all(isinstance(m, str) for m in body["errors"][field])
 
 
-def test_upload_stores_the_file_as_the_answer_and_it_downloads(upload, call, cycle):
+def test_upload_stores_the_file_as_the_answer_and_it_downloads(upload, call, cycle, documented):
     lock = cycle.reload().lock_version
     response = upload(TINY_PDF, "laporan triwulan.pdf", lock_version=str(lock))
     assert response.status_code == 201, response.json
+    documented(response, "/api/v1/submission/{pk}/evidence", "POST")
     evidence = _db.session.get(Evidence, response.json["id"])
     assert response.json == {
         "id": evidence.id, "field": cycle.ref("bukti"), "name": "laporan triwulan.pdf",
@@ -70,6 +71,7 @@ def test_upload_stores_the_file_as_the_answer_and_it_downloads(upload, call, cyc
     assert submission.history[-1].action == "answers"
     download = call("pegawai.dinkes", "GET", f"/{cycle.submission.id}/evidence/{evidence.id}")
     assert download.status_code == 200 and download.data == TINY_PDF
+    documented(download, "/api/v1/submission/{pk}/evidence/{evidence_id}", "GET")
     assert download.mimetype == "application/pdf"
     disposition = download.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and "laporan" in disposition

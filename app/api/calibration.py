@@ -12,7 +12,15 @@ from flask_appbuilder.security.decorators import permission_name
 from marshmallow import Schema, fields, validate
 
 from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe
-from app.api.schemas import EmployeeRef, PeriodArgs, PeriodRef, Strict, StrictId, UnitRef
+from app.api.schemas import (
+    CurveViolation,
+    EmployeeRef,
+    PeriodArgs,
+    PeriodRef,
+    Strict,
+    StrictId,
+    UnitRef,
+)
 from app.domain.ratings import Predikat
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -47,12 +55,6 @@ class CalibrationPostSchema(Strict):
     close = fields.Boolean(load_default=False)
     reopen = fields.Boolean(load_default=False)
     reason = fields.String(load_default="", validate=validate.Length(max=service.MAX_REASON))
-
-
-class CurveViolation(Schema):
-    rule = fields.String()
-    predikat = fields.List(fields.String())
-    message = fields.String()
 
 
 class CalibratedEvaluation(Schema):

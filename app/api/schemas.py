@@ -144,11 +144,12 @@ class ImportBody(Strict):
 
 
 class UnitRef(Schema):
-    """A unit (unit kerja) named in an answer."""
+    """A unit (unit kerja) named in an answer (`parent_id` where the answer gives it)."""
 
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
+    parent_id = fields.Integer(allow_none=True)
 
 
 class PeriodRef(Schema):
@@ -330,19 +331,87 @@ class AwardList(Schema):
     result = fields.List(fields.Nested(Award))
 
 
+class CurveViolation(Schema):
+    """A broken rule of the distribution curve (kurva distribusi)."""
+
+    rule = fields.String()
+    predikat = fields.List(fields.String())
+    message = fields.String()
+
+
+class Share(Schema):
+    count = fields.Integer()
+    percent = fields.Float()
+
+
+def _by_key(values) -> fields.Dict:
+    return fields.Dict(keys=fields.String(), values=values)
+
+
+class Curve(Schema):
+    ok = fields.Boolean()
+    violations = fields.List(fields.Nested(CurveViolation))
+
+
+class Totals(Schema):
+    completion = _by_key(fields.Nested(Share))
+    total = fields.Integer()
+    predikat = _by_key(fields.Integer())
+    average_achievement = fields.Float(allow_none=True)
+
+
+class UnitFigures(Totals):
+    """A unit's figures: completion by state, predikat counts, rating and curve check."""
+
+    unit = fields.Nested(UnitRef)
+    org_rating = fields.String(allow_none=True)
+    curve = fields.Nested(Curve, allow_none=True)
+
+
+class RankedUnit(Schema):
+    unit_id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    average_achievement = fields.Float()
+
+
+class TrendPoint(Schema):
+    period = fields.Nested(PeriodRef)
+    submissions = fields.Integer()
+    approved = fields.Integer()
+    approved_percent = fields.Float()
+    average_achievement = fields.Float(allow_none=True)
+    predikat = _by_key(fields.Integer())
+
+
 class DashboardSummary(Schema):
-    period = fields.Dict()
-    unit = fields.Dict(allow_none=True)
-    totals = fields.Dict()
-    units = fields.List(fields.Dict())
-    ranking = fields.List(fields.Dict())
-    trend = fields.List(fields.Dict())
+    period = fields.Nested(PeriodRef)
+    unit = fields.Nested(UnitRef, allow_none=True)
+    totals = fields.Nested(Totals)
+    units = fields.List(fields.Nested(UnitFigures))
+    ranking = fields.List(fields.Nested(RankedUnit))
+    trend = fields.List(fields.Nested(TrendPoint))
+
+
+class IkuResult(Schema):
+    """An IKU of the unit rolled up from its employees' indicators."""
+
+    code = fields.String()
+    label = fields.String()
+    unit = fields.String(allow_none=True)
+    polarity = fields.String(allow_none=True)
+    weight = fields.Float(allow_none=True)
+    aggregation = fields.String(allow_none=True)
+    target = fields.Float(allow_none=True)
+    realisation = fields.Float(allow_none=True)
+    achievement = fields.Float(allow_none=True)
+    contributors = fields.Integer()
 
 
 class UnitAchievement(Schema):
-    unit = fields.Dict()
-    period = fields.Dict()
-    ikus = fields.List(fields.Dict())
+    unit = fields.Nested(UnitRef)
+    period = fields.Nested(PeriodRef)
+    ikus = fields.List(fields.Nested(IkuResult))
     overall_achievement = fields.Float(allow_none=True)
     proposed_rating = fields.String(allow_none=True)
     confirmed_rating = fields.String(allow_none=True)
