@@ -217,7 +217,7 @@ def test_spec_documents_the_evidence_operations(client, api_token):
     assert [p["name"] for p in one["get"]["parameters"]] == ["pk", "evidence_id"]
     assert {"200", "404"} <= set(one["get"]["responses"])
     assert {"204", "403", "404", "409"} <= set(one["delete"]["responses"])
-    assert {"EvidenceUpload", "Evidence", "Refusal"} <= set(spec["components"]["schemas"])
+    assert {"EvidenceUpload", "Evidence", "Error"} <= set(spec["components"]["schemas"])
     assert "file" in spec["components"]["schemas"]["EvidenceUpload"]["properties"]
     mine = {path: item for path, item in paths.items() if "/evidence" in path}
     assert list(OpenAPIV30SpecValidator(dict(spec, paths=mine)).iter_errors()) == []

@@ -15,7 +15,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe
 from app.api.recaps import _file as send_download
-from app.api.schemas import EmployeeRef, Strict
+from app.api.schemas import EmployeeRef, Indicator, Ratings, Strict
 from app.domain.ratings import Rating
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -46,14 +46,11 @@ class AnnualApproveSchema(Strict):
     reason = fields.String(load_default="", validate=validate.Length(max=service.MAX_REASON))
 
 
-class AnnualPeriod(Schema):
+class AnnualPeriod(Ratings):
     """A periodic evaluation of the year, with its final (calibrated) predikat."""
 
     submission_id = fields.Integer()
     period = fields.String()
-    predikat = fields.String(allow_none=True)
-    hasil_rating = fields.String(allow_none=True)
-    perilaku_rating = fields.String(allow_none=True)
 
 
 class IndicatorPeriod(Schema):
@@ -62,39 +59,25 @@ class IndicatorPeriod(Schema):
     realisation = fields.Float(allow_none=True)
 
 
-class AnnualIndicator(Schema):
+class AnnualIndicator(Indicator):
     """An indicator's year: target, realisation and achievement, period by period."""
 
     key = fields.String()
-    label = fields.String()
     group = fields.String(allow_none=True)
     aspect = fields.String(allow_none=True)
-    unit = fields.String(allow_none=True)
-    polarity = fields.String(allow_none=True)
-    weight = fields.Float(allow_none=True)
-    aggregation = fields.String(allow_none=True)
-    target = fields.Float(allow_none=True)
-    realisation = fields.Float(allow_none=True)
-    achievement = fields.Float(allow_none=True)
     periods = fields.List(fields.Nested(IndicatorPeriod))
 
 
-class AnnualProposal(Schema):
+class AnnualProposal(Ratings):
     indicators = fields.List(fields.Nested(AnnualIndicator))
     achievement = fields.Float(allow_none=True)
-    hasil_rating = fields.String(allow_none=True)
-    perilaku_rating = fields.String(allow_none=True)
-    predikat = fields.String(allow_none=True)
     org_rating = fields.String(allow_none=True)
 
 
-class AnnualEvaluation(Schema):
+class AnnualEvaluation(Ratings):
     id = fields.Integer()
     state = fields.String()
     achievement = fields.Float(allow_none=True)
-    hasil_rating = fields.String(allow_none=True)
-    perilaku_rating = fields.String(allow_none=True)
-    predikat = fields.String(allow_none=True)
     override_reason = fields.String(allow_none=True)
     approved_at = fields.String()
 

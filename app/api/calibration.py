@@ -17,6 +17,7 @@ from app.api.schemas import (
     EmployeeRef,
     PeriodArgs,
     PeriodRef,
+    Ratings,
     Strict,
     StrictId,
     UnitRef,
@@ -57,15 +58,12 @@ class CalibrationPostSchema(Strict):
     reason = fields.String(load_default="", validate=validate.Length(max=service.MAX_REASON))
 
 
-class CalibratedEvaluation(Schema):
+class CalibratedEvaluation(Ratings):
     """An approved evaluation: its approved `predikat` and the calibrated `final_predikat`."""
 
     submission_id = fields.Integer()
     employee = fields.Nested(EmployeeRef)
     achievement = fields.Float(allow_none=True)
-    hasil_rating = fields.String(allow_none=True)
-    perilaku_rating = fields.String(allow_none=True)
-    predikat = fields.String(allow_none=True)
     final_predikat = fields.String(allow_none=True)
     calibration_reason = fields.String(allow_none=True)
 

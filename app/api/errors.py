@@ -23,6 +23,7 @@ from werkzeug.exceptions import BadRequest
 
 from app.api import schemas
 from app.extensions import db
+from app.scope import is_allowed
 from app.services import ValidationFailed
 from app.services.submissions import ActionRefused
 
@@ -115,6 +116,13 @@ class ApiError(Exception):
 
     def response(self) -> Response:
         return api_error(self.status, self.message, self.errors)
+
+
+def scoped(model, pk: int, condition):
+    """Row `pk` of `model` if the scope rule `condition` lets the caller see it, else 404."""
+    if not is_allowed(model, pk, condition):
+        raise ApiError(404)
+    return db.session.get(model, pk)
 
 
 @contextmanager

@@ -18,11 +18,11 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.api.errors import ApiContract, ApiError, load_args, refusals, safe
+from app.api.errors import ApiContract, ApiError, load_args, refusals, safe, scoped
 from app.api.schemas import MAX_ID
 from app.extensions import db
 from app.models import Evidence, Submission
-from app.scope import current_scope, is_allowed, visible_submissions
+from app.scope import current_scope, visible_submissions
 from app.services import evidence as evidence_service
 from app.services.submission_forms import attach_evidence, detach_evidence
 from app.services.submissions import SubmissionConflict
@@ -118,15 +118,9 @@ class SubmissionEvidenceApi(ApiContract, BaseApi):
     )
 
     @staticmethod
-    def _submission(pk: int) -> Submission:
-        """The submission, if the caller sees it (else 404; path ids are bounded)."""
-        if not is_allowed(Submission, pk, visible_submissions):
-            raise ApiError(404)
-        return db.session.get(Submission, pk)
-
-    def _evidence(self, pk: int, evidence_id: int) -> tuple[Submission, Evidence]:
+    def _evidence(pk: int, evidence_id: int) -> tuple[Submission, Evidence]:
         """The submission and one of its evidence files (else 404)."""
-        submission = self._submission(pk)
+        submission = scoped(Submission, pk, visible_submissions)
         evidence = db.session.get(Evidence, evidence_id)
         if evidence is None or evidence.submission_id != submission.id:
             raise ApiError(404)
@@ -157,7 +151,7 @@ class SubmissionEvidenceApi(ApiContract, BaseApi):
                   schema: {$ref: '#/components/schemas/Evidence'}
             409: {$ref: '#/components/responses/409'}
         """
-        submission = self._submission(pk)
+        submission = scoped(Submission, pk, visible_submissions)
         if request.mimetype != "multipart/form-data":
             raise ApiError(415, _l("Send the file as multipart/form-data."))
         try:

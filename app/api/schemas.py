@@ -143,6 +143,27 @@ class ImportBody(Strict):
 # --- responses ------------------------------------------------------------------------------
 
 
+class Ratings(Schema):
+    """The ratings of an evaluation: hasil kerja, perilaku kerja and the predikat."""
+
+    hasil_rating = fields.String(allow_none=True)
+    perilaku_rating = fields.String(allow_none=True)
+    predikat = fields.String(allow_none=True)
+
+
+class Indicator(Schema):
+    """An indicator's target, realisation and achievement (IKU or individual)."""
+
+    label = fields.String()
+    unit = fields.String(allow_none=True)
+    polarity = fields.String(allow_none=True)
+    weight = fields.Float(allow_none=True)
+    aggregation = fields.String(allow_none=True)
+    target = fields.Float(allow_none=True)
+    realisation = fields.Float(allow_none=True)
+    achievement = fields.Float(allow_none=True)
+
+
 class UnitRef(Schema):
     """A unit (unit kerja) named in an answer (`parent_id` where the answer gives it)."""
 
@@ -194,16 +215,13 @@ class SubmissionList(Schema):
     result = fields.List(fields.Nested(SubmissionSummary))
 
 
-class Scores(Schema):
+class Scores(Ratings):
     """The portal's proposed ratings and the evaluator's final ones (with any override)."""
 
     achievement = fields.Float(allow_none=True)
     proposed_hasil_rating = fields.String(allow_none=True)
     proposed_perilaku_rating = fields.String(allow_none=True)
-    hasil_rating = fields.String(allow_none=True)
-    perilaku_rating = fields.String(allow_none=True)
     override_reason = fields.String(allow_none=True)
-    predikat = fields.String(allow_none=True)
 
 
 class EvidenceFile(Schema):
@@ -393,18 +411,10 @@ class DashboardSummary(Schema):
     trend = fields.List(fields.Nested(TrendPoint))
 
 
-class IkuResult(Schema):
+class IkuResult(Indicator):
     """An IKU of the unit rolled up from its employees' indicators."""
 
     code = fields.String()
-    label = fields.String()
-    unit = fields.String(allow_none=True)
-    polarity = fields.String(allow_none=True)
-    weight = fields.Float(allow_none=True)
-    aggregation = fields.String(allow_none=True)
-    target = fields.Float(allow_none=True)
-    realisation = fields.Float(allow_none=True)
-    achievement = fields.Float(allow_none=True)
     contributors = fields.Integer()
 
 

@@ -10,10 +10,10 @@ from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import func, select
 
 from app.api import schemas
-from app.api.errors import ApiContract, load_args, load_body, refusals, safe
+from app.api.errors import ApiContract, load_args, load_body, refusals, safe, scoped
 from app.extensions import db
 from app.models import Submission
-from app.scope import current_scope, is_allowed, visible_submissions
+from app.scope import current_scope, visible_submissions
 from app.services import submissions as service
 
 
@@ -134,16 +134,9 @@ class SubmissionApi(ApiContract, BaseApi):
     allow_browser_login = False  # the session cookie must not bypass CSRF
     openapi_spec_tag = "Submissions"
 
-    def _get(self, pk: int) -> Submission | None:
-        if not is_allowed(Submission, pk, visible_submissions):
-            return None
-        return db.session.get(Submission, pk)
-
     def _act(self, pk: int, body_schema, call, *, optional: bool = False):
         """Run a service action on submission `pk`; map its outcomes to responses."""
-        item = self._get(pk)
-        if item is None:
-            return self.response_404()
+        item = scoped(Submission, pk, visible_submissions)
         body = load_body(body_schema, optional=optional)
         with refusals(service.SubmissionConflict):
             call(item, body, current_scope())
@@ -214,9 +207,7 @@ class SubmissionApi(ApiContract, BaseApi):
                 application/json:
                   schema: {$ref: '#/components/schemas/SubmissionResult'}
         """
-        item = self._get(pk)
-        if item is None:
-            return self.response_404()
+        item = scoped(Submission, pk, visible_submissions)
         return self.response(200, result=_detail(item, current_scope()))
 
     def _save(self, pk, merge: str):

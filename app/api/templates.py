@@ -14,11 +14,11 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe
+from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe, scoped
 from app.api.schemas import MAX_ID
 from app.extensions import db
 from app.models import EvaluationTemplate
-from app.scope import current_scope, is_allowed, managed_templates
+from app.scope import current_scope, managed_templates
 from app.services import ValidationFailed
 from app.services import templates as template_service
 
@@ -118,13 +118,6 @@ class TemplateApi(ApiContract, BaseApi):
         TemplateSchema,
     )
 
-    @staticmethod
-    def _get(pk: int) -> EvaluationTemplate:
-        """The template, if the caller manages it (else 404; path ids are bounded)."""
-        if not is_allowed(EvaluationTemplate, pk, managed_templates):
-            raise ApiError(404)
-        return db.session.get(EvaluationTemplate, pk)
-
     @expose("/", methods=["GET"])
     @protect()
     @safe
@@ -179,7 +172,7 @@ class TemplateApi(ApiContract, BaseApi):
                     properties:
                       result: {$ref: '#/components/schemas/Template'}
         """
-        template = self._get(pk)
+        template = scoped(EvaluationTemplate, pk, managed_templates)
         return self.response(200, result=TemplateSchema().dump(template))
 
     @expose("/import", methods=["POST"])
@@ -239,7 +232,7 @@ class TemplateApi(ApiContract, BaseApi):
                     properties:
                       version: {type: integer}
         """
-        template = self._get(pk)
+        template = scoped(EvaluationTemplate, pk, managed_templates)
         try:
             version = template_service.publish(template, g.user.id)
         except ValidationFailed as exc:
@@ -272,7 +265,7 @@ class TemplateApi(ApiContract, BaseApi):
                 application/json:
                   schema: {$ref: '#/components/schemas/TemplateVersion'}
         """
-        template = self._get(pk)
+        template = scoped(EvaluationTemplate, pk, managed_templates)
         wanted = load_args(EXPORT_QUERY_SCHEMA)["version"]
         versions = [v for v in template.versions if wanted in (None, v.number)]
         if not versions:
