@@ -63,7 +63,9 @@ def test_list_and_get_are_scoped(call, world, dinkes_template):
         assert call(username, "GET", "/").status_code == 403, username
 
 
-def test_import_creates_a_template_publish_and_export_round_trip(call, world, dinkes_form):
+def test_import_creates_a_template_publish_and_export_round_trip(
+    call, world, dinkes_form, documented
+):
     created = call("admin.dinkes", "POST", "/import", json={"definition": _definition(dinkes_form)})
     assert created.status_code == 201, created.json
     pk = created.json["id"]
@@ -76,6 +78,7 @@ def test_import_creates_a_template_publish_and_export_round_trip(call, world, di
     assert published.status_code == 200 and published.json == {"version": 1}
     exported = call("admin.dinkes", "GET", f"/{pk}/export")
     assert exported.status_code == 200
+    documented(exported, "/api/v1/template/{pk}/export", "GET")  # published_at with offset
     assert exported.json["number"] == 1 and exported.json["code"] == "DINKES-STAF"
     assert exported.json["definition"]["forms"] == [
         {"form_version_id": dinkes_form.id, "weight": 100}

@@ -6,6 +6,8 @@ strict (`"1"` is not an id). Ids are limited to the database's 64-bit range.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, fields, validate
 
@@ -28,6 +30,15 @@ def StrictId(**kwargs) -> fields.Integer:  # noqa: N802
 
 def Text(**kwargs) -> fields.String:  # noqa: N802
     return fields.String(validate=validate.Length(max=MAX_TEXT), **kwargs)
+
+
+class UtcDateTime(fields.DateTime):
+    """A timestamp stored as naive UTC, written with its offset (an RFC 3339 date-time)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class Strict(Schema):

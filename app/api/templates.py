@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe, scoped
-from app.api.schemas import MAX_ID
+from app.api.schemas import MAX_ID, UtcDateTime
 from app.extensions import db
 from app.models import EvaluationTemplate
 from app.scope import current_scope, managed_templates
@@ -70,7 +70,7 @@ class TemplateVersionSchema(Schema):
 
     code = fields.String(attribute="template.code")
     number = fields.Integer()
-    published_at = fields.DateTime()
+    published_at = UtcDateTime()
     definition = fields.Dict()
 
 
