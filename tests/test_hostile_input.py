@@ -94,7 +94,7 @@ def test_patterns_re2_cannot_run_are_refused_at_import(client, api_token, world,
         headers=api_token("admin.dinkes"),
     )
     assert response.status_code == 422
-    messages = [m for ms in response.json["errors"].values() for m in ms]
+    messages = [m for found in response.json["errors"].values() for m in found]
     assert f"Isian kode: pola tidak diperbolehkan ({reason})." in messages
     assert _db.session.scalar(select(func.count(IndicatorForm.id))) == 0
 

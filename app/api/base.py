@@ -8,7 +8,6 @@ from flask import request
 from flask_appbuilder.api import ModelRestApi, expose, protect
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.security.decorators import permission_name
-from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, fields, validate
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app.api.errors import ApiContract, api_error, safe
 from app.api.schemas import MAX_ID, TOO_LARGE
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.scope import ScopeFilter, current_scope, is_allowed
 from app.services import ValidationFailed
 from app.services.integrity import DeletionRefused, check_deletable, refused_by_database

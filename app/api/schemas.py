@@ -299,9 +299,9 @@ class FormSummary(Schema):
     title = fields.String(allow_none=True)
     unit_id = fields.Integer(allow_none=True)
     archived = fields.Boolean()
-    shared = fields.Boolean(metadata={"description": "Readable by every unit (regency-wide)."})
     latest_version = fields.Integer(allow_none=True)
     has_draft = fields.Boolean()
+    shared = fields.Boolean(metadata={"description": "Readable by every unit (regency-wide)."})
 
 
 class FormVersion(Schema):
