@@ -139,5 +139,19 @@ def api_token(client, world):
     return _token
 
 
+@pytest.fixture
+def documented(app, api_token):
+    """`documented(response, path, method)`: the answer is the one the served spec describes
+    (status, content type, body schema); raises schemathesis' failure otherwise."""
+    import schemathesis
+
+    spec = schemathesis.openapi.from_wsgi("/api/v1/_openapi", app, headers=api_token("admin"))
+
+    def _check(response, path: str, method: str) -> None:
+        spec[path][method].validate_response(response)
+
+    return _check
+
+
 def pytest_report_header(config):
     return f"database: {os.environ.get('TEST_DATABASE_URL', 'sqlite (in memory)')}"

@@ -82,10 +82,13 @@ def test_the_proposal_aggregates_the_year_by_indicator(api_token, client, year):
     assert body["evaluation"] is None and body["may_approve"] is True
 
 
-def test_the_evaluator_confirms_and_the_document_prints(api_token, client, year, login_as):
+def test_the_evaluator_confirms_and_the_document_prints(
+    api_token, client, year, login_as, documented
+):
     headers = api_token("penilai.dinkes")
     response = client.post(_url(year, suffix="/approve"), json={}, headers=headers)
     assert response.status_code == 200, response.json
+    documented(response, "/api/v1/employee/{pk}/annual/approve", "POST")
     evaluation = response.json["evaluation"]
     assert (evaluation["predikat"], evaluation["override_reason"]) == ("baik", None)
     row = _db.session.get(AnnualEvaluation, evaluation["id"])
@@ -94,9 +97,12 @@ def test_the_evaluator_confirms_and_the_document_prints(api_token, client, year,
     assert again.status_code == 409 and "year" in again.json["errors"]
     # the employee reads it and prints the annual document
     own = api_token("pegawai.dinkes")
-    body = client.get(_url(year), headers=own).json
+    response = client.get(_url(year), headers=own)
+    documented(response, "/api/v1/employee/{pk}/annual", "GET")
+    body = response.json
     assert body["evaluation"]["predikat"] == "baik" and body["may_approve"] is False
     pdf = client.get(_url(year, suffix="/document"), headers=own)
+    documented(pdf, "/api/v1/employee/{pk}/annual/document", "GET")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = squash(" ".join(pdf_pages(pdf.data)))
     employee = year.world.people["pegawai.dinkes"]

@@ -127,7 +127,8 @@ def test_hr_confirms_two_awards_and_prints_a_certificate(staff, open_period, log
 
 
 def test_unit_admin_and_employee_see_only_their_units_awards(staff, open_period, login_as,
-                                                              api_token, client):  # fmt: skip
+                                                              api_token, client,
+                                                              documented):  # fmt: skip
     service.propose(open_period, ALL_UNITS)
     for award in db.session.scalars(select(Award)):
         service.confirm(award, f"Teladan {award.id}", "", HR_SCOPE)
@@ -145,7 +146,9 @@ def test_unit_admin_and_employee_see_only_their_units_awards(staff, open_period,
     assert {a["id"] for a in body["result"]} == expected
     assert client.get("/api/v1/award/?state=proposed",
                       headers=api_token("admin.dinkes")).json["count"] == 0  # fmt: skip
-    everyone = client.get("/api/v1/award/", headers=api_token("hr")).json
+    everyone = client.get("/api/v1/award/", headers=api_token("hr"))
+    documented(everyone, "/api/v1/award/", "GET")  # typed employee, unit and period
+    everyone = everyone.json
     assert everyone["count"] == 4
     assert everyone["result"][0]["title"].startswith("Teladan")
     assert client.get("/api/v1/award/?state=x", headers=api_token("hr")).status_code == 422

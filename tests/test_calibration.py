@@ -42,10 +42,12 @@ def _close_period(data):
 
 
 def test_adjustments_change_the_curve_check_and_the_final_predikat(
-    api_token, client, unit_head, login_as
+    api_token, client, unit_head, login_as, documented
 ):
     data, headers = unit_head, api_token("head.dinkes")
-    body = client.get(_url(data), headers=headers).json
+    response = client.get(_url(data), headers=headers)
+    documented(response, "/api/v1/unit/{pk}/calibration", "GET")
+    body = response.json
     assert body["org_rating"] == "baik" and body["state"] == "open"
     assert body["distribution"] == {"sangat_baik": 2, "baik": 3, "butuh_perbaikan": 1,
                                     "kurang": 1, "sangat_kurang": 0}  # fmt: skip
@@ -58,12 +60,20 @@ def test_adjustments_change_the_curve_check_and_the_final_predikat(
     ]
     response = client.post(_url(data), json={"adjustments": adjustments}, headers=headers)
     assert response.status_code == 200, response.json
+    documented(response, "/api/v1/unit/{pk}/calibration", "POST")
     body = response.json
     assert body["distribution"]["baik"] == 5 and body["distribution"]["kurang"] == 0
     assert {v["rule"] for v in body["violations"]} == {"at_most", "some"}
     pegawai = _by_employee(body, data, "pegawai.dinkes")
     assert (pegawai["predikat"], pegawai["final_predikat"]) == ("butuh_perbaikan", "baik")
     assert pegawai["calibration_reason"] == "Beban kerja"
+    # the submission API shows both: the approved and the calibrated (final) predikat
+    one = client.get(f"/api/v1/submission/{pegawai['submission_id']}", headers=headers)
+    documented(one, "/api/v1/submission/{pk}", "GET")
+    assert (one.json["result"]["predikat"], one.json["result"]["final_predikat"]) == (
+        "butuh_perbaikan",
+        "baik",
+    )
     # the final predikat is what the dashboard counts and the document prints
     figures = dashboard.summary(scope_for(data.world.users["hr"]), data.period)
     unit = next(u for u in figures.units if u.id == data.world.dinkes.id)

@@ -144,11 +144,13 @@ def test_ranking_by_average_achievement_and_trend(world, open_period, dinkes_tem
 # --- the API -------------------------------------------------------------------------------
 
 
-def test_summary_api(world, open_period, dinkes_template, api_token, client):
+def test_summary_api(world, open_period, dinkes_template, api_token, client, documented):
     approved(world.people["pegawai.dinkes"], open_period, dinkes_template, predikat="baik")
     _rate(world.dinkes, open_period, "baik")
     url = f"/api/v1/dashboard/summary?period={open_period.id}"
-    body = client.get(url, headers=api_token("hr")).json
+    response = client.get(url, headers=api_token("hr"))
+    documented(response, "/api/v1/dashboard/summary", "GET")  # typed units, curve, trend
+    body = response.json
     dinkes = next(u for u in body["units"] if u["unit"]["code"] == "DINKES")
     assert dinkes["completion"]["approved"] == {"count": 1, "percent": 25.0}
     assert dinkes["predikat"]["baik"] == 1

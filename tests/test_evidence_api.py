@@ -56,10 +56,11 @@ def _assert_refusal(response, status: int, field: str | None = None) -> None:
         assert body["errors"][field] and all(isinstance(m, str) for m in body["errors"][field])
 
 
-def test_upload_stores_the_file_as_the_answer_and_it_downloads(upload, call, cycle):
+def test_upload_stores_the_file_as_the_answer_and_it_downloads(upload, call, cycle, documented):
     lock = cycle.reload().lock_version
     response = upload(TINY_PDF, "laporan triwulan.pdf", lock_version=str(lock))
     assert response.status_code == 201, response.json
+    documented(response, "/api/v1/submission/{pk}/evidence", "POST")
     evidence = _db.session.get(Evidence, response.json["id"])
     assert response.json == {
         "id": evidence.id, "field": cycle.ref("bukti"), "name": "laporan triwulan.pdf",
@@ -70,6 +71,7 @@ def test_upload_stores_the_file_as_the_answer_and_it_downloads(upload, call, cyc
     assert submission.history[-1].action == "answers"
     download = call("pegawai.dinkes", "GET", f"/{cycle.submission.id}/evidence/{evidence.id}")
     assert download.status_code == 200 and download.data == TINY_PDF
+    documented(download, "/api/v1/submission/{pk}/evidence/{evidence_id}", "GET")
     assert download.mimetype == "application/pdf"
     disposition = download.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and "laporan" in disposition
@@ -189,7 +191,7 @@ def test_delete_removes_the_answer_and_the_file(upload, call, cycle):
     path = f"/{cycle.submission.id}/evidence/{evidence_id}"
     _assert_refusal(call("penilai.dinkes", "DELETE", path), 403)
     _assert_refusal(call("admin.disdik", "DELETE", path), 404)
-    _assert_refusal(call("pegawai.dinkes", "DELETE", f"{path}?lock_version=x"), 400)
+    _assert_refusal(call("pegawai.dinkes", "DELETE", f"{path}?lock_version=x"), 422, "lock_version")
     response = call(
         "pegawai.dinkes", "DELETE", f"{path}?lock_version={cycle.reload().lock_version}"
     )
@@ -215,7 +217,7 @@ def test_spec_documents_the_evidence_operations(client, api_token):
     assert [p["name"] for p in one["get"]["parameters"]] == ["pk", "evidence_id"]
     assert {"200", "404"} <= set(one["get"]["responses"])
     assert {"204", "403", "404", "409"} <= set(one["delete"]["responses"])
-    assert {"EvidenceUpload", "Evidence", "Refusal"} <= set(spec["components"]["schemas"])
+    assert {"EvidenceUpload", "Evidence", "Error"} <= set(spec["components"]["schemas"])
     assert "file" in spec["components"]["schemas"]["EvidenceUpload"]["properties"]
     mine = {path: item for path, item in paths.items() if "/evidence" in path}
     assert list(OpenAPIV30SpecValidator(dict(spec, paths=mine)).iter_errors()) == []

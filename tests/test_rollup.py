@@ -208,11 +208,13 @@ def test_confirm_through_the_page_with_csrf_off_and_error_shown(iku, login_as):
     assert db.session.scalar(select(UnitRating.rating)) == "istimewa"
 
 
-def test_achievement_api_and_its_scope(iku, api_token, client):
+def test_achievement_api_and_its_scope(iku, api_token, client, documented):
     _contribute(iku, [90, 80, 100])
     _set_rule(iku, "sum")
     url = f"/api/v1/unit/{iku.world.dinkes.id}/achievement?period={iku.period.id}"
-    body = client.get(url, headers=api_token("admin.dinkes")).json
+    response = client.get(url, headers=api_token("admin.dinkes"))
+    documented(response, "/api/v1/unit/{pk}/achievement", "GET")  # typed IKU results
+    body = response.json
     first = next(r for r in body["ikus"] if r["code"] == "IKU-DINKES-01")
     assert first["realisation"] == 270 and first["contributors"] == 3
     assert client.get(url, headers=api_token("admin.disdik")).status_code == 404

@@ -164,7 +164,7 @@ def test_closed_period_refuses_every_action(call, cycle):
     assert cycle.reload().state == "submitted"
 
 
-def test_return_resubmit_approve_reopen(call, cycle):
+def test_return_resubmit_approve_reopen(call, cycle, documented):
     cycle.submit()
     sub = cycle.submission.id
 
@@ -202,13 +202,17 @@ def test_return_resubmit_approve_reopen(call, cycle):
                     {"behaviour": behaviour, "feedback": "F", "recommendation": "R",
                      "lock_version": lock()})  # fmt: skip
     assert response.status_code == 200, response.json
+    documented(response, "/api/v1/submission/{pk}/approve", "POST")
     item = cycle.reload()
     # cakupan 101.05 %, kunjungan capped at 120 %: 108.63 → as expected; 4 of 7 below → below
     assert str(item.achievement) == "108.63"
     expected = predikat(Rating.AS_EXPECTED, perilaku_rating([Rating(r) for r in ratings]))
     assert item.predikat == expected.value == "kurang"
     assert response.json["predikat"] == "kurang"
-    detail = call("pegawai.dinkes", "GET", f"/{sub}").json["result"]
+    one = call("pegawai.dinkes", "GET", f"/{sub}")
+    documented(one, "/api/v1/submission/{pk}", "GET")  # history, scores, both predikat
+    detail = one.json["result"]
+    assert detail["predikat"] == detail["final_predikat"] == "kurang"  # not calibrated
     assert detail["scores"] == {"achievement": 108.63, "hasil_rating": "as_expected",
                                 "perilaku_rating": "below", "predikat": "kurang",
                                 "proposed_hasil_rating": "as_expected",

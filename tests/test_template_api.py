@@ -54,14 +54,18 @@ def test_list_and_get_are_scoped(call, world, dinkes_template):
     assert [v["number"] for v in one.json["result"]["versions"]] == [1]
     hidden = call("admin.disdik", "GET", f"/{pk}")
     _assert_refusal(hidden, 404)
-    assert hidden.json["message"] == "Tidak ditemukan, atau Anda tidak berwenang melihatnya."
+    assert hidden.json["message"] == (
+        "Halaman atau data tidak ditemukan, atau berada di luar lingkup Anda."
+    )
     _assert_refusal(call("admin.dinkes", "GET", f"/{2**64}"), 404)
     _assert_refusal(call("admin.dinkes", "GET", f"/{2**31}/export"), 404)  # beyond INTEGER
     for username in ("pegawai.dinkes", "penilai.dinkes"):
         assert call(username, "GET", "/").status_code == 403, username
 
 
-def test_import_creates_a_template_publish_and_export_round_trip(call, world, dinkes_form):
+def test_import_creates_a_template_publish_and_export_round_trip(
+    call, world, dinkes_form, documented
+):
     created = call("admin.dinkes", "POST", "/import", json={"definition": _definition(dinkes_form)})
     assert created.status_code == 201, created.json
     pk = created.json["id"]
@@ -74,6 +78,7 @@ def test_import_creates_a_template_publish_and_export_round_trip(call, world, di
     assert published.status_code == 200 and published.json == {"version": 1}
     exported = call("admin.dinkes", "GET", f"/{pk}/export")
     assert exported.status_code == 200
+    documented(exported, "/api/v1/template/{pk}/export", "GET")  # published_at with offset
     assert exported.json["number"] == 1 and exported.json["code"] == "DINKES-STAF"
     assert exported.json["definition"]["forms"] == [
         {"form_version_id": dinkes_form.id, "weight": 100}
@@ -87,7 +92,7 @@ def test_import_creates_a_template_publish_and_export_round_trip(call, world, di
     assert call("admin.dinkes", "POST", f"/{pk}/publish").json == {"version": 2}
     assert call("admin.dinkes", "GET", f"/{pk}/export?version=1").json["number"] == 1
     _assert_refusal(call("admin.dinkes", "GET", f"/{pk}/export?version=9"), 404)
-    _assert_refusal(call("admin.dinkes", "GET", f"/{pk}/export?version=abc"), 400, "version")
+    _assert_refusal(call("admin.dinkes", "GET", f"/{pk}/export?version=abc"), 422, "version")
 
 
 def test_invalid_definition_is_refused_by_field_and_nothing_saved(call, dinkes_form):
@@ -136,7 +141,7 @@ def test_malformed_requests_are_4xx(call, dinkes_form):
     _assert_refusal(
         call("admin.dinkes", "POST", "/import", data="{", content_type="application/json"), 400
     )
-    _assert_refusal(call("admin.dinkes", "POST", "/import", json=[1, 2]), 400)
+    _assert_refusal(call("admin.dinkes", "POST", "/import", json=[1, 2]), 422, "_schema")
     _assert_refusal(call("admin.dinkes", "POST", "/import", json={}), 422, "definition")
     for body in ({"definition": "text"}, {"definition": {}, "unit_id": "7"},
                  {"definition": {}, "unit_id": 2**64},

@@ -11,26 +11,23 @@ from __future__ import annotations
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import get_locale
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from app.api.contract import FieldErrorsSchema, Invalid, bounded, error, load_args, load_json
+from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe
 from app.api.recaps import _file as send_download
+from app.api.schemas import EmployeeRef, Indicator, Ratings, Strict
 from app.domain.ratings import Rating
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Employee
 from app.scope import current_scope, is_allowed, visible_employees
-from app.services import ValidationFailed
 from app.services import annual as service
 from app.services.annual_documents import annual_download
 
 _RATING = validate.OneOf([r.value for r in Rating], error=_l("Choose one of the ratings."))
 
 
-class AnnualQuerySchema(Schema):
-    class Meta:
-        unknown = RAISE
-
+class AnnualQuerySchema(Strict):
     year = fields.Integer(
         required=True,
         validate=validate.Range(
@@ -41,15 +38,59 @@ class AnnualQuerySchema(Schema):
     )  # fmt: skip
 
 
-class AnnualApproveSchema(Schema):
+class AnnualApproveSchema(Strict):
     """Empty: confirm the proposal. `hasil`/`perilaku` other than proposed need a `reason`."""
-
-    class Meta:
-        unknown = RAISE
 
     hasil = fields.String(load_default=None, allow_none=True, validate=_RATING)
     perilaku = fields.String(load_default=None, allow_none=True, validate=_RATING)
     reason = fields.String(load_default="", validate=validate.Length(max=service.MAX_REASON))
+
+
+class AnnualPeriod(Ratings):
+    """A periodic evaluation of the year, with its final (calibrated) predikat."""
+
+    submission_id = fields.Integer()
+    period = fields.String()
+
+
+class IndicatorPeriod(Schema):
+    period = fields.String()
+    target = fields.Float(allow_none=True)
+    realisation = fields.Float(allow_none=True)
+
+
+class AnnualIndicator(Indicator):
+    """An indicator's year: target, realisation and achievement, period by period."""
+
+    key = fields.String()
+    group = fields.String(allow_none=True)
+    aspect = fields.String(allow_none=True)
+    periods = fields.List(fields.Nested(IndicatorPeriod))
+
+
+class AnnualProposal(Ratings):
+    indicators = fields.List(fields.Nested(AnnualIndicator))
+    achievement = fields.Float(allow_none=True)
+    org_rating = fields.String(allow_none=True)
+
+
+class AnnualEvaluation(Ratings):
+    id = fields.Integer()
+    state = fields.String()
+    achievement = fields.Float(allow_none=True)
+    override_reason = fields.String(allow_none=True)
+    approved_at = fields.String()
+
+
+class AnnualResult(Schema):
+    """An employee's annual evaluation: the proposal and the approved result (or null)."""
+
+    employee = fields.Nested(EmployeeRef)
+    year = fields.Integer()
+    periods = fields.List(fields.Nested(AnnualPeriod))
+    proposal = fields.Nested(AnnualProposal)
+    evaluation = fields.Nested(AnnualEvaluation, allow_none=True)
+    may_approve = fields.Boolean()
 
 
 def _lang() -> str:
@@ -100,31 +141,25 @@ def to_dict(proposal: service.Proposal, may_approve: bool) -> dict:
     }
 
 
-class AnnualApi(BaseApi):
+class AnnualApi(ApiContract, BaseApi):
     resource_name = "employee"
     allow_browser_login = False
     openapi_spec_tag = "Annual evaluation"
-    openapi_spec_component_schemas = (AnnualApproveSchema, FieldErrorsSchema)
+    openapi_spec_component_schemas = (
+        *ApiContract.openapi_spec_component_schemas,
+        AnnualApproveSchema,
+        AnnualResult,
+    )
 
     def _proposal(self, pk: int) -> service.Proposal:
-        bounded(pk)
         args = load_args(AnnualQuerySchema())
         if not is_allowed(Employee, pk, visible_employees):
-            raise Invalid(404, {})
+            raise ApiError(404)
         return service.propose(db.session.get(Employee, pk), args["year"], _lang())
-
-    def _answer(self, call):
-        try:
-            return call()
-        except Invalid as exc:
-            return error(exc.status, exc.errors)
-        except service.AnnualRefused as exc:
-            return error(409, exc.errors)
-        except ValidationFailed as exc:
-            return error(422, exc.errors)
 
     @expose("/<int:pk>/annual", methods=["GET"])
     @protect()
+    @safe
     @permission_name("get")
     def annual(self, pk):
         """An employee's annual evaluation: proposal and approved result.
@@ -143,21 +178,19 @@ class AnnualApi(BaseApi):
               description: Periodic evaluations, proposal per indicator, approved evaluation
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/AnnualResult'}
             401: {$ref: '#/components/responses/401'}
             404: {$ref: '#/components/responses/404'}
             422: {$ref: '#/components/responses/422'}
         """
 
-        def call():
-            proposal = self._proposal(pk)
-            allowed = service.may_approve(current_scope(), proposal)
-            return self.response(200, **to_dict(proposal, allowed))
-
-        return self._answer(call)
+        proposal = self._proposal(pk)
+        allowed = service.may_approve(current_scope(), proposal)
+        return self.response(200, **to_dict(proposal, allowed))
 
     @expose("/<int:pk>/annual/approve", methods=["POST"])
     @protect()
+    @safe
     @permission_name("post")
     def approve(self, pk):
         """Confirm or override the annual evaluation (the evaluator).
@@ -181,32 +214,27 @@ class AnnualApi(BaseApi):
               description: The approved annual evaluation
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/AnnualResult'}
             400: {$ref: '#/components/responses/400'}
             401: {$ref: '#/components/responses/401'}
             403: {$ref: '#/components/responses/403'}
             404: {$ref: '#/components/responses/404'}
-            409:
-              description: Already approved, or no approved periodic evaluation in the year
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/FieldErrorsSchema'}
+            409: {$ref: '#/components/responses/409'}
             422: {$ref: '#/components/responses/422'}
         """
 
-        def call():
-            proposal = self._proposal(pk)
-            scope = current_scope()
-            if not service.may_approve(scope, proposal):
-                raise Invalid(403, {})
-            body = load_json(AnnualApproveSchema())
+        proposal = self._proposal(pk)
+        scope = current_scope()
+        if not service.may_approve(scope, proposal):
+            raise ApiError(403)
+        body = load_body(AnnualApproveSchema())
+        with refusals(service.AnnualRefused):
             service.approve(proposal, scope, scope.user_id, **body)
-            return self.response(200, **to_dict(proposal, True))
-
-        return self._answer(call)
+        return self.response(200, **to_dict(proposal, True))
 
     @expose("/<int:pk>/annual/document", methods=["GET"])
     @protect()
+    @safe
     @permission_name("get")
     def document(self, pk):
         """The approved annual evaluation as PDF.
@@ -231,11 +259,8 @@ class AnnualApi(BaseApi):
             422: {$ref: '#/components/responses/422'}
         """
 
-        def call():
-            proposal = self._proposal(pk)
-            if proposal.evaluation is None:
-                raise Invalid(404, {"year": [_l("The annual evaluation is not approved yet.")]})
-            download = annual_download(proposal.evaluation, _lang(), current_scope().user_id)
-            return send_download(download)
-
-        return self._answer(call)
+        proposal = self._proposal(pk)
+        if proposal.evaluation is None:
+            raise ApiError(404, errors={"year": [_l("The annual evaluation is not approved yet.")]})
+        download = annual_download(proposal.evaluation, _lang(), current_scope().user_id)
+        return send_download(download)

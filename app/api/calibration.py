@@ -9,33 +9,32 @@ from __future__ import annotations
 
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from app.api.contract import FieldErrorsSchema, Id, Invalid, bounded, error, load_args, load_json
+from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe
+from app.api.schemas import (
+    CurveViolation,
+    EmployeeRef,
+    PeriodArgs,
+    PeriodRef,
+    Ratings,
+    Strict,
+    StrictId,
+    UnitRef,
+)
 from app.domain.ratings import Predikat
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import EvaluationPeriod, Unit
 from app.scope import current_scope, is_allowed, visible_units
-from app.services import ValidationFailed
 from app.services import calibration as service
 
 _PREDIKAT = validate.OneOf([p.value for p in Predikat], error=_l("Choose one of the predikat."))
 _REQUIRED = {"required": _l("This field is required.")}
 
 
-class CalibrationQuerySchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    period = Id(strict=False, required=True)
-
-
-class CalibrationAdjustmentSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    submission_id = Id(required=True)
+class CalibrationAdjustmentSchema(Strict):
+    submission_id = StrictId(required=True)
     predikat = fields.String(required=True, validate=_PREDIKAT, error_messages=_REQUIRED)
     reason = fields.String(
         required=True,
@@ -46,11 +45,8 @@ class CalibrationAdjustmentSchema(Schema):
     )
 
 
-class CalibrationPostSchema(Schema):
+class CalibrationPostSchema(Strict):
     """Adjustments to apply, then `close` (freeze) or, HR only, `reopen` with a `reason`."""
-
-    class Meta:
-        unknown = RAISE
 
     adjustments = fields.List(
         fields.Nested(CalibrationAdjustmentSchema),
@@ -60,6 +56,30 @@ class CalibrationPostSchema(Schema):
     close = fields.Boolean(load_default=False)
     reopen = fields.Boolean(load_default=False)
     reason = fields.String(load_default="", validate=validate.Length(max=service.MAX_REASON))
+
+
+class CalibratedEvaluation(Ratings):
+    """An approved evaluation: its approved `predikat` and the calibrated `final_predikat`."""
+
+    submission_id = fields.Integer()
+    employee = fields.Nested(EmployeeRef)
+    achievement = fields.Float(allow_none=True)
+    final_predikat = fields.String(allow_none=True)
+    calibration_reason = fields.String(allow_none=True)
+
+
+class CalibrationResult(Schema):
+    """A unit's calibration (kalibrasi) for a period."""
+
+    unit = fields.Nested(UnitRef)
+    period = fields.Nested(PeriodRef)
+    state = fields.String(validate=validate.OneOf([service.OPEN, service.CLOSED]))
+    closed_at = fields.String(allow_none=True)
+    org_rating = fields.String(allow_none=True)
+    required = fields.List(fields.String(), metadata={"description": "The curve's rules."})
+    distribution = fields.Dict(keys=fields.String(), values=fields.Integer())
+    violations = fields.List(fields.Nested(CurveViolation))
+    evaluations = fields.List(fields.Nested(CalibratedEvaluation))
 
 
 def _number(value):
@@ -96,41 +116,32 @@ def to_dict(state: service.CalibrationState) -> dict:
     }
 
 
-class CalibrationApi(BaseApi):
+class CalibrationApi(ApiContract, BaseApi):
     resource_name = "unit"
     allow_browser_login = False
     openapi_spec_tag = "Calibration"
     openapi_spec_component_schemas = (
+        *ApiContract.openapi_spec_component_schemas,
         CalibrationPostSchema,
-        FieldErrorsSchema,
+        CalibrationResult,
     )
 
     def _target(self, pk: int):
         """The unit and period of the request, if the caller calibrates the unit."""
-        bounded(pk)
-        args = load_args(CalibrationQuerySchema())
+        args = load_args(PeriodArgs())
         scope, unit = current_scope(), db.session.get(Unit, pk)
         if unit is None:
-            raise Invalid(404, {})
+            raise ApiError(404)
         if not service.may_calibrate(scope, unit):
-            raise Invalid(403 if is_allowed(Unit, pk, visible_units) else 404, {})
+            raise ApiError(403 if is_allowed(Unit, pk, visible_units) else 404)
         period = db.session.get(EvaluationPeriod, args["period"])
         if period is None:
-            raise Invalid(404, {"period": [_l("There is no such period.")]})
+            raise ApiError(404, errors={"period": [_l("There is no such period.")]})
         return unit, period, scope
-
-    def _answer(self, call):
-        try:
-            return call()
-        except Invalid as exc:
-            return error(exc.status, exc.errors)
-        except service.CalibrationRefused as exc:
-            return error(409, exc.errors)
-        except ValidationFailed as exc:
-            return error(422, exc.errors)
 
     @expose("/<int:pk>/calibration", methods=["GET"])
     @protect()
+    @safe
     @permission_name("get")
     def calibration(self, pk):
         """A unit's calibration for a period.
@@ -146,21 +157,19 @@ class CalibrationApi(BaseApi):
               description: Rating, required curve, distribution, violations and evaluations
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/CalibrationResult'}
             401: {$ref: '#/components/responses/401'}
             403: {$ref: '#/components/responses/403'}
             404: {$ref: '#/components/responses/404'}
             422: {$ref: '#/components/responses/422'}
         """
 
-        def call():
-            unit, period, _scope = self._target(pk)
-            return self.response(200, **to_dict(service.state_of(unit, period)))
-
-        return self._answer(call)
+        unit, period, _scope = self._target(pk)
+        return self.response(200, **to_dict(service.state_of(unit, period)))
 
     @expose("/<int:pk>/calibration", methods=["POST"])
     @protect()
+    @safe
     @permission_name("post")
     def calibrate(self, pk):
         """Adjust predikat, close or reopen a unit's calibration.
@@ -181,26 +190,20 @@ class CalibrationApi(BaseApi):
               description: The calibration after the change
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/CalibrationResult'}
             400: {$ref: '#/components/responses/400'}
             401: {$ref: '#/components/responses/401'}
             403: {$ref: '#/components/responses/403'}
             404: {$ref: '#/components/responses/404'}
-            409:
-              description: The calibration is closed, the period not ready or the curve broken
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/FieldErrorsSchema'}
+            409: {$ref: '#/components/responses/409'}
             422: {$ref: '#/components/responses/422'}
         """
 
-        def call():
-            unit, period, scope = self._target(pk)
-            body = load_json(CalibrationPostSchema())
+        unit, period, scope = self._target(pk)
+        body = load_body(CalibrationPostSchema())
+        with refusals(service.CalibrationRefused):
             state = service.calibrate(
                 unit, period, body["adjustments"], scope, scope.user_id,
                 close=body["close"], reopen=body["reopen"], reason=body["reason"],
             )  # fmt: skip
-            return self.response(200, **to_dict(state))
-
-        return self._answer(call)
+        return self.response(200, **to_dict(state))

@@ -11,7 +11,8 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 import prison
 from flask import Flask, Response, jsonify, request
@@ -22,6 +23,9 @@ from werkzeug.exceptions import BadRequest
 
 from app.api import schemas
 from app.extensions import db
+from app.scope import is_allowed
+from app.services import ValidationFailed
+from app.services.submissions import ActionRefused
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +116,28 @@ class ApiError(Exception):
 
     def response(self) -> Response:
         return api_error(self.status, self.message, self.errors)
+
+
+def scoped(model, pk: int, condition):
+    """Row `pk` of `model` if the scope rule `condition` lets the caller see it, else 404."""
+    if not is_allowed(model, pk, condition):
+        raise ApiError(404)
+    return db.session.get(model, pk)
+
+
+@contextmanager
+def refusals(*conflicts: type[ValidationFailed]) -> Iterator[None]:
+    """A service's refusals as API errors: `ActionRefused` 403, `conflicts` 409 (its first
+    message as the sentence), any other `ValidationFailed` 422, by field."""
+    try:
+        yield
+    except ActionRefused as exc:
+        raise ApiError(403, str(exc)) from None
+    except conflicts as exc:
+        first = next(iter(flat_errors(exc.errors).values()), [None])[0]
+        raise ApiError(409, first, exc.errors) from None
+    except ValidationFailed as exc:
+        raise ApiError(422, errors=exc.errors) from None
 
 
 def safe(f: Callable) -> Callable:

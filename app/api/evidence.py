@@ -11,30 +11,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import g, request, send_file
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.api.refusals import (
-    INVALID,
-    MAX_ID,
-    MISSING,
-    NOT_FOUND,
-    RESPONSES,
-    RefusalSchema,
-    known_id,
-    refusal,
-)
+from app.api.errors import ApiContract, ApiError, load_args, refusals, safe, scoped
+from app.api.schemas import MAX_ID
 from app.extensions import db
 from app.models import Evidence, Submission
-from app.scope import current_scope, is_allowed, visible_submissions
-from app.services import ValidationFailed
+from app.scope import current_scope, visible_submissions
 from app.services import evidence as evidence_service
 from app.services.submission_forms import attach_evidence, detach_evidence
-from app.services.submissions import ActionRefused, SubmissionConflict
+from app.services.submissions import SubmissionConflict
+
+MISSING = _l("This part is missing.")
 
 
 def _is_upload(value) -> None:
@@ -112,37 +105,26 @@ def _download_name(evidence: Evidence) -> str:
     return name
 
 
-class SubmissionEvidenceApi(BaseApi):
+class SubmissionEvidenceApi(ApiContract, BaseApi):
     """Evidence files of a submission: upload, download, remove."""
 
     resource_name = "submission"
     allow_browser_login = False  # the session cookie must not bypass CSRF
     openapi_spec_tag = "Submissions"
-    openapi_spec_component_schemas = (EvidenceUploadSchema, EvidenceSchema, RefusalSchema)
-    responses = RESPONSES
+    openapi_spec_component_schemas = (
+        *ApiContract.openapi_spec_component_schemas,
+        EvidenceUploadSchema,
+        EvidenceSchema,
+    )
 
     @staticmethod
-    def _submission(pk: int) -> Submission | None:
-        if not known_id(pk) or not is_allowed(Submission, pk, visible_submissions):
-            return None
-        return db.session.get(Submission, pk)
-
-    @staticmethod
-    def _evidence(submission: Submission, evidence_id: int) -> Evidence | None:
-        evidence = db.session.get(Evidence, evidence_id) if known_id(evidence_id) else None
+    def _evidence(pk: int, evidence_id: int) -> tuple[Submission, Evidence]:
+        """The submission and one of its evidence files (else 404)."""
+        submission = scoped(Submission, pk, visible_submissions)
+        evidence = db.session.get(Evidence, evidence_id)
         if evidence is None or evidence.submission_id != submission.id:
-            return None
-        return evidence
-
-    @staticmethod
-    def _refused(exc: Exception):
-        """The response to a refusal of the evidence service."""
-        db.session.rollback()
-        if isinstance(exc, ActionRefused):
-            return refusal(403, exc)
-        if isinstance(exc, SubmissionConflict):
-            return refusal(409, next(iter(exc.errors.values()))[0], exc.errors)
-        return refusal(422, INVALID, exc.errors)
+            raise ApiError(404)
+        return submission, evidence
 
     @expose("/<int:pk>/evidence", methods=["POST"])
     @protect()
@@ -167,38 +149,21 @@ class SubmissionEvidenceApi(BaseApi):
               content:
                 application/json:
                   schema: {$ref: '#/components/schemas/Evidence'}
-            400: {$ref: '#/components/responses/refusal_400'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/refusal_403'}
-            404: {$ref: '#/components/responses/refusal_404'}
-            409: {$ref: '#/components/responses/refusal_409'}
-            413: {$ref: '#/components/responses/refusal_413'}
-            415: {$ref: '#/components/responses/refusal_415'}
-            422: {$ref: '#/components/responses/refusal_422'}
+            409: {$ref: '#/components/responses/409'}
         """
-        submission = self._submission(pk)
-        if submission is None:
-            return refusal(404, NOT_FOUND)
+        submission = scoped(Submission, pk, visible_submissions)
         if request.mimetype != "multipart/form-data":
-            return refusal(415, _l("Send the file as multipart/form-data."))
+            raise ApiError(415, _l("Send the file as multipart/form-data."))
         try:
             posted = {**request.form.to_dict(), **request.files.to_dict()}
         except RequestEntityTooLarge:
-            too_large = {"file": [_l("The file is larger than 5 MB.")]}
-            return refusal(413, _l("The request is too large."), too_large)
-        except BadRequest:
-            return refusal(400, _l("The request could not be read."))
-        try:
-            data = UPLOAD_SCHEMA.load(posted)
-        except ValidationError as exc:
-            return refusal(422, INVALID, exc.messages)
-        try:
+            raise ApiError(413, errors={"file": [_l("The file is larger than 5 MB.")]}) from None
+        data = UPLOAD_SCHEMA.load(posted)
+        with refusals(SubmissionConflict):
             evidence = attach_evidence(
                 submission, data["field"], data["file"], current_scope(), g.user.id,
                 lock_version=data["lock_version"],
             )  # fmt: skip
-        except (ActionRefused, ValidationFailed) as exc:
-            return self._refused(exc)
         return self.response(201, **EVIDENCE_SCHEMA.dump(evidence))
 
     @expose("/<int:pk>/evidence/<int:evidence_id>", methods=["GET"])
@@ -221,15 +186,11 @@ class SubmissionEvidenceApi(BaseApi):
                 application/pdf: {schema: {type: string, format: binary}}
                 image/jpeg: {schema: {type: string, format: binary}}
                 image/png: {schema: {type: string, format: binary}}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/403'}
-            404: {$ref: '#/components/responses/refusal_404'}
         """
-        submission = self._submission(pk)
-        evidence = submission and self._evidence(submission, evidence_id)
-        path = evidence_service.path_of(evidence) if evidence else None
+        _submission, evidence = self._evidence(pk, evidence_id)
+        path = evidence_service.path_of(evidence)
         if path is None or not path.is_file():
-            return refusal(404, NOT_FOUND)
+            raise ApiError(404)
         response = send_file(
             path,
             mimetype=evidence.content_type,
@@ -261,24 +222,12 @@ class SubmissionEvidenceApi(BaseApi):
             description: the submission's lock_version as last read
           responses:
             204: {description: Removed from the answers}
-            400: {$ref: '#/components/responses/refusal_400'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/refusal_403'}
-            404: {$ref: '#/components/responses/refusal_404'}
-            409: {$ref: '#/components/responses/refusal_409'}
+            409: {$ref: '#/components/responses/409'}
         """
-        submission = self._submission(pk)
-        evidence = submission and self._evidence(submission, evidence_id)
-        if not evidence:
-            return refusal(404, NOT_FOUND)
-        try:
-            query = REMOVE_SCHEMA.load(request.args.to_dict())
-        except ValidationError as exc:
-            return refusal(400, INVALID, exc.messages)
-        try:
+        submission, evidence = self._evidence(pk, evidence_id)
+        query = load_args(REMOVE_SCHEMA)
+        with refusals(SubmissionConflict):
             detach_evidence(
                 submission, evidence, current_scope(), g.user.id, lock_version=query["lock_version"]
             )
-        except (ActionRefused, ValidationFailed) as exc:
-            return self._refused(exc)
         return "", 204

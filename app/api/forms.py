@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.api import schemas
-from app.api.errors import ApiContract, ApiError, load_args, load_body, safe
+from app.api.errors import ApiContract, ApiError, load_args, load_body, safe, scoped
 from app.extensions import db
 from app.models import IndicatorForm
 from app.scope import current_scope, is_allowed, managed_forms, visible_forms
@@ -68,9 +68,7 @@ class FormApi(ApiContract, BaseApi):
 
     def _get(self, pk: int, condition=visible_forms) -> IndicatorForm:
         """The form `pk` if the caller may read it (`managed_forms`: change it); else 404."""
-        if not is_allowed(IndicatorForm, pk, condition):
-            raise ApiError(404)
-        return db.session.get(IndicatorForm, pk)
+        return scoped(IndicatorForm, pk, condition)
 
     @expose("/", methods=["GET"])
     @protect()

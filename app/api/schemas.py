@@ -6,6 +6,8 @@ strict (`"1"` is not an id). Ids are limited to the database's 64-bit range.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, fields, validate
 
@@ -13,12 +15,13 @@ from app.models.types import SubmissionState
 
 MAX_ID = 2**31 - 1  # ids and counters are INTEGER columns (32-bit in PostgreSQL)
 TOO_LARGE = _l("The number is too large.")
+NOT_AN_ID = _l("Enter a valid identifier.")
 MAX_TEXT = 10_000
 
 
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory reads like a field class
-    """A database id: 1 … 2^63-1."""
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error=TOO_LARGE), **kwargs)
+    """A database id: 1 … 2^31-1."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error=NOT_AN_ID), **kwargs)
 
 
 def StrictId(**kwargs) -> fields.Integer:  # noqa: N802
@@ -27,6 +30,15 @@ def StrictId(**kwargs) -> fields.Integer:  # noqa: N802
 
 def Text(**kwargs) -> fields.String:  # noqa: N802
     return fields.String(validate=validate.Length(max=MAX_TEXT), **kwargs)
+
+
+class UtcDateTime(fields.DateTime):
+    """A timestamp stored as naive UTC, written with its offset (an RFC 3339 date-time)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class Strict(Schema):
@@ -142,6 +154,52 @@ class ImportBody(Strict):
 # --- responses ------------------------------------------------------------------------------
 
 
+class Ratings(Schema):
+    """The ratings of an evaluation: hasil kerja, perilaku kerja and the predikat."""
+
+    hasil_rating = fields.String(allow_none=True)
+    perilaku_rating = fields.String(allow_none=True)
+    predikat = fields.String(allow_none=True)
+
+
+class Indicator(Schema):
+    """An indicator's target, realisation and achievement (IKU or individual)."""
+
+    label = fields.String()
+    unit = fields.String(allow_none=True)
+    polarity = fields.String(allow_none=True)
+    weight = fields.Float(allow_none=True)
+    aggregation = fields.String(allow_none=True)
+    target = fields.Float(allow_none=True)
+    realisation = fields.Float(allow_none=True)
+    achievement = fields.Float(allow_none=True)
+
+
+class UnitRef(Schema):
+    """A unit (unit kerja) named in an answer (`parent_id` where the answer gives it)."""
+
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+
+
+class PeriodRef(Schema):
+    """An evaluation period named in an answer (`state` where the answer gives it)."""
+
+    id = fields.Integer()
+    name = fields.String()
+    state = fields.String()
+
+
+class EmployeeRef(Schema):
+    """An employee (pegawai) named in an answer."""
+
+    id = fields.Integer()
+    nip = fields.String()
+    name = fields.String()
+
+
 class SubmissionSummary(Schema):
     id = fields.Integer()
     employee_id = fields.Integer()
@@ -149,7 +207,13 @@ class SubmissionSummary(Schema):
     unit_id = fields.Integer(allow_none=True)
     evaluator_id = fields.Integer(allow_none=True)
     state = fields.String()
-    predikat = fields.String(allow_none=True)
+    predikat = fields.String(allow_none=True, metadata={"description": "As approved."})
+    final_predikat = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The predikat that counts: calibrated if adjusted, else approved."
+        },
+    )
     achievement = fields.Float(allow_none=True)
     template_version_id = fields.Integer(allow_none=True)
     lock_version = fields.Integer()
@@ -162,6 +226,35 @@ class SubmissionList(Schema):
     result = fields.List(fields.Nested(SubmissionSummary))
 
 
+class Scores(Ratings):
+    """The portal's proposed ratings and the evaluator's final ones (with any override)."""
+
+    achievement = fields.Float(allow_none=True)
+    proposed_hasil_rating = fields.String(allow_none=True)
+    proposed_perilaku_rating = fields.String(allow_none=True)
+    override_reason = fields.String(allow_none=True)
+
+
+class EvidenceFile(Schema):
+    """An evidence file (bukti dukung) of a submission."""
+
+    id = fields.Integer()
+    field = fields.String(metadata={"description": '"<form version id>:<field key>"'})
+    name = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+
+
+class HistoryEntry(Schema):
+    """An audit entry of a submission."""
+
+    at = fields.String()
+    user = fields.String(allow_none=True)
+    action = fields.String()
+    comment = fields.String(allow_none=True)
+    changes = fields.Dict(allow_none=True)
+
+
 class SubmissionDetail(SubmissionSummary):
     answers = fields.Dict()
     comments = fields.Dict()
@@ -169,11 +262,11 @@ class SubmissionDetail(SubmissionSummary):
     feedback = fields.String(allow_none=True)
     recommendation = fields.String(allow_none=True)
     return_reason = fields.String(allow_none=True)
-    scores = fields.Dict()
+    scores = fields.Nested(Scores)
     submitted_at = fields.String(allow_none=True)
     approved_at = fields.String(allow_none=True)
-    evidence = fields.List(fields.Dict())
-    history = fields.List(fields.Dict())
+    evidence = fields.List(fields.Nested(EvidenceFile))
+    history = fields.List(fields.Nested(HistoryEntry))
     allowed_actions = fields.List(fields.String())
 
 
@@ -186,6 +279,7 @@ class ActionResult(Schema):
     state = fields.String()
     lock_version = fields.Integer()
     predikat = fields.String(allow_none=True)
+    scores = fields.Nested(Scores)
 
 
 class AssignResult(Schema):
@@ -256,8 +350,8 @@ class Award(Schema):
     achievement = fields.Float(allow_none=True)
     rank = fields.Integer(allow_none=True)
     employee = fields.Nested(AwardPerson)
-    unit = fields.Dict()
-    period = fields.Dict()
+    unit = fields.Nested(UnitRef)
+    period = fields.Nested(PeriodRef)
     decided_at = fields.String(allow_none=True)
 
 
@@ -266,19 +360,79 @@ class AwardList(Schema):
     result = fields.List(fields.Nested(Award))
 
 
+class CurveViolation(Schema):
+    """A broken rule of the distribution curve (kurva distribusi)."""
+
+    rule = fields.String()
+    predikat = fields.List(fields.String())
+    message = fields.String()
+
+
+class Share(Schema):
+    count = fields.Integer()
+    percent = fields.Float()
+
+
+def _by_key(values) -> fields.Dict:
+    return fields.Dict(keys=fields.String(), values=values)
+
+
+class Curve(Schema):
+    ok = fields.Boolean()
+    violations = fields.List(fields.Nested(CurveViolation))
+
+
+class Totals(Schema):
+    completion = _by_key(fields.Nested(Share))
+    total = fields.Integer()
+    predikat = _by_key(fields.Integer())
+    average_achievement = fields.Float(allow_none=True)
+
+
+class UnitFigures(Totals):
+    """A unit's figures: completion by state, predikat counts, rating and curve check."""
+
+    unit = fields.Nested(UnitRef)
+    org_rating = fields.String(allow_none=True)
+    curve = fields.Nested(Curve, allow_none=True)
+
+
+class RankedUnit(Schema):
+    unit_id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    average_achievement = fields.Float()
+
+
+class TrendPoint(Schema):
+    period = fields.Nested(PeriodRef)
+    submissions = fields.Integer()
+    approved = fields.Integer()
+    approved_percent = fields.Float()
+    average_achievement = fields.Float(allow_none=True)
+    predikat = _by_key(fields.Integer())
+
+
 class DashboardSummary(Schema):
-    period = fields.Dict()
-    unit = fields.Dict(allow_none=True)
-    totals = fields.Dict()
-    units = fields.List(fields.Dict())
-    ranking = fields.List(fields.Dict())
-    trend = fields.List(fields.Dict())
+    period = fields.Nested(PeriodRef)
+    unit = fields.Nested(UnitRef, allow_none=True)
+    totals = fields.Nested(Totals)
+    units = fields.List(fields.Nested(UnitFigures))
+    ranking = fields.List(fields.Nested(RankedUnit))
+    trend = fields.List(fields.Nested(TrendPoint))
+
+
+class IkuResult(Indicator):
+    """An IKU of the unit rolled up from its employees' indicators."""
+
+    code = fields.String()
+    contributors = fields.Integer()
 
 
 class UnitAchievement(Schema):
-    unit = fields.Dict()
-    period = fields.Dict()
-    ikus = fields.List(fields.Dict())
+    unit = fields.Nested(UnitRef)
+    period = fields.Nested(PeriodRef)
+    ikus = fields.List(fields.Nested(IkuResult))
     overall_achievement = fields.Float(allow_none=True)
     proposed_rating = fields.String(allow_none=True)
     confirmed_rating = fields.String(allow_none=True)
@@ -288,7 +442,7 @@ class UnitAchievement(Schema):
 SCHEMAS = (
     SubmissionList, SubmissionResult, ActionResult, AssignResult,
     PeriodStateResult, FormList, FormResult, FormImported, Published,
-    FormVersion, AwardList, DashboardSummary, UnitAchievement,
+    FormVersion, AwardList, DashboardSummary, UnitAchievement, UnitRef, PeriodRef, EmployeeRef,
     AnswersBody, SubmitBody, ReturnBody, ApproveBody, ReasonBody, ReopenBody,
     AssignBody, ImportBody,
 )  # fmt: skip

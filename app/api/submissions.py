@@ -10,11 +10,10 @@ from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import func, select
 
 from app.api import schemas
-from app.api.errors import ApiContract, ApiError, load_args, load_body, safe
+from app.api.errors import ApiContract, load_args, load_body, refusals, safe, scoped
 from app.extensions import db
 from app.models import Submission
-from app.scope import current_scope, is_allowed, visible_submissions
-from app.services import ValidationFailed
+from app.scope import current_scope, visible_submissions
 from app.services import submissions as service
 
 
@@ -37,6 +36,7 @@ def _summary(item: Submission) -> dict:
         "evaluator_id": item.evaluator_id,
         "state": item.state,
         "predikat": item.predikat,
+        "final_predikat": item.final_predikat,
         "achievement": _number(item.achievement),
         "template_version_id": item.template_version_id,
         "lock_version": item.lock_version,
@@ -134,25 +134,12 @@ class SubmissionApi(ApiContract, BaseApi):
     allow_browser_login = False  # the session cookie must not bypass CSRF
     openapi_spec_tag = "Submissions"
 
-    def _get(self, pk: int) -> Submission | None:
-        if not is_allowed(Submission, pk, visible_submissions):
-            return None
-        return db.session.get(Submission, pk)
-
     def _act(self, pk: int, body_schema, call, *, optional: bool = False):
         """Run a service action on submission `pk`; map its outcomes to responses."""
-        item = self._get(pk)
-        if item is None:
-            return self.response_404()
+        item = scoped(Submission, pk, visible_submissions)
         body = load_body(body_schema, optional=optional)
-        try:
+        with refusals(service.SubmissionConflict):
             call(item, body, current_scope())
-        except service.ActionRefused as exc:
-            raise ApiError(403, str(exc)) from None
-        except service.SubmissionConflict as exc:
-            raise ApiError(409, errors=exc.errors) from None
-        except ValidationFailed as exc:
-            raise ApiError(422, errors=exc.errors) from None
         return self.response(
             200, id=item.id, state=item.state, lock_version=item.lock_version,
             predikat=item.predikat, scores=_scores(item),
@@ -220,9 +207,7 @@ class SubmissionApi(ApiContract, BaseApi):
                 application/json:
                   schema: {$ref: '#/components/schemas/SubmissionResult'}
         """
-        item = self._get(pk)
-        if item is None:
-            return self.response_404()
+        item = scoped(Submission, pk, visible_submissions)
         return self.response(200, result=_detail(item, current_scope()))
 
     def _save(self, pk, merge: str):

@@ -6,27 +6,19 @@ through `app.services.templates` like the "Evaluation templates" pages.
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask import g, jsonify
+from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api.refusals import (
-    INVALID,
-    MAX_ID,
-    MISSING,
-    NOT_FOUND,
-    RESPONSES,
-    RefusalSchema,
-    known_id,
-    refusal,
-)
+from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe, scoped
+from app.api.schemas import MAX_ID, UtcDateTime
 from app.extensions import db
 from app.models import EvaluationTemplate
-from app.scope import current_scope, is_allowed, managed_templates
+from app.scope import current_scope, managed_templates
 from app.services import ValidationFailed
 from app.services import templates as template_service
 
@@ -43,7 +35,10 @@ class TemplateImportSchema(Schema):
 
     definition = fields.Dict(
         required=True,
-        error_messages={"required": MISSING, "invalid": _l("The template must be a JSON object.")},
+        error_messages={
+            "required": _l("This part is missing."),
+            "invalid": _l("The template must be a JSON object."),
+        },
         metadata={"description": "code, title, forms, rules, expectations (as exported)"},
     )
     unit_id = fields.Integer(
@@ -75,7 +70,7 @@ class TemplateVersionSchema(Schema):
 
     code = fields.String(attribute="template.code")
     number = fields.Integer()
-    published_at = fields.DateTime()
+    published_at = UtcDateTime()
     definition = fields.Dict()
 
 
@@ -109,26 +104,19 @@ IMPORT_SCHEMA = TemplateImportSchema()
 EXPORT_QUERY_SCHEMA = TemplateExportQuerySchema()
 
 
-class TemplateApi(BaseApi):
+class TemplateApi(ApiContract, BaseApi):
     """Evaluation templates: list, read, import, publish and export."""
 
     resource_name = "template"
     allow_browser_login = False  # the session cookie must not bypass CSRF
     openapi_spec_tag = "Evaluation templates"
     openapi_spec_component_schemas = (
+        *ApiContract.openapi_spec_component_schemas,
         TemplateImportSchema,
         TemplateVersionSchema,
         TemplateSummarySchema,
         TemplateSchema,
-        RefusalSchema,
     )
-    responses = RESPONSES
-
-    @staticmethod
-    def _get(pk: int) -> EvaluationTemplate | None:
-        if not known_id(pk) or not is_allowed(EvaluationTemplate, pk, managed_templates):
-            return None
-        return db.session.get(EvaluationTemplate, pk)
 
     @expose("/", methods=["GET"])
     @protect()
@@ -152,8 +140,6 @@ class TemplateApi(BaseApi):
                       result:
                         type: array
                         items: {$ref: '#/components/schemas/TemplateSummary'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/403'}
         """
         templates = db.session.scalars(
             select(EvaluationTemplate)
@@ -185,13 +171,8 @@ class TemplateApi(BaseApi):
                     type: object
                     properties:
                       result: {$ref: '#/components/schemas/Template'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/403'}
-            404: {$ref: '#/components/responses/refusal_404'}
         """
-        template = self._get(pk)
-        if template is None:
-            return refusal(404, NOT_FOUND)
+        template = scoped(EvaluationTemplate, pk, managed_templates)
         return self.response(200, result=TemplateSchema().dump(template))
 
     @expose("/import", methods=["POST"])
@@ -220,29 +201,13 @@ class TemplateApi(BaseApi):
                     properties:
                       id: {type: integer}
                       result: {$ref: '#/components/schemas/TemplateSummary'}
-            400: {$ref: '#/components/responses/refusal_400'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/403'}
-            415: {$ref: '#/components/responses/refusal_415'}
-            422: {$ref: '#/components/responses/refusal_422'}
         """
-        if not request.is_json:
-            return refusal(415, _l("Send the template as application/json."))
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return refusal(400, _l("The request is not a JSON object."))
-        try:
-            data = IMPORT_SCHEMA.load(body)
-        except ValidationError as exc:
-            return refusal(422, INVALID, exc.messages)
+        data = load_body(IMPORT_SCHEMA)
         scope = current_scope()
-        try:
+        with refusals():
             template = template_service.import_definition(
                 data["definition"], data.get("unit_id", scope.unit_id), scope, g.user.id
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return refusal(422, INVALID, exc.errors)
         return self.response(201, id=template.id, result=TemplateSummarySchema().dump(template))
 
     @expose("/<int:pk>/publish", methods=["POST"])
@@ -266,19 +231,14 @@ class TemplateApi(BaseApi):
                     type: object
                     properties:
                       version: {type: integer}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/403'}
-            404: {$ref: '#/components/responses/refusal_404'}
-            422: {$ref: '#/components/responses/refusal_422'}
         """
-        template = self._get(pk)
-        if template is None:
-            return refusal(404, NOT_FOUND)
+        template = scoped(EvaluationTemplate, pk, managed_templates)
         try:
             version = template_service.publish(template, g.user.id)
         except ValidationFailed as exc:
-            db.session.rollback()
-            return refusal(422, _l("Not published: correct the template first."), exc.errors)
+            raise ApiError(
+                422, _l("Not published: correct the template first."), exc.errors
+            ) from None
         return self.response(200, version=version.number)
 
     @expose("/<int:pk>/export", methods=["GET"])
@@ -304,19 +264,10 @@ class TemplateApi(BaseApi):
               content:
                 application/json:
                   schema: {$ref: '#/components/schemas/TemplateVersion'}
-            400: {$ref: '#/components/responses/refusal_400'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/403'}
-            404: {$ref: '#/components/responses/refusal_404'}
         """
-        template = self._get(pk)
-        if template is None:
-            return refusal(404, NOT_FOUND)
-        try:
-            wanted = EXPORT_QUERY_SCHEMA.load(request.args.to_dict())["version"]
-        except ValidationError as exc:
-            return refusal(400, INVALID, exc.messages)
+        template = scoped(EvaluationTemplate, pk, managed_templates)
+        wanted = load_args(EXPORT_QUERY_SCHEMA)["version"]
         versions = [v for v in template.versions if wanted in (None, v.number)]
         if not versions:
-            return refusal(404, _l("This template has no such published version."))
+            raise ApiError(404, _l("This template has no such published version."))
         return jsonify(TemplateVersionSchema().dump(versions[-1]))  # has a "code": not response()
