@@ -19,6 +19,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from app.extensions import db
+
 EXAMPLES = 8  # per operation, role and mode
 CHECKS = [
     not_a_server_error,
@@ -46,6 +48,11 @@ def _fuzz(operation, mode, headers, failures: list[str]) -> None:
             failures.append(f"{operation.label} [{mode.value}]: {exc}"[:1500])
         except Exception as exc:  # raised through the test client: a 500 in production
             failures.append(f"{operation.label} [{mode.value}]: {exc!r}"[:1500])
+        finally:
+            # Each production request ends its own session (teardown); here the test's app
+            # context outlives the request, so end it by hand, or a refused request's aborted
+            # PostgreSQL transaction would fail the next, unrelated request.
+            db.session.rollback()
 
     run()
 
