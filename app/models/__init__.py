@@ -13,6 +13,16 @@ from app.models.evaluation import (
 from app.models.forms import FormVersion, IndicatorForm
 from app.models.org import Employee, Unit
 from app.models.periods import EvaluationPeriod
+from app.models.planning import (
+    RegencyGoal,
+    RegencyIndicator,
+    RegencyIndicatorTarget,
+    Skp,
+    SkpFeedback,
+    SkpIndicator,
+    SkpRhk,
+    SkpVersion,
+)
 from app.models.recognition import Award, Iku, IkuTarget, PolicySetting
 from app.models.reference import BehaviourValue, Rank
 
@@ -36,6 +46,14 @@ __all__ = [
     "IndicatorForm",
     "IssuedDocument",
     "Rank",
+    "RegencyGoal",
+    "RegencyIndicator",
+    "RegencyIndicatorTarget",
+    "Skp",
+    "SkpFeedback",
+    "SkpIndicator",
+    "SkpRhk",
+    "SkpVersion",
     "Signatory",
     "Unit",
 ]

@@ -132,6 +132,11 @@ class Submission(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # The agreed SKP version whose individual targets this evaluation uses, and those
+    # targets ({form field key: target}) as they were when it began: a later revision of
+    # the SKP never changes an evaluation already made.
+    skp_version_id: Mapped[int | None] = mapped_column(ForeignKey("skp_versions.id"))
+    targets: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Kalibrasi: the unit head's (or HR's) adjustment of the approved predikat.
     calibrated_predikat: Mapped[str | None] = mapped_column(String(20))
     calibration_reason: Mapped[str | None] = mapped_column(Text)
@@ -192,6 +197,7 @@ class AuditEntry(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
     period_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_periods.id"), index=True)
+    skp_id: Mapped[int | None] = mapped_column(ForeignKey("skps.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     action: Mapped[str] = mapped_column(String(32), nullable=False)
