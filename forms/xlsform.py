@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -38,8 +39,7 @@ from forms.errors import DefinitionError, EngineError, ErrorCode
 from forms.expressions import KEYWORDS, tokenize
 from forms.i18n import lazy_gettext as _l
 from forms.schema import FieldType, FormSchema, plain_number
-from forms.workbook import workbook_problem
-from forms.xlsx import MAX_CELLS, MAX_SCANNED_ROWS, literal_text
+from forms.xlsx import literal_text, open_workbook, xlsx_to_definition
 
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
 MAX_COLUMNS = 200
@@ -583,16 +583,20 @@ def _locate(errors: list[EngineError], rows: list[_Row]) -> list[EngineError]:
     return located
 
 
-def _open(data: bytes) -> Any:
-    problem = workbook_problem(data, MAX_SCANNED_ROWS, MAX_COLUMNS, MAX_CELLS)
-    if problem is not None:
-        raise DefinitionError(
-            [EngineError.of(ErrorCode.WORKBOOK_TOO_LARGE, path="file", detail=problem)]
-        )
+@contextmanager
+def _reading(data: bytes) -> Iterator[Any]:
+    """An uploaded workbook, open while the block reads it; failures become BAD_FILE."""
+    if not isinstance(data, bytes | bytearray):
+        raise DefinitionError([EngineError.of(ErrorCode.BAD_FILE, path="file")])
+    workbook = open_workbook(bytes(data), MAX_COLUMNS)
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # any failure to open an upload means a bad file
+        yield workbook
+    except DefinitionError:
+        raise
+    except Exception as error:  # a corrupt sheet can fail while rows are streamed
         raise DefinitionError([EngineError.of(ErrorCode.BAD_FILE, path="file")]) from error
+    finally:
+        workbook.close()
 
 
 def read_xlsform(
@@ -606,7 +610,7 @@ def read_xlsform(
     fields, rows = _assemble(survey, lists, default_lang)
     title = _texts(_Row(1, settings), "form_title", default_lang)
     definition = {
-        "code": _code(settings.get("form_id", ""), fallback_code),
+        "code": _code(settings.get("form_id", ""), _code(fallback_code, "XLSFORM")),
         "title": title or {"id": fallback_title or settings.get("form_id") or fallback_code},
         "fields": fields,
     }
@@ -621,19 +625,11 @@ def xlsform_to_definition(
     data: bytes, fallback_code: str = "XLSFORM", fallback_title: str = ""
 ) -> XlsFormImport:
     """Read XLSForm bytes (size-checked first); raise :class:`DefinitionError`."""
-    workbook = _open(bytes(data))
-    try:
+    with _reading(data) as workbook:
         if not is_xlsform(workbook):
-            raise DefinitionError(
-                [EngineError.of(ErrorCode.MISSING_SHEET, path=SURVEY, sheet=SURVEY)]
-            )
+            error = EngineError.of(ErrorCode.MISSING_SHEET, path=SURVEY, sheet=SURVEY)
+            raise DefinitionError([error])
         return read_xlsform(workbook, fallback_code, fallback_title)
-    except DefinitionError:
-        raise
-    except Exception as error:  # a corrupt sheet can fail while rows are streamed
-        raise DefinitionError([EngineError.of(ErrorCode.BAD_FILE, path="file")]) from error
-    finally:
-        workbook.close()
 
 
 # ---------------------------------------------------------------- export
@@ -778,3 +774,13 @@ def definition_to_xlsform(schema: FormSchema) -> bytes:
     output = io.BytesIO()
     literal_text(workbook).save(output)
     return output.getvalue()
+
+
+def workbook_to_definition(
+    data: bytes, fallback_code: str = "XLSFORM", fallback_title: str = ""
+) -> XlsFormImport:
+    """A portal workbook or a standard XLSForm, told apart by their sheets."""
+    with _reading(data) as workbook:
+        if is_xlsform(workbook):
+            return read_xlsform(workbook, fallback_code, fallback_title)
+    return XlsFormImport(xlsx_to_definition(bytes(data)))

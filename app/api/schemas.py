@@ -83,11 +83,14 @@ class AwardArgs(Strict):
 
 class ExportArgs(Strict):
     version = fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error=TOO_LARGE))
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx"]))
+    format = fields.String(
+        load_default="json", validate=validate.OneOf(["json", "xlsx", "xlsform"])
+    )
 
 
 class ImportArgs(Strict):
     unit_id = Id()
+    skip_unsupported = fields.Boolean(load_default=False)
 
 
 # --- request bodies -----------------------------------------------------------------------
@@ -143,6 +146,10 @@ class AssignBody(Strict):
     include_subunits = fields.Boolean(load_default=True)
     jabatan_types = fields.List(fields.String(validate=validate.Length(max=40)))
     employee_ids = fields.List(StrictId())
+
+
+class UploadFields(Strict):
+    draft_revision = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
 
 
 class ImportBody(Strict):
@@ -325,10 +332,21 @@ class FormResult(Schema):
     result = fields.Nested(FormDetail)
 
 
+class FileRow(Schema):
+    """A row of an uploaded XLSForm left out, or imported in part (`path`: sheet!row)."""
+
+    code = fields.String()
+    path = fields.String()
+    field = fields.String(allow_none=True)
+    message = fields.String()
+
+
 class FormImported(Schema):
     id = fields.Integer()
     draft_revision = fields.Integer()
     result = fields.Nested(FormSummary)
+    skipped = fields.List(fields.Nested(FileRow))
+    partial = fields.List(fields.Nested(FileRow))
 
 
 class Published(Schema):

@@ -17,14 +17,14 @@ from app.models import FormVersion, IndicatorForm, Unit
 from app.scope import clonable_versions, current_scope, managed_forms, managed_units, require
 from app.services import ValidationFailed
 from app.services import forms as form_service
-from app.services.form_files import FileProblem, definition_from_upload, export_version
+from app.services.form_files import FileProblem, UnsupportedRows, export_version, read_upload
 from forms import DefinitionError, check_definition, parse_definition
 from forms.builder import build_form_class
 from forms.evaluation import evaluate
 from forms.schema import Aspect, FieldType, IndicatorGroup, Polarity, text
 from forms.scoring import weighted_achievement
 
-MAX_UPLOAD = 5 * 1024 * 1024
+EXPORTS = {"json": ".json", "xlsx": ".xlsx", "xlsform": "-xlsform.xlsx"}
 
 FIELD_TYPE_LABELS = {
     FieldType.INTEGER: _l("Whole number"),
@@ -174,10 +174,15 @@ class FormBuilderView(BaseView):
     def import_file(self):
         upload = request.files.get("file")
         try:
-            definition = definition_from_upload(upload, MAX_UPLOAD)
+            imported = read_upload(upload, bool(request.form.get("skip_unsupported")))
             form = form_service.import_definition(
-                definition, _unit_arg(request.form.get("unit_id")), current_scope(), g.user.id
+                imported.definition,
+                _unit_arg(request.form.get("unit_id")),
+                current_scope(),
+                g.user.id,
             )
+        except UnsupportedRows as exc:
+            return self._import_failed(exc.errors, unsupported=True)
         except FileProblem as exc:
             return self._import_failed(exc.errors)
         except DefinitionError as exc:
@@ -185,15 +190,21 @@ class FormBuilderView(BaseView):
         except ValidationFailed as exc:
             flash(str(exc), "danger")
             return redirect(url_for("FormBuilderView.index"))
+        for row in imported.skipped + imported.partial:
+            flash(row["message"], "warning")
         if request.form.get("publish") and form.draft is not None:
             return self._publish(form)
         flash(_l("Definition imported as the draft of %(code)s.", code=form.code), "success")
         return redirect(url_for("FormBuilderView.editor", pk=form.id))
 
-    def _import_failed(self, errors):
+    def _import_failed(self, errors, unsupported: bool = False):
         flash(_l("Nothing was imported: the file has %(n)d problems.", n=len(errors)), "danger")
         return self.render_template(
-            "builder/import_errors.html", errors=errors, title=_l("Import problems")
+            "builder/import_errors.html",
+            errors=errors,
+            unsupported=unsupported,
+            units=_unit_choices(current_scope()),
+            title=_l("Import problems"),
         )
 
     @expose("/<int:pk>/")
@@ -211,6 +222,7 @@ class FormBuilderView(BaseView):
             | {
                 "export_json": url_for("FormBuilderView.export", pk=pk, format="json"),
                 "export_xlsx": url_for("FormBuilderView.export", pk=pk, format="xlsx"),
+                "export_xlsform": url_for("FormBuilderView.export", pk=pk, format="xlsform"),
                 "list": url_for("FormBuilderView.index"),
             },
             "field_types": _pairs(FIELD_TYPE_LABELS),
@@ -366,12 +378,12 @@ class FormBuilderView(BaseView):
             version = form_service.version(form, request.args.get("version", type=int))
         except ValidationFailed:
             abort(404)
-        fmt = "xlsx" if request.args.get("format") == "xlsx" else "json"
+        fmt = request.args.get("format") if request.args.get("format") in EXPORTS else "json"
         content, mimetype = export_version(version, fmt)
         return send_file(
             io.BytesIO(content),
             as_attachment=True,
-            download_name=f"{form.code}-v{version.number}.{fmt}",
+            download_name=f"{form.code}-v{version.number}{EXPORTS[fmt]}",
             mimetype=mimetype,
         )
 
