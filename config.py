@@ -120,6 +120,15 @@ class Config:
     EXTRA_TRUSTED_HOSTS = _hosts("TRUSTED_HOSTS")
     # The HR agency whose signatory signs the regency-wide recap (its name is editable).
     HR_UNIT_CODE = os.environ.get("HR_UNIT_CODE", "BKPSDM")
+    # E-mail copies of notifications: off unless MAIL_SERVER is set.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Kinerja Mamuju <kinerja@localhost>")
+    REMIND_DAYS_BEFORE_CLOSE = int(os.environ.get("REMIND_DAYS_BEFORE_CLOSE", "3"))
+    REMIND_REVIEW_AFTER_DAYS = int(os.environ.get("REMIND_REVIEW_AFTER_DAYS", "5"))
     # Folder of pg_dump/pg_restore for `flask backup` (else the PATH, then /usr/lib/postgresql).
     PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
 
@@ -137,3 +146,4 @@ class TestConfig(Config):
     DEMO_PASSWORD = "test-password"  # noqa: S105 - test only
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for tests only
     STORAGE_DIR = str(INSTANCE_DIR / "test-storage")  # conftest points it at a temp dir
+    MAIL_SERVER = None  # tests that send mail set it to their local SMTP server

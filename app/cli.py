@@ -127,6 +127,58 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(storage)
     app.cli.add_command(_backup_commands())
+    app.cli.add_command(remind_command)
+    app.cli.add_command(_notify_commands())
+
+
+@click.command("remind")
+@click.option(
+    "--days-before",
+    type=click.IntRange(0, 60),
+    default=None,
+    help="Remind this many days before a period closes (REMIND_DAYS_BEFORE_CLOSE).",
+)
+@click.option(
+    "--review-after",
+    type=click.IntRange(1, 365),
+    default=None,
+    help="Remind evaluators of evaluations waiting longer (REMIND_REVIEW_AFTER_DAYS).",
+)
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The day to remind for (default: today).",
+)
+def remind_command(days_before, review_after, on):
+    """Daily reminders (run once a day from cron or a systemd timer); never twice a day."""
+    import datetime as dt
+
+    from app.services.notifications import remind, send_pending
+
+    config = current_app.config
+    made = remind(
+        on.date() if on else dt.date.today(),
+        config["REMIND_DAYS_BEFORE_CLOSE"] if days_before is None else days_before,
+        config["REMIND_REVIEW_AFTER_DAYS"] if review_after is None else review_after,
+    )
+    sent, failed = send_pending() if config.get("MAIL_SERVER") else (0, 0)
+    click.echo(f"Reminders: {made} new; e-mails sent {sent}, failed {failed} (retried later).")
+
+
+def _notify_commands() -> AppGroup:
+    notify = AppGroup("notify", help="Notification e-mails waiting in the outbox.")
+
+    @notify.command("send")
+    def notify_send():
+        """Send (or retry) the e-mails that are due."""
+        from app.services.notifications import send_pending
+
+        sent, failed = send_pending()
+        click.echo(f"E-mails sent {sent}, failed {failed} (retried later).")
+
+    return notify
 
 
 def _backup_commands() -> AppGroup:

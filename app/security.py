@@ -208,6 +208,11 @@ for _role, _extra in ((HR, _EVIDENCE_API_READ + _TEMPLATE_API),
     ROLES[_role].extend(_extra)
 
 
+# Every user's own notifications (rows: the service finds only the caller's).
+for _role in (HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
+    ROLES[_role].append((_views("NotificationView", "NotificationApi"), ANY))
+
+
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:
     """The FAB_ROLES mapping: permissions plus each role's menu entries."""
     roles = {name: list(perms) for name, perms in ROLES.items()}

@@ -11,6 +11,7 @@ from app.models.evaluation import (
     UnitRating,
 )
 from app.models.forms import FormVersion, IndicatorForm
+from app.models.notifications import EmailOutbox, Notification, NotificationPreference
 from app.models.org import Employee, Unit
 from app.models.periods import EvaluationPeriod
 from app.models.planning import (
@@ -40,7 +41,10 @@ __all__ = [
     "TemplateVersion",
     "UnitRating",
     "BehaviourValue",
+    "EmailOutbox",
     "Employee",
+    "Notification",
+    "NotificationPreference",
     "EvaluationPeriod",
     "FormVersion",
     "IndicatorForm",

@@ -50,6 +50,19 @@ def register_views(appbuilder) -> None:
     register_printing(appbuilder)
     register_dashboard(appbuilder)
     register_calibration(appbuilder)
+    register_notifications(appbuilder)
+
+
+def register_notifications(appbuilder) -> None:
+    """The inbox, its API and the bell's count."""
+    from app.api.notifications import NotificationApi
+    from app.services import notifications
+    from app.views.notifications import NotificationView, unread_notifications
+
+    appbuilder.add_view_no_menu(NotificationView)
+    appbuilder.add_api(NotificationApi)
+    current_app.add_template_global(unread_notifications)
+    notifications.init_app(current_app)
 
 
 def register_cycle_views(appbuilder) -> None:
