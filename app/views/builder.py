@@ -18,9 +18,10 @@ from app.scope import clonable_versions, current_scope, managed_forms, managed_u
 from app.services import ValidationFailed
 from app.services import forms as form_service
 from app.services.form_files import FileProblem, UnsupportedRows, export_version, read_upload
-from forms import DefinitionError, check_definition, parse_definition
+from forms import DefinitionError, check_definition
 from forms.builder import build_form_class
 from forms.evaluation import evaluate
+from forms.preview import preview
 from forms.schema import Aspect, FieldType, IndicatorGroup, Polarity, text
 from forms.scoring import weighted_achievement
 
@@ -267,18 +268,20 @@ class FormBuilderView(BaseView):
         _managed_form(pk)
         body = _json_body()
         lang = "en" if body.get("lang") == "en" else "id"
-        try:
-            schema = parse_definition(body.get("definition"))
-        except DefinitionError as exc:
-            return jsonify(html="", errors=form_service.engine_errors(exc.errors))
+        shown = preview(body.get("definition"))
+        if shown.schema is None and not shown.broken:
+            errors = check_definition(body.get("definition"))
+            return jsonify(html="", errors=form_service.engine_errors(errors))
         html = self.render_template(
             "builder/_preview.html",
-            schema=schema,
-            form=build_form_class(schema, lang)(),
+            schema=shown.schema,
+            items=shown.items(),
+            form=build_form_class(shown.schema, lang)() if shown.schema else None,
             lang=lang,
             text=text,
         )
-        return jsonify(html=html, errors=[])
+        broken = [error.to_dict() for item in shown.broken for error in item.errors]
+        return jsonify(html=html, errors=broken)
 
     @expose("/<int:pk>/evaluate", methods=["POST"])
     @has_access
@@ -286,10 +289,10 @@ class FormBuilderView(BaseView):
     def evaluate(self, pk):
         _managed_form(pk)
         body = _json_body()
-        try:
-            schema = parse_definition(body.get("definition"))
-        except DefinitionError as exc:
-            return jsonify(definition_errors=form_service.engine_errors(exc.errors))
+        schema = preview(body.get("definition")).schema  # the fields that work, while editing
+        if schema is None:
+            errors = check_definition(body.get("definition"))
+            return jsonify(definition_errors=form_service.engine_errors(errors))
         answers = body.get("answers") if isinstance(body.get("answers"), dict) else {}
         lang = body.get("lang") if body.get("lang") in ("id", "en") else _lang()
         result = evaluate(schema, answers, lang=lang)

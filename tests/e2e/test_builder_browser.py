@@ -129,6 +129,10 @@ def test_design_preview_publish_and_republish(page, live_app):
     expect(page.locator('[data-path="relevant"] .builder-prop-error')).to_contain_text("tidak_ada")
     expect(page.locator("#builder-errors")).to_contain_text("kendala")
     expect(page.locator("#builder-publish")).to_be_disabled()
+    # The preview stays live: the broken field shows its problem in its place.
+    broken = page.locator('#builder-preview .preview-broken[data-key="kendala"]')
+    expect(broken).to_contain_text("tidak_ada")
+    expect(_preview_input(page, "diimunisasi")).to_have_count(1)
     page.fill("#prop-relevant", "cakupan < 95")
     page.check("#prop-required")
     _wait_clean(page)
