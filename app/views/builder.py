@@ -22,6 +22,7 @@ from forms import DefinitionError, check_definition
 from forms.builder import build_form_class
 from forms.evaluation import evaluate
 from forms.preview import preview
+from forms.rename import rewrites
 from forms.schema import Aspect, FieldType, IndicatorGroup, Polarity, text
 from forms.scoring import weighted_achievement
 
@@ -218,7 +219,15 @@ class FormBuilderView(BaseView):
             "revision": form.draft_revision,
             "urls": {
                 name: url_for(f"FormBuilderView.{name}", pk=pk)
-                for name in ("draft", "check", "preview", "evaluate", "publish", "versions")
+                for name in (
+                    "draft",
+                    "check",
+                    "preview",
+                    "evaluate",
+                    "publish",
+                    "versions",
+                    "rename",
+                )
             }
             | {
                 "export_json": url_for("FormBuilderView.export", pk=pk, format="json"),
@@ -282,6 +291,19 @@ class FormBuilderView(BaseView):
         )
         broken = [error.to_dict() for item in shown.broken for error in item.errors]
         return jsonify(html=html, errors=broken)
+
+    @expose("/<int:pk>/rename", methods=["POST"])
+    @has_access
+    @permission_name("list")
+    def rename(self, pk):
+        """The expressions that use a renamed key, and how they would read with the new one."""
+        _managed_form(pk)
+        body = _json_body()
+        old, new = body.get("old"), body.get("new")
+        if not isinstance(old, str) or not isinstance(new, str):
+            return jsonify(rewrites=[])
+        found = rewrites(body.get("definition"), old.strip(), new.strip())
+        return jsonify(rewrites=[item.to_dict() for item in found])
 
     @expose("/<int:pk>/evaluate", methods=["POST"])
     @has_access
@@ -391,6 +413,7 @@ class FormBuilderView(BaseView):
         )
 
 
+ENDPOINTS = ("draft", "check", "preview", "evaluate", "publish", "versions", "rename")
 UI_TEXT = {
     "saved": _l("Saved"),
     "unsaved": _l("Not saved yet"),
@@ -441,4 +464,7 @@ UI_TEXT = {
     "default_date": _l("A date as YYYY-MM-DD"),
     "default_multiselect": _l("Choice values separated by commas"),
     "default_select": _l("One of the choice values"),
+    "rename_found": _l("%(n)s expressions use the old key “%(old)s”. Update them to “%(new)s”?"),
+    "rename_apply": _l("Update them"),
+    "rename_done": _l("%(n)s expressions now use “%(new)s”."),
 }

@@ -287,3 +287,30 @@ def test_user_text_is_never_markup(page, live_app):
     assert page.locator("#builder-app script:not([type='application/json'])").count() == 0
     page.wait_for_timeout(500)  # give a broken image time to fire onerror
     assert dialogs == []
+
+
+def test_renaming_a_key_offers_to_update_the_expressions_using_it(page, live_app):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    _create_form(page, live_app, "DINKES-RENAME", "Uji ganti kunci")
+    _row(page, "realisasi").click()
+    page.fill("#prop-key", "sasaran")
+    page.uncheck("#prop-indicator")
+    _add_field(page, "integer")
+    page.fill("#prop-key", "capaian")
+    page.fill("#prop-label-id", "Capaian")
+    page.fill("#prop-constraint", "capaian <= ${sasaran}")
+    _wait_clean(page)
+
+    _row(page, "sasaran").click()
+    page.fill("#prop-key", "bayi_sasaran")
+    page.locator("#prop-key").blur()
+    box = page.locator("#builder-rename")
+    expect(box).to_be_visible()
+    expect(page.locator("#builder-rename-list")).to_contain_text("capaian.constraint")
+    expect(page.locator("#builder-rename-list ins")).to_have_text("capaian <= ${bayi_sasaran}")
+    page.click("#builder-rename-apply")
+    _wait_clean(page)
+    _row(page, "capaian").click()
+    expect(page.locator("#prop-constraint")).to_have_value("capaian <= ${bayi_sasaran}")
+    assert not errors, errors

@@ -823,10 +823,13 @@
   }
 
   function bindFieldPanel() {
+    bind("prop-key", "focus", function (event) { state.keyBefore = event.target.value.trim(); });
     bind("prop-key", "input", withField(function (field, input) {
       field.key = input.value.trim();
       $id("prop-heading-key").textContent = field.key;
     }));
+    bind("prop-key", "change", function (event) { offerRename(state.keyBefore, event.target.value.trim()); });
+    bind("builder-rename-skip", "click", function () { $id("builder-rename").hidden = true; });
     bind("prop-type", "change", withField(function (field, input) {
       changeType(field, input.value);
     }));
@@ -979,6 +982,55 @@
       body.appendChild(el("tr", { "data-path": "choices[" + index + "]", className: "choice-row" }, [
         el("td", {}, [value]), el("td", {}, [labelId]), el("td", {}, [labelEn]), el("td", {}, [remove])
       ]));
+    });
+  }
+
+  // ------------------------------------------------------------------ renaming a key
+  /** After a key changed, offer to update the expressions that used the old key. */
+  function offerRename(oldKey, newKey) {
+    var box = $id("builder-rename");
+    box.hidden = true;
+    state.keyBefore = newKey;
+    if (!oldKey || !newKey || oldKey === newKey || !URLS.rename) {
+      return;
+    }
+    postJSON(URLS.rename, { definition: snapshot(), old: oldKey, new: newKey }).then(function (result) {
+      var found = result.ok && Array.isArray(result.data.rewrites) ? result.data.rewrites : [];
+      if (!found.length) {
+        return;
+      }
+      var list = $id("builder-rename-list");
+      clear(list);
+      found.forEach(function (item) {
+        list.appendChild(el("li", {}, [
+          el("code", { text: item.key + "." + item.property }), " ",
+          el("del", { text: item.before }), " → ", el("ins", { text: item.after })
+        ]));
+      });
+      $id("builder-rename-text").textContent =
+        tf("rename_found", "%(n)s expressions use the old key “%(old)s”. Update them to “%(new)s”?",
+          { n: found.length, old: oldKey, new: newKey });
+      var apply = $id("builder-rename-apply");
+      apply.textContent = t("rename_apply", "Update them");
+      apply.onclick = function () {
+        found.forEach(function (item) {
+          var target = fields()[item.index];
+          if (target && target[item.property] === item.before) {
+            target[item.property] = item.after;
+          }
+        });
+        $id("builder-rename-text").textContent =
+          tf("rename_done", "%(n)s expressions now use “%(new)s”.", { n: found.length, new: newKey });
+        clear(list);
+        apply.hidden = true;
+        $id("builder-rename-skip").hidden = true;
+        changed();
+        showPanel();
+        box.hidden = false;
+      };
+      apply.hidden = false;
+      $id("builder-rename-skip").hidden = false;
+      box.hidden = false;
     });
   }
 
