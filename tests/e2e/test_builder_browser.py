@@ -314,3 +314,27 @@ def test_renaming_a_key_offers_to_update_the_expressions_using_it(page, live_app
     _row(page, "capaian").click()
     expect(page.locator("#prop-constraint")).to_have_value("capaian <= ${bayi_sasaran}")
     assert not errors, errors
+
+
+def test_fields_reorder_by_drag_and_drop_and_by_keyboard(page, live_app):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    _create_form(page, live_app, "DINKES-URUT", "Uji urutan")
+    for key in ("kedua", "ketiga"):
+        _add_field(page, "text")
+        page.fill("#prop-key", key)
+        page.fill("#prop-label-id", key.title())
+    keys = page.locator(".builder-field-row .builder-row-key")
+    expect(keys).to_have_text(["realisasi", "kedua", "ketiga"])
+
+    _row(page, "ketiga").locator(".builder-row-label").drag_to(
+        _row(page, "realisasi").locator(".builder-row-label")
+    )
+    expect(keys).to_have_text(["ketiga", "realisasi", "kedua"])
+    definition = page.evaluate("window.KinerjaBuilder.definition()")
+    assert [field["key"] for field in definition["fields"]] == ["ketiga", "realisasi", "kedua"]
+
+    _row(page, "kedua").locator(".builder-row-up").focus()
+    page.keyboard.press("Enter")
+    expect(keys).to_have_text(["ketiga", "kedua", "realisasi"])
+    assert not errors, errors

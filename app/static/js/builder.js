@@ -522,6 +522,51 @@
     }
   }
 
+  /** Move a field from one position to another (drag and drop). */
+  function moveTo(from, to) {
+    var list = fields();
+    if (from === to || to < 0 || to >= list.length || from < 0 || from >= list.length) {
+      return;
+    }
+    list.splice(to, 0, list.splice(from, 1)[0]);
+    var shift = function (i) {
+      if (i === from) {
+        return to;
+      }
+      if (from < to && i > from && i <= to) {
+        return i - 1;
+      }
+      return from > to && i >= to && i < from ? i + 1 : i;
+    };
+    if (state.selected !== null) {
+      state.selected = shift(state.selected);
+    }
+    state.errors.forEach(function (error) {
+      if (error.index !== null) {
+        error.index = shift(error.index);
+      }
+    });
+    changed();
+    renderPropertyErrors();
+  }
+
+  /** Drag and drop on the field list (SortableJS); the arrow buttons stay for keyboards. */
+  function enableDragAndDrop() {
+    if (typeof window.Sortable === "undefined") {
+      return;
+    }
+    window.Sortable.create($id("builder-field-list"), {
+      animation: 150,
+      filter: ".builder-row-tools",
+      preventOnFilter: false,
+      onEnd: function (event) {
+        if (event.oldIndex !== event.newIndex) {
+          moveTo(event.oldIndex, event.newIndex);
+        }
+      }
+    });
+  }
+
   function remapErrorsAfterMove(from, to) {
     state.errors.forEach(function (error) {
       if (error.index === from) {
@@ -1392,6 +1437,7 @@
     }
     setStatus("saved", statusText("saved"));
     renderFieldList();
+    enableDragAndDrop();
     showPanel();
     renderErrors();
     updatePublishButton();
