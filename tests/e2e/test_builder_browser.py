@@ -338,3 +338,34 @@ def test_fields_reorder_by_drag_and_drop_and_by_keyboard(page, live_app):
     page.keyboard.press("Enter")
     expect(keys).to_have_text(["ketiga", "kedua", "realisasi"])
     assert not errors, errors
+
+
+def test_condition_builder_writes_an_editable_expression(page, live_app):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    _create_form(page, live_app, "DINKES-KONDISI", "Uji kondisi")
+    _row(page, "realisasi").click()
+    page.fill("#prop-key", "cakupan")
+    page.uncheck("#prop-indicator")
+    _add_field(page, "textarea")
+    page.fill("#prop-key", "kendala")
+    page.fill("#prop-label-id", "Kendala")
+
+    builder = page.locator('.condition-builder[data-for="prop-relevant"]')
+    builder.locator("summary").click()
+    row = builder.locator(".cb-row").last
+    row.locator(".cb-field").select_option("cakupan")
+    row.locator(".cb-op").select_option("lt")
+    row.locator(".cb-value").fill("95")
+    builder.locator(".cb-add").click()
+    row = builder.locator(".cb-row").last
+    row.locator(".cb-field").select_option("cakupan")
+    row.locator(".cb-op").select_option("filled")
+    builder.locator(".cb-write").click()
+    expect(page.locator("#prop-relevant")).to_have_value("cakupan < 95 and count(cakupan) > 0")
+    _wait_clean(page)
+    page.fill("#prop-relevant", "cakupan < 90")  # still editable by hand
+    _wait_clean(page)
+    definition = page.evaluate("window.KinerjaBuilder.definition()")
+    assert definition["fields"][1]["relevant"] == "cakupan < 90"
+    assert not errors, errors

@@ -647,6 +647,7 @@
   // ------------------------------------------------------------------ properties panel
   function showPanel() {
     var field = selectedField();
+    document.querySelectorAll(".condition-builder").forEach(function (box) { box.open = false; });
     $id("builder-form-panel").hidden = field !== null;
     $id("builder-field-panel").hidden = field === null;
     $id("builder-form-props").classList.toggle("active", field === null);
@@ -1028,6 +1029,107 @@
         el("td", {}, [value]), el("td", {}, [labelId]), el("td", {}, [labelEn]), el("td", {}, [remove])
       ]));
     });
+  }
+
+  // ------------------------------------------------------------------ condition builder
+  var OPERATORS = [
+    ["eq", "="], ["ne", "!="], ["lt", "<"], ["le", "<="], ["gt", ">"], ["ge", ">="],
+    ["selected", null], ["empty", null], ["filled", null]
+  ];
+  var NUMERIC = ["integer", "decimal", "percent"];
+
+  function quoted(value) {
+    return value.indexOf("'") === -1 ? "'" + value + "'" : "\"" + value.replace(/"/g, "") + "\"";
+  }
+
+  function literal(field, value) {
+    var text = String(value).trim();
+    if (field && NUMERIC.indexOf(field.type) !== -1 && /^-?\d+([.,]\d+)?$/.test(text)) {
+      return text.replace(",", ".");
+    }
+    if (field && field.type === "boolean" && (text === "true" || text === "false")) {
+      return text;
+    }
+    return quoted(text);
+  }
+
+  function conditionText(row) {
+    var key = row.querySelector(".cb-field").value;
+    var op = row.querySelector(".cb-op").value;
+    var value = row.querySelector(".cb-value").value;
+    var field = fields().filter(function (f) { return f && f.key === key; })[0];
+    if (!key) {
+      return "";
+    }
+    if (op === "selected") {
+      return "selected(" + key + ", " + quoted(String(value).trim()) + ")";
+    }
+    if (op === "empty" || op === "filled") {
+      return "count(" + key + ")" + (op === "empty" ? " = 0" : " > 0");
+    }
+    var symbol = OPERATORS.filter(function (o) { return o[0] === op; })[0][1];
+    return key + " " + symbol + " " + literal(field, value);
+  }
+
+  function conditionRow(target) {
+    var own = selectedField();
+    var choices = fields().filter(function (f) {
+      return f && f.key && f.type !== "section" && (target === "prop-constraint" || f !== own);
+    });
+    var fieldSelect = el("select", { className: "form-control input-sm cb-field", "aria-label": t("cb_field", "Field") },
+      choices.map(function (f) { return el("option", { value: f.key, text: f.key + " — " + fieldLabel(f) }); }));
+    if (target === "prop-constraint" && own && own.key) {
+      fieldSelect.value = own.key;
+    }
+    var opSelect = el("select", { className: "form-control input-sm cb-op", "aria-label": t("cb_operator", "Condition") },
+      OPERATORS.map(function (o) { return el("option", { value: o[0], text: t("op_" + o[0], o[0]) }); }));
+    var value = el("input", { type: "text", className: "form-control input-sm cb-value", "aria-label": t("cb_value", "Value") });
+    var remove = el("button", { type: "button", className: "btn btn-default btn-sm cb-remove", title: t("remove", "Remove"), "aria-label": t("remove", "Remove") },
+      [el("i", { className: "fa fa-times", "aria-hidden": "true" })]);
+    var row = el("div", { className: "cb-row form-inline" }, [fieldSelect, " ", opSelect, " ", value, " ", remove]);
+    remove.addEventListener("click", function () { row.remove(); });
+    opSelect.addEventListener("change", function () {
+      value.hidden = opSelect.value === "empty" || opSelect.value === "filled";
+    });
+    return row;
+  }
+
+  /** A small form under an expression input that writes the expression for you. */
+  function addConditionBuilder(target) {
+    var input = $id(target);
+    if (!input) {
+      return;
+    }
+    var rows = el("div", { className: "cb-rows" });
+    var join = el("select", { className: "form-control input-sm cb-join", "aria-label": t("cb_operator", "Condition") }, [
+      el("option", { value: "and", text: t("cb_all", "all of these (and)") }),
+      el("option", { value: "or", text: t("cb_any", "any of these (or)") })
+    ]);
+    var add = el("button", { type: "button", className: "btn btn-default btn-sm cb-add", text: t("cb_add", "Add a condition") });
+    var write = el("button", { type: "button", className: "btn btn-primary btn-sm cb-write", text: t("cb_write", "Write the expression") });
+    var box = el("details", { className: "condition-builder", "data-for": target }, [
+      el("summary", { text: t("cb_summary", "Build the condition") }), join, rows, add, " ", write
+    ]);
+    box.addEventListener("toggle", function () {
+      clear(rows);  // the fields may have changed since it was last open
+      if (box.open) {
+        rows.appendChild(conditionRow(target));
+      }
+    });
+    add.addEventListener("click", function () { rows.appendChild(conditionRow(target)); });
+    write.addEventListener("click", function () {
+      var parts = Array.prototype.map.call(rows.querySelectorAll(".cb-row"), conditionText).filter(Boolean);
+      if (!parts.length) {
+        return;
+      }
+      var glue = " " + join.value + " ";
+      input.value = parts.join(glue);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      box.open = false;
+      clear(rows);
+      input.focus();
+    });
+    input.parentNode.appendChild(box);
   }
 
   // ------------------------------------------------------------------ renaming a key
@@ -1438,6 +1540,8 @@
     setStatus("saved", statusText("saved"));
     renderFieldList();
     enableDragAndDrop();
+    addConditionBuilder("prop-relevant");
+    addConditionBuilder("prop-constraint");
     showPanel();
     renderErrors();
     updatePublishButton();
