@@ -121,19 +121,24 @@ def s3_endpoint():
     server.stop()
 
 
-@pytest.fixture
-def s3_settings(s3_endpoint) -> dict:
-    """The settings of a new, empty bucket (with a key prefix) on the local S3 server."""
+def new_bucket(endpoint: str) -> dict:
+    """Create an empty bucket on the S3 server at `endpoint`; the settings to use it."""
     bucket = f"kinerja-{uuid.uuid4().hex[:12]}"
     settings = {
         "STORAGE_URL": f"s3://{bucket}/portal",
-        "S3_ENDPOINT_URL": s3_endpoint,
+        "S3_ENDPOINT_URL": endpoint,
         "S3_REGION": "us-east-1",
         "S3_ACCESS_KEY_ID": "testing",
         "S3_SECRET_ACCESS_KEY": "testing",
     }
     storage.s3_client(settings).create_bucket(Bucket=bucket)
     return settings
+
+
+@pytest.fixture
+def s3_settings(s3_endpoint) -> dict:
+    """The settings of a new, empty bucket (with a key prefix) on the local S3 server."""
+    return new_bucket(s3_endpoint)
 
 
 @pytest.fixture
