@@ -147,7 +147,8 @@ def shared_app(request, tmp_path) -> Flask:
     after the test by `db`), else a migrated SQLite file (the suite's is in memory)."""
     if os.environ.get("TEST_DATABASE_URL"):
         request.getfixturevalue("db")
-        return request.getfixturevalue("app")
+        yield request.getfixturevalue("app")
+        return
     app = migrated_sqlite(tmp_path / "shared.db")
     yield app
     with app.app_context():
