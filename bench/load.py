@@ -42,11 +42,12 @@ MAX_EMPLOYEES = 150
 
 def prepare(database_url: str) -> dict:
     """bench.* accounts for the open period's employees, evaluators and HR; what they open."""
+    from flask_appbuilder.security.sqla.models import User
     from sqlalchemy import func, select
 
     from app import create_app
     from app.extensions import db
-    from app.models import EvaluationPeriod, Submission
+    from app.models import Employee, EvaluationPeriod, Submission
     from app.models.types import PeriodState
     from bench._setup import account
     from config import Config
@@ -72,12 +73,16 @@ def prepare(database_url: str) -> dict:
             key=lambda s: (editable.get(s.state, 2), s.id),
         )
         plan = {"period": period.id, "employees": [], "supervisors": [], "hr": "bench.hr"}
+        taken = set(db.session.scalars(  # people with an account of their own (the demo's)
+            select(Employee.id).join(Employee.user).where(~User.username.startswith("bench."))
+        ))  # fmt: skip
         queues: dict[int, list[int]] = {}
         for item in submissions:
-            if item.state == "submitted" and item.evaluator_id:
+            if item.state == "submitted" and item.evaluator_id not in (None, *taken):
                 queues.setdefault(item.evaluator_id, []).append(item.id)
         units = sorted({s.unit_id for s in submissions})
-        people = [(s.employee_id, s.id, s.state in editable) for s in submissions]
+        people = [(s.employee_id, s.id, s.state in editable) for s in submissions
+                  if s.employee_id not in taken]  # fmt: skip
     for employee_id, submission_id, save in people[:MAX_EMPLOYEES]:
         username = f"bench.pegawai.{employee_id}"
         account(app, username, ["Employee"], employee_id)
