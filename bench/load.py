@@ -9,15 +9,16 @@ Without ``--url`` it migrates and seeds the demo data (``flask seed --demo``) in
 ``make run`` does (``gunicorn --workers 2 "app:create_app()"``) with the login limit
 raised: every simulated user logs in from 127.0.0.1. ``--url`` targets a server already
 running on the same database (``DATABASE_URL``), started with ``AUTH_RATE_LIMIT``
-raised. Either way it adds ``bench.*`` accounts (password ``bench-password``) to the
-employees of the open period's submissions, its evaluators and HR.
+raised. Either way it adds ``bench.*`` accounts (password
+``bench-password``) for HR and for the employees and evaluators of the open period's
+submissions who have no account yet.
 
 Users: employees open their submission and save their draft (each draft is saved by one
 user only, so no save is refused as changed meanwhile), supervisors open their review
-queue and review pages, HR opens the dashboards and a unit's recap PDF. Each waits 2–6 s
-between pages, as a person reading does. The logins happen during the ramp-up, which is
-reported apart; then the stats are reset and `--duration` seconds are measured: requests
-per second, p50/p95/p99 (ms) and errors, per page and in total.
+queue and review pages, HR opens the dashboards and a unit's recap PDF. Each user reads a
+page for 5–15 s (``--think``) before the next, one page at a time. The logins happen during
+the ramp-up, which is reported apart; then the stats are reset and ``--duration`` seconds
+are measured: requests per second, p50/p95/p99 (ms) and errors, per page and in total.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def prepare(database_url: str) -> dict:
             db.session.scalars(select(Submission).where(Submission.period_id == period.id)),
             key=lambda s: (editable.get(s.state, 2), s.id),
         )
-        plan = {"period": period.id, "employees": [], "supervisors": [], "hr": "bench.hr"}
+        plan = {"period": period.id, "hr": "bench.hr"}
         taken = set(db.session.scalars(  # people with an account of their own (the demo's)
             select(Employee.id).join(Employee.user).where(~User.username.startswith("bench."))
         ))  # fmt: skip
@@ -83,15 +84,15 @@ def prepare(database_url: str) -> dict:
         units = sorted({s.unit_id for s in submissions})
         people = [(s.employee_id, s.id, s.state in editable) for s in submissions
                   if s.employee_id not in taken]  # fmt: skip
-    for employee_id, submission_id, save in people[:MAX_EMPLOYEES]:
-        username = f"bench.pegawai.{employee_id}"
-        account(app, username, ["Employee"], employee_id)
-        plan["employees"].append({"username": username, "submission": submission_id,
-                                  "save": save})  # fmt: skip
-    for evaluator_id, queue in sorted(queues.items()):
-        username = f"bench.penilai.{evaluator_id}"
-        account(app, username, ["Supervisor", "Employee"], evaluator_id)
-        plan["supervisors"].append({"username": username, "queue": queue})
+    people = people[:MAX_EMPLOYEES]
+    roles = {employee_id: ["Employee"] for employee_id, _, _ in people}
+    roles.update({evaluator_id: ["Supervisor", "Employee"] for evaluator_id in queues})
+    for employee_id, names in roles.items():  # one account per person, whatever they do
+        account(app, f"bench.{employee_id}", names, employee_id)
+    plan["employees"] = [{"username": f"bench.{employee_id}", "submission": submission_id,
+                          "save": save} for employee_id, submission_id, save in people]  # fmt: skip
+    plan["supervisors"] = [{"username": f"bench.{evaluator_id}", "queue": queue}
+                           for evaluator_id, queue in sorted(queues.items())]  # fmt: skip
     account(app, plan["hr"], ["HR"])
     plan["units"] = units
     return plan
@@ -147,7 +148,7 @@ def start_server(database_url: str, workers: int, folder: Path) -> tuple[str, su
 # --- the users (locust) ----------------------------------------------------------------------
 
 
-def user_classes(plan: dict, logged_in: list):
+def user_classes(plan: dict, logged_in: list, think: tuple[float, float]):
     """The three kinds of users; each appends itself to `logged_in` once logged in."""
     import itertools
     from html.parser import HTMLParser
@@ -195,7 +196,7 @@ def user_classes(plan: dict, logged_in: list):
 
     class Person(FastHttpUser):
         abstract = True
-        wait_time = between(2, 6)
+        wait_time = between(*think)
 
         def on_start(self):
             self.account = next(self.turns)
@@ -211,39 +212,53 @@ def user_classes(plan: dict, logged_in: list):
             logged_in.append(self)
 
     class Employee(Person):
-        """Opens their submission and saves the draft (its owner only)."""
+        """Opens their submission, saves the draft (its owner only), looks at their lists."""
 
         weight = 6
         turns = itertools.cycle(plan["employees"])
+        form: dict | None = None
 
         @task(3)
-        def open_and_save(self):
+        def open_submission(self):
             number = self.account["submission"]
             page = self.client.get(f"/my/{number}/", name="employee: open submission")
-            if not self.account["save"] or page.status_code != 200:
-                return
-            parser = FormFields("fill-form")
-            parser.feed(page.text)
-            fields = dict(parser.fields)
-            fields["action"] = "save"
-            self.client.post(f"/my/{number}/", data=fields, name="employee: save draft")
+            if self.account["save"] and page.status_code == 200:
+                parser = FormFields("fill-form")
+                parser.feed(page.text)
+                self.form = {**dict(parser.fields), "action": "save"}
+
+        @task(2)
+        def save_draft(self):
+            if self.form is not None:  # as filled in when opened (the page follows the save)
+                number = self.account["submission"]
+                self.client.post(f"/my/{number}/", data=self.form, name="employee: save draft")
+                self.form = None
 
         @task(1)
-        def my_list(self):
+        def my_submissions(self):
             self.client.get("/my/", name="employee: my submissions")
+
+        @task(1)
+        def my_dashboard(self):
             self.client.get("/dashboard/me", name="employee: my dashboard")
 
     class Supervisor(Person):
-        """Opens the review queue and a submitted evaluation."""
+        """Opens the review queue and the submitted evaluations in it."""
 
         weight = 2
         turns = itertools.cycle(plan["supervisors"])
 
-        @task
-        def review(self):
+        def on_start(self):
+            super().on_start()
+            self.queue = itertools.cycle(self.account["queue"])
+
+        @task(1)
+        def review_queue(self):
             self.client.get("/reviews/", name="supervisor: review queue")
-            for number in self.account["queue"][:2]:
-                self.client.get(f"/reviews/{number}/", name="supervisor: review page")
+
+        @task(2)
+        def review_page(self):
+            self.client.get(f"/reviews/{next(self.queue)}/", name="supervisor: review page")
 
     class HumanResources(Person):
         """Dashboards, a unit's drill-down and recap PDF (served from the cache after the first)."""
@@ -253,14 +268,23 @@ def user_classes(plan: dict, logged_in: list):
         units = itertools.cycle(plan["units"])
 
         @task(2)
-        def dashboards(self):
+        def dashboard(self):
             self.client.get("/dashboard/", name="hr: dashboard")
+
+        @task(1)
+        def units_dashboard(self):
             self.client.get("/dashboard/units", name="hr: units")
+
+        @task(2)
+        def unit_drill_down(self):
             self.client.get(f"/dashboard/unit/{next(self.units)}", name="hr: unit drill-down")
 
         @task(1)
-        def recap(self):
+        def recaps(self):
             self.client.get("/recaps/", name="hr: recaps")
+
+        @task(1)
+        def recap_pdf(self):
             query = f"period={plan['period']}&unit={next(self.units)}&format=pdf"
             self.client.get(f"/recaps/download?{query}", name="hr: unit recap pdf")
 
@@ -278,13 +302,15 @@ def _table(title: str, entries, seconds: float) -> None:
               f"{entry.num_failures:>8}")  # fmt: skip
 
 
-def run(url: str, plan: dict, users: int, duration: int, ramp: int) -> int:
+def run(url: str, plan: dict, args) -> int:
     import gevent
     from locust.env import Environment
     from locust.stats import StatsEntry
 
     logged_in: list = []
-    environment = Environment(user_classes=user_classes(plan, logged_in), host=url)
+    users, duration, ramp = args.users, args.duration, args.ramp
+    classes = user_classes(plan, logged_in, tuple(args.think))
+    environment = Environment(user_classes=classes, host=url)
     runner = environment.create_local_runner()
     started = time.monotonic()
     runner.start(users, spawn_rate=users / ramp)
@@ -321,6 +347,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=60, help="measured seconds")
     parser.add_argument("--ramp", type=int, default=20, help="seconds to start every user")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--think", type=float, nargs=2, default=(5, 15), metavar=("MIN", "MAX"),
+                        help="seconds a user reads a page (default 5 15)")  # fmt: skip
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -340,7 +368,7 @@ def main() -> int:
             raise SystemExit("no open period with submissions: run `flask seed --demo` first")
         print(f"{len(plan['employees'])} employees, {len(plan['supervisors'])} supervisors and "
               f"HR against {url} ({database.split('@')[-1]})", flush=True)  # fmt: skip
-        return run(url, plan, args.users, args.duration, args.ramp)
+        return run(url, plan, args)
     finally:
         if server is not None:
             server.terminate()
