@@ -109,6 +109,19 @@ class Config:
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "mamuju2026")
     STORAGE_DIR = os.environ.get("STORAGE_DIR", str(INSTANCE_DIR / "storage"))
+    # Evidence, issued documents and the PDF cache (app/storage.py): unset keeps them in
+    # STORAGE_DIR; s3://bucket/prefix puts them in S3-compatible object storage.
+    STORAGE_URL = os.environ.get("STORAGE_URL") or None
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None  # e.g. MinIO; unset: AWS
+    S3_REGION = os.environ.get("S3_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+    # Unset: boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, an instance role …).
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID") or None
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY") or None
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE") or None  # path/virtual/auto
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For / -Proto (werkzeug's
+    # ProxyFix), so rate limits and logs see the client's address. 0: not behind a proxy.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
     # Supporting evidence per submission: total size and number of files.
     EVIDENCE_QUOTA_MB = int(os.environ.get("EVIDENCE_QUOTA_MB", "25"))
     EVIDENCE_MAX_FILES = int(os.environ.get("EVIDENCE_MAX_FILES", "20"))
@@ -147,3 +160,4 @@ class TestConfig(Config):
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for tests only
     STORAGE_DIR = str(INSTANCE_DIR / "test-storage")  # conftest points it at a temp dir
     MAIL_SERVER = None  # tests that send mail set it to their local SMTP server
+    STORAGE_URL = None  # the folder, whatever the environment says

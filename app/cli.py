@@ -108,7 +108,7 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(roles)
 
-    storage = AppGroup("storage", help="Uploaded files in STORAGE_DIR.")
+    storage = AppGroup("storage", help="Stored files (STORAGE_DIR or STORAGE_URL).")
 
     @storage.command("gc")
     @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")

@@ -4,7 +4,7 @@ Every printed document is described by a `Spec`: its kind, its subject (the reca
 period and unit, or the submission), the language and a `payload` of the data it
 prints. The data hash covers all four, so the same data in the same language gives
 the same hash on every app server. The first request for a hash issues a code
-(`IssuedDocument`) and renders the PDF into ``STORAGE_DIR/documents/<hash>-<address>.pdf``
+(`IssuedDocument`) and renders the PDF into the storage as ``documents/<hash>-<address>.pdf``
 (the printed verify address comes from ``PUBLIC_BASE_URL``, and is part of the file name);
 later requests serve that file as is. If the file is missing (a new server, a
 cleaned disk) it is rendered again with the code and date it was issued with.
@@ -18,13 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import secrets
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from flask import current_app, url_for
 from flask_babel import force_locale
@@ -32,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import printing
+from app import printing, storage
 from app.domain.ratings import DISTRIBUTION_CURVE, OrgRating, Predikat
 from app.extensions import db
 from app.i18n import long_date, number
@@ -123,8 +120,8 @@ def new_code() -> str:
     return "KM-" + "-".join(chars[i : i + 4] for i in range(0, 20, 4))
 
 
-def storage_path(digest: str) -> Path:
-    """The cached PDF of a data hash, as printed for the public address and emblem.
+def storage_key(digest: str) -> str:
+    """The storage key of a data hash's cached PDF, as printed for the public address and emblem.
 
     The emblem changes the print, not the data: a new emblem makes a new PDF under the
     same document code, and `verify` still finds the data unchanged.
@@ -132,19 +129,7 @@ def storage_path(digest: str) -> Path:
     base = hashlib.sha256(current_app.config["PUBLIC_BASE_URL"].encode()).hexdigest()[:16]
     mark = emblem.digest()
     name = f"{digest}-{base}-{mark}.pdf" if mark else f"{digest}-{base}.pdf"
-    return Path(current_app.config["STORAGE_DIR"]) / "documents" / name
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    return f"documents/{name}"
 
 
 def obtain(spec: Spec, user_id: int | None) -> tuple[bytes, IssuedDocument, bool]:
@@ -159,9 +144,10 @@ def obtain(spec: Spec, user_id: int | None) -> tuple[bytes, IssuedDocument, bool
         .order_by(IssuedDocument.id)
         .limit(1)
     )
-    path = storage_path(digest)
-    if issued is not None and path.is_file():
-        return path.read_bytes(), issued, True
+    key = storage_key(digest)
+    cached = storage.current().get(key) if issued is not None else None
+    if cached is not None:
+        return cached, issued, True
     if issued is None:
         issued = IssuedDocument(
             code=new_code(), kind=spec.kind, period_id=spec.period_id, unit_id=spec.unit_id,
@@ -172,7 +158,7 @@ def obtain(spec: Spec, user_id: int | None) -> tuple[bytes, IssuedDocument, bool
         db.session.flush()
     assert spec.build is not None
     pdf = spec.build(issued)
-    _write_atomically(path, pdf)
+    storage.current().put(key, pdf)
     db.session.commit()
     return pdf, issued, False
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
@@ -235,9 +235,8 @@ class EvidenceView(BaseView):
         if evidence is None:
             abort(404)
         require(Submission, evidence.submission_id, visible_submissions)
-        path = evidence_service.path_of(evidence)
-        if not path.is_file():
+        response = evidence_service.send(evidence)
+        if response is None:
             abort(404)
-        response = send_file(path, mimetype=evidence.content_type)
         response.headers["Content-Disposition"] = evidence_service.content_disposition(evidence)
         return response
