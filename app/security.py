@@ -208,9 +208,12 @@ for _role, _extra in ((HR, _EVIDENCE_API_READ + _TEMPLATE_API),
     ROLES[_role].extend(_extra)
 
 
-# Every user's own notifications (rows: the service finds only the caller's).
+# Every user's own notifications (rows: the service finds only the caller's); announcements
+# are read by everyone and written by HR.
 for _role in (HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
     ROLES[_role].append((_views("NotificationView", "NotificationApi"), ANY))
+    ROLES[_role].append(("^AnnouncementView$", ANY if _role == HR else "^can_list$"))
+    MENUS[_role].append("Announcements")
 
 
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:

@@ -1,5 +1,6 @@
 """Domain models. Importing this package registers every table on `Model.metadata`."""
 
+from app.models.announcements import Announcement, AnnouncementRead
 from app.models.calibration import AnnualEvaluation, Calibration
 from app.models.documents import IssuedDocument, Signatory
 from app.models.evaluation import (
@@ -28,6 +29,8 @@ from app.models.recognition import Award, Iku, IkuTarget, PolicySetting
 from app.models.reference import BehaviourValue, Rank
 
 __all__ = [
+    "Announcement",
+    "AnnouncementRead",
     "AnnualEvaluation",
     "Calibration",
     "Award",

@@ -124,15 +124,20 @@ def store(submission: Submission, field_ref: str, filename: str, stream, user_id
 
 
 def content_disposition(evidence: Evidence) -> str:
-    """An attachment header with an ASCII fallback and the UTF-8 name (RFC 6266/5987).
+    """The download header of an evidence file.
 
     The name is cleaned again: rows stored before names were cleaned may hold anything.
     """
-    name = safe_name(evidence.original_name)
+    return attachment_header(evidence.original_name, "bukti")
+
+
+def attachment_header(filename: str | None, default: str) -> str:
+    """An attachment header with an ASCII fallback and the UTF-8 name (RFC 6266/5987)."""
+    name = safe_name(filename)
     fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     fallback = "".join(c if c.isalnum() or c in " .-_()" else "_" for c in fallback).strip()
     return (
-        f"attachment; filename=\"{fallback or 'bukti'}\"; filename*=UTF-8''{quote(name, safe='')}"
+        f"attachment; filename=\"{fallback or default}\"; filename*=UTF-8''{quote(name, safe='')}"
     )
 
 

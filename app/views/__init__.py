@@ -51,6 +51,18 @@ def register_views(appbuilder) -> None:
     register_dashboard(appbuilder)
     register_calibration(appbuilder)
     register_notifications(appbuilder)
+    register_announcements(appbuilder)
+
+
+def register_announcements(appbuilder) -> None:
+    """HR's announcements (sosialisasi), shown on the dashboards."""
+    from app.views.announcements import AnnouncementView, dashboard_announcements
+
+    appbuilder.add_view(
+        AnnouncementView, "Announcements", label=_l("Announcements"), icon="fa-bullhorn",
+        category="Performance", category_label=_l("Performance"),
+    )  # fmt: skip
+    current_app.add_template_global(dashboard_announcements)
 
 
 def register_notifications(appbuilder) -> None:
