@@ -155,6 +155,75 @@ def test_a_broken_constraint_is_kept_in_the_draft_and_blocks_the_submit(login_as
     assert submit.status_code == 302 and cycle.reload().state == "draft"
 
 
+def test_submit_complete_answers_sends_it_to_the_evaluator(login_as, cycle):
+    client = login_as("pegawai.dinkes")
+    response = client.post(f"/my/{cycle.submission.id}/", data=_form(cycle, "submit", **GOOD))
+    assert response.status_code == 302
+    item = cycle.reload()
+    assert item.state == "submitted" and item.submitted_at is not None
+    html = _page(client, cycle)
+    assert 'id="fill-form"' not in html  # read-only now
+    assert "Lancar" in html
+    # a further save is refused by the service and changes nothing
+    response = client.post(f"/my/{cycle.submission.id}/", data=_form(cycle, sasaran=1))
+    assert response.status_code == 302
+    assert cycle.reload().answers[cycle.fv]["sasaran"] == 100
+
+
+def test_stale_save_shows_the_conflict_and_keeps_the_first_save(login_as, cycle):
+    client = login_as("pegawai.dinkes")
+    lock = cycle.reload().lock_version
+    first = client.post(f"/my/{cycle.submission.id}/", data=_form(cycle, lock=lock, sasaran=10))
+    assert first.status_code == 302
+    second = client.post(
+        f"/my/{cycle.submission.id}/", data=_form(cycle, lock=lock, sasaran=20, catatan="kedua")
+    )
+    assert second.status_code == 409
+    html = second.get_data(as_text=True)
+    assert 'id="conflict"' in html
+    assert "pegawai.dinkes" in html  # who changed it
+    assert _value_of(html, cycle.ref("sasaran")) == "20"  # my input is still visible
+    assert _value_of(html, cycle.ref("catatan")) == "kedua"
+    assert f'name="lock_version" value="{lock}"' in html  # still stale: no blind overwrite
+    assert cycle.reload().answers[cycle.fv]["sasaran"] == 10
+
+
+def test_evaluate_endpoint_gives_relevance_and_calculations(login_as, cycle):
+    client = login_as("pegawai.dinkes")
+    body = {"answers": cycle.answers(sasaran="200", diimunisasi="150", kunjungan="abc")}
+    response = client.post(f"/my/{cycle.submission.id}/evaluate", json=body)
+    assert response.status_code == 200
+    result = response.json["forms"][cycle.fv]
+    assert result["calculated"]["cakupan"] == 75
+    assert result["relevant"]["kendala"] is True
+    assert "kunjungan" in result["errors"]
+    assert result["achievement"] == 47.37  # 75/95*100*0.6, kunjungan empty
+    other = login_as("pegawai.disdik").post(f"/my/{cycle.submission.id}/evaluate", json=body)
+    assert other.status_code == 404
+
+
+def test_someone_elses_submission_is_not_found(login_as, cycle):
+    client = login_as("pegawai.dinkes")
+    assert client.get(f"/my/{cycle.other.id}/").status_code == 404
+    assert client.post(f"/my/{cycle.other.id}/", data={"action": "save"}).status_code == 404
+    # the evaluator has no "my" page for it either
+    assert login_as("penilai.dinkes").get(f"/my/{cycle.submission.id}/").status_code == 404
+
+
+def test_closed_period_makes_the_page_read_only_and_refuses_saves(login_as, cycle):
+    cycle.save()
+    change_period_state([cycle.period], PeriodState.CLOSED)
+    client = login_as("pegawai.dinkes")
+    html = _page(client, cycle)
+    assert 'id="fill-form"' not in html
+    response = client.post(
+        f"/my/{cycle.submission.id}/", data=_form(cycle, **{**GOOD, "sasaran": 5}),
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "tidak sedang dibuka" in response.get_data(as_text=True)
+    assert cycle.reload().answers[cycle.fv]["sasaran"] == 100
+
+
 # --- evidence -------------------------------------------------------------------------
 
 
