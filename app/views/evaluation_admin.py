@@ -38,7 +38,7 @@ from app.models import (
     TemplateVersion,
     Unit,
 )
-from app.models.types import JabatanType, PeriodState
+from app.models.types import JabatanType, PeriodState, SubmissionState
 from app.scope import (
     assignable_versions,
     current_scope,
@@ -52,7 +52,7 @@ from app.services import ValidationFailed
 from app.services import templates as template_service
 from app.services import unit_ratings as rating_service
 from app.services.assignment import assign
-from app.services.periods import change_period_state
+from app.services.periods import UNFINISHED, change_period_state, unfinished_by_unit
 from app.services.scoring import total_achievement
 from app.services.submissions import behaviour_values
 
@@ -627,6 +627,32 @@ class PeriodAdminView(BaseView):
         return self.render_template(
             "evaluation_admin/periods.html", periods=periods, title=_l("Period management")
         )
+
+    @expose("/<int:pk>/close", methods=["GET", "POST"])
+    @has_access
+    @permission_name("reopen")
+    def close(self, pk):
+        """Close a period after seeing, per unit, how many evaluations are still unfinished."""
+        period = db.session.get(EvaluationPeriod, pk) or abort(404)
+        errors: dict[str, list[str]] = {}
+        if request.method == "POST":
+            try:
+                change_period_state([period], PeriodState.CLOSED, g.user.id)
+            except ValidationFailed as exc:
+                db.session.rollback()
+                errors = exc.errors
+            else:
+                flash(_l("Period %(name)s closed.", name=period.name), "success")
+                return redirect(url_for("PeriodAdminView.index"))
+        page = self.render_template(
+            "evaluation_admin/close.html",
+            period=period,
+            units=unfinished_by_unit(period),
+            states=[(state, SubmissionState(state).label) for state in UNFINISHED],
+            errors=errors,
+            title=_l("Close %(name)s", name=period.name),
+        )
+        return page, 422 if errors else 200
 
     @expose("/<int:pk>/reopen", methods=["GET", "POST"])
     @has_access
