@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "approve": _l("Approved"),
     "reopen": _l("Reopened"),
     "calibrate": _l("Predikat calibrated"),
+    "migrate": _l("Moved to a new template version"),
 }
 NEEDS_EMPLOYEE = (SubmissionState.DRAFT.value, SubmissionState.RETURNED.value)
 

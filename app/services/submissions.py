@@ -175,11 +175,9 @@ def save_answers(
     foreign = _foreign_files(submission, values)
     if foreign or (errors and not keep_invalid):
         raise ValidationFailed({**errors, **foreign})
-    invalid = _set_aside(values, merged, errors)
     changes = _changes(submission.answers, values)
     before = evidence_service.file_refs(submission.answers)
-    submission.answers = values
-    submission.invalid_answers = invalid or None
+    _store(submission, values, merged, errors)
     replaced = evidence_service.forget(submission, before)
     _touch(submission, user_id)
     if changes:
@@ -198,15 +196,24 @@ def typed_answers(submission: Submission) -> dict[str, Any]:
     return answers
 
 
-def _set_aside(values: dict, typed: dict, errors: dict) -> dict[str, Any]:
-    """Empty the invalid answers in `values`; return them as typed, by "<form>:<key>"."""
+def _store(submission: Submission, values: dict, typed: dict, errors: dict) -> None:
+    """Store the clean `values`; the invalid answers (`errors`) are kept as typed aside."""
     invalid = {}
     for ref in errors:
         form_id, _, key = ref.partition(":")
         invalid[ref] = (typed.get(form_id) or {}).get(key)
         if key in values.get(form_id, {}):
             values[form_id][key] = None
-    return invalid
+    submission.answers = values
+    submission.invalid_answers = invalid or None
+
+
+def keep_typed(submission: Submission, typed: dict[str, Any]) -> dict[str, list[str]]:
+    """Store `typed` answers as a draft of the submission's current version (no commit):
+    valid ones as answers, the others kept as typed; returns their errors by field."""
+    values, errors = _evaluate_all(submission, typed, partial=True)
+    _store(submission, values, typed, errors)
+    return errors
 
 
 def draft_problems(submission: Submission, complete: bool = False) -> dict[str, list[str]]:
