@@ -69,7 +69,9 @@ def test_moving_rekeys_answers_keeps_invalid_ones_drops_the_rest_and_audits(cycl
     assert item.invalid_answers == {f"{new}:kunjungan": "banyak"}
     assert item.lock_version > lock
     entry = _db.session.scalars(
-        select(AuditEntry).where(AuditEntry.submission_id == item.id, AuditEntry.action == "migrate")
+        select(AuditEntry).where(
+            AuditEntry.submission_id == item.id, AuditEntry.action == "migrate"
+        )
     ).one()
     assert entry.changes["template_version"] == [cycle.template_version.id, template_v2.id]
     assert entry.changes["dropped"] == {cycle.ref("catatan"): GOOD["catatan"]}
@@ -78,9 +80,12 @@ def test_moving_rekeys_answers_keeps_invalid_ones_drops_the_rest_and_audits(cycl
 def test_submitted_evaluations_stay_on_their_version(cycle):
     cycle.submit(GOOD)
     _form_v2, template_v2 = _new_versions(cycle)
-    assert move_to_version(
-        [cycle.submission.id], cycle.period.id, template_v2, HR_SCOPE, cycle.user_id("hr")
-    ) == 0
+    assert (
+        move_to_version(
+            [cycle.submission.id], cycle.period.id, template_v2, HR_SCOPE, cycle.user_id("hr")
+        )
+        == 0
+    )
     assert cycle.reload().template_version_id == cycle.template_version.id
 
 
