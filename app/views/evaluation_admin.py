@@ -445,6 +445,7 @@ class TemplateDesignerView(BaseView):
                 _l("Version %(n)d of %(code)s published.", n=version.number, code=template.code),
                 "success",
             )
+            return redirect(url_for("TemplateDesignerView.editor", pk=template.id, published=1))
         return redirect(url_for("TemplateDesignerView.editor", pk=template.id))
 
     @expose("/<int:pk>/archive", methods=["POST"])
