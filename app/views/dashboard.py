@@ -47,6 +47,7 @@ from app.services import awards as award_service
 from app.services import dashboard as figures
 from app.services import rollup as rollup_service
 from app.services import training as training_service
+from app.services.todo import employee_actions
 
 STATE_LABELS = {
     figures.NOT_STARTED: _l("Not started"),
@@ -211,7 +212,7 @@ def render_team(view, scope: Scope, period):
     return view.render_template(
         "dashboard/team.html",
         **_common(period=period, counts=counts, members=members, waiting=waiting, chart=chart,
-                  title=_l("My team")),
+                  actions=employee_actions(scope), title=_l("My team")),
     )  # fmt: skip
 
 
@@ -231,6 +232,7 @@ def render_employee(view, scope: Scope, employee_id: int, own: bool = False):
         "dashboard/employee.html",
         **_common(employee=employee, rows=rows, trend=trend, awards=awards, own=own,
                   needs=training_service.own_needs(employee_id),
+                  actions=employee_actions(scope) if own else [],
                   title=_l("My results") if own else employee.name),
     )  # fmt: skip
 
