@@ -191,12 +191,25 @@ def render_role_dashboard(view):
     return None
 
 
+def _arranged(summary) -> dict:
+    """The overview's units as the user sorted and filtered them (units behind first)."""
+    sort = request.args.get("sort") if request.args.get("sort") in figures.UNIT_SORTS else "behind"
+    keep = request.args.get("keep") if request.args.get("keep") in figures.UNIT_FILTERS else "all"
+    expected = figures.expected_share(summary.period)
+    return {
+        "table_units": figures.arrange_units(summary.units, expected, sort, keep),
+        "expected": expected, "sort": sort, "keep": keep,
+        "behind": {u.id for u in summary.units if figures.is_behind(u, expected)},
+    }  # fmt: skip
+
+
 def render_overview(view, scope: Scope, period, unit: Unit | None = None):
     summary = figures.summary(scope, period, unit.id if unit else None) if period else None
     return view.render_template(
         "dashboard/overview.html",
         **_common(
             period=period, summary=summary, charts=summary_charts(summary) if summary else {},
+            **(_arranged(summary) if summary else {}),
             unit=unit, curve=curve_rules(), regency=scope.regency_wide,
             may_manage_awards=scope.regency_wide,
             title=_l("Performance dashboard"),
