@@ -60,3 +60,34 @@ def test_the_overview_page_marks_and_filters_units_behind(
     shown = set(re.findall(r'data-unit-id="(\d+)"', table))
     assert str(world.dinkes.id) not in shown  # every evaluation approved
     assert str(world.disdik.id) in shown and "unit-behind" in table
+
+
+# --- the people search of the top bar --------------------------------------------------------
+
+
+def test_search_finds_by_name_or_nip_within_the_scope_only(world, login_as):
+    from app.scope import scope_for
+    from app.services.org import find_employees
+
+    pegawai = world.people["pegawai.dinkes"]
+    hr = scope_for(world.users["hr"])
+    assert pegawai in find_employees(hr, pegawai.name[2:8].upper())
+    assert find_employees(hr, pegawai.nip[:14]) and all(
+        e.nip.startswith(pegawai.nip[:14]) for e in find_employees(hr, pegawai.nip[:14])
+    )
+    assert find_employees(hr, "x") == [] and find_employees(hr, "%%") == []
+    outsider = scope_for(world.users["admin.disdik"])
+    assert pegawai not in find_employees(outsider, pegawai.name)
+
+
+def test_the_top_bar_search_opens_a_single_match_and_escapes_the_query(world, login_as):
+    pegawai = world.people["pegawai.dinkes"]
+    client = login_as("hr")
+    assert 'id="top-search"' in client.get("/dashboard/").get_data(as_text=True)
+    one = client.get(f"/dashboard/search?q={pegawai.nip}")
+    assert one.status_code == 302
+    assert one.headers["Location"].endswith(f"/dashboard/employee/{pegawai.id}")
+    none = client.get("/dashboard/search?q=<b>zz</b>").get_data(as_text=True)
+    assert 'id="search-none"' in none and "<b>zz</b>" not in none
+    other = login_as("admin.disdik").get(f"/dashboard/search?q={pegawai.nip}")
+    assert other.status_code == 200 and f'data-employee-id="{pegawai.id}"' not in other.text

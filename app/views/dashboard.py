@@ -47,6 +47,7 @@ from app.services import awards as award_service
 from app.services import dashboard as figures
 from app.services import rollup as rollup_service
 from app.services import training as training_service
+from app.services.org import SEARCH_LIMIT, find_employees
 from app.services.todo import employee_actions
 
 STATE_LABELS = {
@@ -312,6 +313,20 @@ class DashboardView(BaseView):
                 rollup=rollup_service.unit_rollup(unit, period),
                 title=unit.name,
             ),
+        )  # fmt: skip
+
+    @expose("/search")
+    @has_access
+    @permission_name("show")
+    def search(self):
+        """Find an employee by name or NIP (the top bar's box); one match opens at once."""
+        text = request.args.get("q", "")
+        found = find_employees(current_scope(), text)
+        if len(found) == 1:
+            return redirect(url_for("DashboardView.employee", pk=found[0].id))
+        return self.render_template(
+            "dashboard/search.html", text=text, found=found, limit=SEARCH_LIMIT,
+            title=_l("Find an employee"),
         )  # fmt: skip
 
     @expose("/employee/<int:pk>")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.i18n import lang
+from app.i18n import lazy_gettext as _l
 from app.models import EvaluationPeriod, Evidence, Submission
 from app.models.types import PeriodState
 from app.scope import current_scope, own_submissions, require, visible_submissions
