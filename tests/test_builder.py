@@ -290,7 +290,7 @@ def test_after_publishing_the_form_the_next_step_is_using_it_in_a_template(login
     response = client.post(f"/builder/{dinkes_form.id}/publish")
     assert "published=1" in response.headers["Location"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert 'id="next-use-in-template"' in page and 'href="/evaluation-templates/"' in page
+    assert 'id="next-use-in-template"' in page and "/evaluation-templates/?form_version=" in page
     assert 'id="next-steps"' not in _page_text(client, f"/builder/{dinkes_form.id}/versions")
 
 

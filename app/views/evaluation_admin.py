@@ -309,6 +309,11 @@ class TemplateDesignerView(BaseView):
         except ValidationFailed as exc:
             flash(str(exc), "danger")
             return redirect(url_for("TemplateDesignerView.index"))
+        start_with = _int(request.form.get("form_version_id"))
+        if start_with is not None and start_with in dict(_form_choices(template, {})):
+            draft = template_service.editable_draft(template)
+            draft = {**draft, "forms": [{"form_version_id": start_with, "weight": 100}]}
+            template_service.save_draft(template, draft, g.user.id)
         flash(_l("Template %(code)s created. Choose its forms below.", code=template.code), "info")
         return redirect(url_for("TemplateDesignerView.editor", pk=template.id))
 
