@@ -13,13 +13,12 @@
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM_ARGS, _free_port
+from tests.e2e.conftest import log_in, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -52,7 +51,6 @@ class Cast:
 def portal(tmp_path_factory):
     """The portal on a free port with a migrated database and the reference data."""
     from flask_migrate import upgrade
-    from werkzeug.serving import make_server
 
     from app import create_app
     from app.extensions import db
@@ -75,17 +73,8 @@ def portal(tmp_path_factory):
         db.session.commit()
         f.make_user("hr.flows", ["HR"])
         db.session.remove()
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-flows", daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with serve(app, "e2e-flows") as url:
+        yield app, url
 
 
 def _cast(app, size: str) -> Cast:
@@ -112,20 +101,6 @@ def _cast(app, size: str) -> Cast:
     return cast
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 class Tabs:
     """One logged-in tab per user, each in its own browser context at the journey's size."""
 
@@ -144,12 +119,7 @@ class Tabs:
         self.contexts.append(context)
         tab = context.new_page()
         tab.on("pageerror", lambda error: self.errors.append(f"{username}: {error}"))
-        tab.goto("/login/")
-        tab.fill("#username", username)
-        tab.fill("#password", f.PASSWORD)
-        with tab.expect_navigation():
-            tab.click("form input[type=submit], form button[type=submit]")
-        assert "/login" not in tab.url, f"login failed for {username}"
+        log_in(tab, username, f.PASSWORD)
         return tab
 
     def close(self):
