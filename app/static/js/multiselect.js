@@ -19,7 +19,9 @@
     if (select.tomselect) {
       return;
     }
-    var noResults = select.getAttribute("data-no-results") || "—";
+    var owner = select.form || select;
+    var noResults =
+      select.getAttribute("data-no-results") || owner.getAttribute("data-no-results") || "—";
     // eslint-disable-next-line no-new
     new window.TomSelect(select, {
       plugins: ["remove_button"],
