@@ -282,3 +282,86 @@ def test_the_journeys_of_each_role(browser, portal, size):
     finally:
         tabs.close()
     assert tabs.errors == []
+
+
+SERVICES = ["kia", "ptm", "gizi", "imunisasi", "kesling", "promkes", "lansia", "remaja", "jiwa"]
+
+
+def _multichoice_submission(app, size: str) -> tuple[int, int]:
+    """A draft whose form asks for several of nine services; (submission id, form version id)."""
+    import copy
+
+    from app.extensions import db
+    from app.models import Submission
+    from app.services import forms as form_service
+    from app.services import templates as template_service
+    from app.services.assignment import assign
+    from app.services.templates import DEFAULT_RULES
+    from tests import factories as f
+    from tests.conftest_cycle import HR_SCOPE
+
+    with app.app_context():
+        unit = f.make_unit(f"PILIH-{size.upper()}", f"Puskesmas Pilihan {size}")
+        boss = f.make_employee(unit, f"Kepala Pilihan {size}", jabatan_type="jpt_pratama")
+        nurse = f.make_employee(unit, f"Perawat Pilihan {size}", supervisor=boss)
+        f.make_user(f"perawat.{size}", ["Employee"], nurse)
+        choices = [{"value": v, "label": {"id": f"Layanan {v}"}} for v in SERVICES]
+        definition = {
+            "code": "LAYANAN", "title": {"id": "Layanan unggulan"},
+            "fields": [{"key": "layanan", "type": "multiselect", "label": {"id": "Layanan"},
+                        "choices": choices}],
+        }  # fmt: skip
+        version = form_service.publish(
+            form_service.import_definition(copy.deepcopy(definition), unit.id, HR_SCOPE)
+        )
+        template = template_service.create_template(unit.id, "PILIH", "Pilihan", HR_SCOPE)
+        template_service.save_draft(
+            template,
+            {"title": "Pilihan", "forms": [{"form_version_id": version.id, "weight": 100}],
+             "rules": copy.deepcopy(DEFAULT_RULES)},
+        )  # fmt: skip
+        period = f.make_period(f"Pilihan {size}", start=_start(size), end=_start(size, 89))
+        assign(period, template_service.publish(template), HR_SCOPE, unit_id=unit.id)
+        submission = db.session.query(Submission).filter_by(employee_id=nurse.id).one()
+        ids = submission.id, version.id
+        db.session.remove()
+    return ids
+
+
+def _start(size: str, days: int = 0):
+    import datetime as dt
+
+    return dt.date(2040 if size == "phone" else 2041, 1, 1) + dt.timedelta(days=days)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_multi_choice_answer_with_many_options_is_searched_not_ctrl_clicked(
+    browser, portal, size
+):
+    from app.extensions import db
+    from app.models import Submission
+
+    app, url = portal
+    sid, form_id = _multichoice_submission(app, size)
+    tabs = Tabs(browser, url, size)
+    try:
+        me = tabs.login(f"perawat.{size}")
+        me.goto(f"/my/{sid}/")
+        wrapper = me.locator(".fill-field .ts-wrapper")
+        expect(wrapper).to_have_count(1)
+        search = wrapper.locator("input")
+        for word in ("gizi", "jiwa"):
+            search.focus()
+            search.fill(word)
+            me.locator(".ts-dropdown .option", has_text=f"Layanan {word}").first.click()
+        expect(wrapper.locator(".item")).to_have_count(2)
+        with me.expect_navigation():
+            me.click("#fill-save")
+        expect(me.locator(".fill-field .ts-wrapper .item")).to_have_count(2)
+    finally:
+        tabs.close()
+    assert tabs.errors == []
+    with app.app_context():
+        saved = db.session.get(Submission, sid).answers[str(form_id)]
+        db.session.remove()
+    assert sorted(saved["layanan"]) == ["gizi", "jiwa"]
