@@ -302,3 +302,16 @@ def test_preview_stays_live_while_a_field_is_broken(login_as, dinkes_form):
     ).json
     assert evaluated["values"]["cakupan"] == 90
     assert evaluated["definition_errors"] == []
+
+
+def test_after_publishing_the_form_the_next_step_is_using_it_in_a_template(login_as, dinkes_form):
+    client = login_as("admin.dinkes")
+    response = client.post(f"/builder/{dinkes_form.id}/publish")
+    assert "published=1" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="next-use-in-template"' in page and "/evaluation-templates/?form_version=" in page
+    assert 'id="next-steps"' not in _page_text(client, f"/builder/{dinkes_form.id}/versions")
+
+
+def _page_text(client, url: str) -> str:
+    return client.get(url).get_data(as_text=True)

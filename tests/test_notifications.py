@@ -243,3 +243,12 @@ def test_remind_command_is_idempotent_per_day(app, cycle):
     assert "Reminders: 0 new" not in first.output
     again = runner.invoke(args=["remind", "--date", "2026-03-30"])
     assert "Reminders: 0 new; e-mails sent 0, failed 0" in again.output
+
+
+def test_the_bell_counts_unread_notifications(login_as, cycle):
+    cycle.submit()
+    page = login_as("penilai.dinkes").get("/dashboard/").get_data(as_text=True)
+    assert 'id="notification-bell"' in page
+    assert '<span class="badge" id="notification-count">1</span>' in page
+    quiet = login_as("pegawai.disdik").get("/dashboard/").get_data(as_text=True)
+    assert 'id="notification-bell"' in quiet and 'id="notification-count"' not in quiet

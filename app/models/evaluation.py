@@ -113,6 +113,9 @@ class Submission(Model):
     )
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # A draft's answers kept as typed that are not valid yet ("<form>:<key>" → raw value);
+    # their place in `answers` is empty until they are fixed. Submit refuses while any remain.
+    invalid_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     comments: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     behaviour: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     feedback: Mapped[str | None] = mapped_column(Text)

@@ -13,13 +13,18 @@ from app.models import Employee, EvaluationPeriod, Submission, TemplateVersion
 from app.scope import Scope, managed_employees, unit_subtree
 from app.services import ValidationFailed
 from app.services.periods import ensure_open_for_changes
+from app.services.version_moves import stale_evaluations
 
 
 @dataclass
 class AssignmentResult:
+    """What an assignment did; `stale`: the chosen people's evaluations in the period on
+    another version of the template (to offer moving them, see services.version_moves)."""
+
     created: int = 0
     existing: int = 0
     problems: list[tuple[Employee, str]] = field(default_factory=list)
+    stale: list[Submission] = field(default_factory=list)
 
 
 def assign(
@@ -85,4 +90,22 @@ def assign(
         raise ValidationFailed(
             {"_form": [str(_l("Assignment clashed with another one; run it again."))]}
         ) from exc
+    result.stale = stale_evaluations(period.id, sorted(assigned), version)
     return result
+
+
+def holders(period: EvaluationPeriod, version: TemplateVersion, scope: Scope) -> list[Submission]:
+    """The evaluations of `period` on `version` among the employees `scope` manages."""
+    managed = select(Employee.id).where(managed_employees(scope))
+    return list(
+        db.session.scalars(
+            select(Submission)
+            .join(Employee, Submission.employee_id == Employee.id)
+            .where(
+                Submission.period_id == period.id,
+                Submission.template_version_id == version.id,
+                Submission.employee_id.in_(managed),
+            )
+            .order_by(Employee.name)
+        )
+    )

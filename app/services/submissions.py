@@ -155,10 +155,14 @@ def save_answers(
     user_id,
     lock_version: int | None = None,
     merge: str = MERGE_FORMS,
-) -> None:
+    keep_invalid: bool = False,
+) -> dict[str, list[str]]:
     """Save a draft (incomplete is fine); type errors refuse the save, by field.
 
-    With `MERGE_FIELDS` or `REPLACE` (the API), unknown forms and fields are refused too.
+    With `keep_invalid` (the web page) a draft never refuses an answer: invalid ones are
+    kept as typed in `invalid_answers` and returned as errors by field, to be flagged;
+    only submit needs a valid form. With `MERGE_FIELDS` or `REPLACE` (the API), unknown
+    forms and fields are refused too.
     """
     _require(submission, scope, "save")
     _check_lock(submission, lock_version)
@@ -166,20 +170,57 @@ def save_answers(
         raise ValidationFailed({"_form": [str(_l("Answers must be grouped by form."))]})
     if merge != MERGE_FORMS and (unknown := _unknown_answers(submission, answers)):
         raise ValidationFailed(unknown)
-    merged = _merged(submission.answers, answers, merge)
+    merged = _merged(typed_answers(submission), answers, merge)
     values, errors = _evaluate_all(submission, merged, partial=True)
-    errors.update(_foreign_files(submission, values))
-    if errors:
-        raise ValidationFailed(errors)
+    foreign = _foreign_files(submission, values)
+    if foreign or (errors and not keep_invalid):
+        raise ValidationFailed({**errors, **foreign})
     changes = _changes(submission.answers, values)
     before = evidence_service.file_refs(submission.answers)
-    submission.answers = values
+    _store(submission, values, merged, errors)
     replaced = evidence_service.forget(submission, before)
     _touch(submission, user_id)
     if changes:
         _audit(submission, user_id, "answers", changes=changes)
     _commit()
     evidence_service.remove_files(replaced)
+    return errors
+
+
+def typed_answers(submission: Submission) -> dict[str, Any]:
+    """The saved answers with the draft's invalid ones back as the employee typed them."""
+    answers = {form_id: dict(values) for form_id, values in (submission.answers or {}).items()}
+    for ref, raw in (submission.invalid_answers or {}).items():
+        form_id, _, key = ref.partition(":")
+        answers.setdefault(form_id, {})[key] = raw
+    return answers
+
+
+def _store(submission: Submission, values: dict, typed: dict, errors: dict) -> None:
+    """Store the clean `values`; the invalid answers (`errors`) are kept as typed aside."""
+    invalid = {}
+    for ref in errors:
+        form_id, _, key = ref.partition(":")
+        invalid[ref] = (typed.get(form_id) or {}).get(key)
+        if key in values.get(form_id, {}):
+            values[form_id][key] = None
+    submission.answers = values
+    submission.invalid_answers = invalid or None
+
+
+def keep_typed(submission: Submission, typed: dict[str, Any]) -> dict[str, list[str]]:
+    """Store `typed` answers as a draft of the submission's current version (no commit):
+    valid ones as answers, the others kept as typed; returns their errors by field."""
+    values, errors = _evaluate_all(submission, typed, partial=True)
+    _store(submission, values, typed, errors)
+    return errors
+
+
+def draft_problems(submission: Submission, complete: bool = False) -> dict[str, list[str]]:
+    """What stands between the draft and a submit, by field: its invalid answers, and
+    with `complete` also the required ones still empty."""
+    _values, errors = _evaluate_all(submission, typed_answers(submission), partial=not complete)
+    return errors
 
 
 def _merged(saved: dict[str, Any], sent: dict[str, Any], merge: str) -> dict[str, Any]:
@@ -235,10 +276,11 @@ def submit(submission: Submission, scope: Scope, user_id, lock_version: int | No
     """Send the submission to the evaluator; every required answer must be valid."""
     _require(submission, scope, "submit")
     _check_lock(submission, lock_version)
-    values, errors = _evaluate_all(submission, submission.answers, partial=False)
+    values, errors = _evaluate_all(submission, typed_answers(submission), partial=False)
     if errors:
         raise ValidationFailed(errors)
     submission.answers = values
+    submission.invalid_answers = None
     submission.state = SubmissionState.SUBMITTED.value
     submission.submitted_at = _now()
     _touch(submission, user_id)

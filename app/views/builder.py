@@ -347,7 +347,7 @@ class FormBuilderView(BaseView):
                 _l("Version %(n)d of %(code)s published.", n=version.number, code=form.code),
                 "success",
             )
-            return redirect(url_for("FormBuilderView.versions", pk=form.id))
+            return redirect(url_for("FormBuilderView.versions", pk=form.id, published=1))
         return redirect(url_for("FormBuilderView.editor", pk=form.id))
 
     @expose("/<int:pk>/archive", methods=["POST"])
