@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -63,48 +64,13 @@ def register_cli(app: Flask) -> None:
     )  # fmt: skip
     def seed(demo: bool, synthetic: int):
         """Add the missing reference data (units, ranks, BerAKHLAK); never changes existing rows."""
-        from seeds.loader import load_reference
-
         environment = current_app.config.get("APP_ENV") or os.environ.get("APP_ENV", "development")
         if demo and environment != "development":
             raise click.ClickException(
                 f"Refusing to load demo data and demo accounts: APP_ENV is {environment!r}, "
                 "not 'development'. Demo accounts share one public password."
             )
-
-        sync_roles(db.session)
-        counts = load_reference(db.session)
-        db.session.commit()
-        changes = ", ".join(f"{k} {v}" for k, v in counts.items()) or "no changes"
-        click.echo(f"Reference data: {changes}")
-        if demo:
-            from seeds.demo import load_demo
-
-            password = current_app.config["DEMO_PASSWORD"]
-            accounts = load_demo(db.session, password=password, create_account=create_account)
-            db.session.commit()
-            from app.services.demo_accounts import record
-
-            record([account.username for account in accounts])
-            from seeds.demo_forms import load_demo_forms
-
-            forms = load_demo_forms(db.session)
-            click.echo(f"Example forms published: {', '.join(forms) or 'none new'}")
-            from seeds.demo_cycle import load_demo_cycle
-
-            created = load_demo_cycle(db.session, _employee_ids_of(DEMO_EMPLOYEES))
-            click.echo(f"Demo evaluation cycle: {created} submissions created")
-            click.echo(f"Demo accounts (password: {password}; demo only):")
-            for account in accounts:
-                click.echo(
-                    f"  {account.username:<20} {', '.join(account.roles):<22} {account.description}"
-                )
-
-        if synthetic:
-            from seeds.synthetic import load_synthetic
-
-            employees, submissions = load_synthetic(db.session, synthetic)
-            click.echo(f"Synthetic data: {employees} employees, {submissions} submissions added")
+        seed_data(demo, synthetic)
 
     app.cli.add_command(roles)
 
@@ -129,6 +95,28 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(_backup_commands())
     app.cli.add_command(remind_command)
     app.cli.add_command(_notify_commands())
+    app.cli.add_command(_guide_commands())
+
+
+def _guide_commands() -> AppGroup:
+    guide = AppGroup("guide", help="The in-app guide (Panduan).")
+
+    @guide.command("screens")
+    @click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Folder for the pictures (default: instance/guide).",
+    )
+    def guide_screens(out):
+        """Take the guide's screenshots from the demo data (Playwright, Debian's Chromium)."""
+        from app.services.guide import screens_dir
+        from app.services.guide_screens import take
+
+        written = take(out or screens_dir(), current_app.config["DEMO_PASSWORD"])
+        click.echo(f"Guide screenshots: {len(written)} written to {(out or screens_dir())}")
+
+    return guide
 
 
 @click.command("remind")
@@ -181,9 +169,44 @@ def _notify_commands() -> AppGroup:
     return notify
 
 
-def _backup_commands() -> AppGroup:
-    from pathlib import Path
+def seed_data(demo: bool, synthetic: int = 0, echo=click.echo) -> None:
+    """Reference data, and with `demo` the demo staff, accounts, forms and cycle (insert-only)."""
+    from seeds.loader import load_reference
 
+    sync_roles(db.session)
+    counts = load_reference(db.session)
+    db.session.commit()
+    changes = ", ".join(f"{k} {v}" for k, v in counts.items()) or "no changes"
+    echo(f"Reference data: {changes}")
+    if demo:
+        from seeds.demo import load_demo
+
+        password = current_app.config["DEMO_PASSWORD"]
+        accounts = load_demo(db.session, password=password, create_account=create_account)
+        db.session.commit()
+        from app.services.demo_accounts import record
+
+        record([account.username for account in accounts])
+        from seeds.demo_forms import load_demo_forms
+
+        forms = load_demo_forms(db.session)
+        echo(f"Example forms published: {', '.join(forms) or 'none new'}")
+        from seeds.demo_cycle import load_demo_cycle
+
+        created = load_demo_cycle(db.session, _employee_ids_of(DEMO_EMPLOYEES))
+        echo(f"Demo evaluation cycle: {created} submissions created")
+        echo(f"Demo accounts (password: {password}; demo only):")
+        for account in accounts:
+            echo(f"  {account.username:<20} {', '.join(account.roles):<22} {account.description}")
+
+    if synthetic:
+        from seeds.synthetic import load_synthetic
+
+        employees, submissions = load_synthetic(db.session, synthetic)
+        echo(f"Synthetic data: {employees} employees, {submissions} submissions added")
+
+
+def _backup_commands() -> AppGroup:
     from app.services.backup import BackupError, create_backup, restore_backup
 
     backup = AppGroup("backup", help="Back up and restore the database and the storage folder.")

@@ -213,7 +213,8 @@ for _role, _extra in ((HR, _EVIDENCE_API_READ + _TEMPLATE_API),
 for _role in (HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
     ROLES[_role].append((_views("NotificationView", "NotificationApi"), ANY))
     ROLES[_role].append(("^AnnouncementView$", ANY if _role == HR else "^can_list$"))
-    MENUS[_role].append("Announcements")
+    ROLES[_role].append(("^GuideView$", "^can_list$"))
+    MENUS[_role].extend(["Announcements", "Guide"])
 
 
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:

@@ -52,6 +52,9 @@ def register_views(appbuilder) -> None:
     register_calibration(appbuilder)
     register_notifications(appbuilder)
     register_announcements(appbuilder)
+    from app.views.guide import GuideView
+
+    appbuilder.add_view(GuideView, "Guide", label=_l("Guide"), icon="fa-question-circle")
 
 
 def register_announcements(appbuilder) -> None:
