@@ -50,7 +50,7 @@ class Opened:
 
 
 def check_key(key: str) -> str:
-    """A key is a relative path without ``..``, empty parts or a leading dot in a name."""
+    """A key is a relative path without ``..`` or empty parts, not named as a temporary file."""
     parts = key.split("/")
     if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
         raise ValueError(f"invalid storage key {key!r}")

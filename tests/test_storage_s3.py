@@ -22,6 +22,7 @@ from tests.conftest_cycle import TINY_PDF, TINY_PNG
 from tests.conftest_servers import new_bucket
 from tests.printing_helpers import recap_data  # noqa: F401 - fixture
 from tests.test_backup import _cli, target_url  # noqa: F401 - fixture
+from tests.test_evidence_storage import add_leftover
 
 
 @pytest.fixture
@@ -121,14 +122,7 @@ def test_documents_are_cached_in_the_bucket(login_as, recap_data, s3):  # noqa: 
 def test_storage_gc_on_the_bucket(login_as, cycle, s3, app, monkeypatch):
     client = login_as("pegawai.dinkes")
     used = _upload(client, cycle)
-    old = used.uploaded_at.replace(year=used.uploaded_at.year - 1)
-    leftover = Evidence(
-        submission_id=used.submission_id, field_ref=used.field_ref, stored_name="a" * 32 + ".pdf",
-        original_name="lama.pdf", content_type="application/pdf", size=len(TINY_PDF),
-        uploaded_at=old,
-    )  # fmt: skip
-    _db.session.add(leftover)
-    _db.session.commit()
+    leftover = add_leftover(used)
     for name in (leftover.stored_name, "b" * 32 + ".pdf"):
         s3.put(evidence_service.key_of(name), TINY_PDF)
     runner = app.test_cli_runner()
