@@ -123,3 +123,45 @@ def field_errors(html: str, field: str) -> list[str]:
     block = html[start : end if end >= 0 else None]
     found = re.findall(r'<div class="alert alert-danger">\s*(.*?)\s*</div>', block, re.S)
     return [unescape(" ".join(m.split())) for m in found]
+
+
+# --- skpeval: SKP plans made directly from the models (app.models.planning) ----------------
+
+
+def make_skp(employee, year: int = 2026, items=(), *, state: str = "agreed", kind="annual",
+             skp=None, **version_fields):  # fmt: skip
+    """An SKP version of `employee` with RHK `items`: [(title, [(indicator, target,
+    field_key), …]), …]; a new version of `skp` when given (the earlier one superseded)."""
+    import uuid
+
+    from app.models import Skp, SkpIndicator, SkpRhk, SkpVersion
+
+    if skp is None:
+        skp = Skp(employee_id=employee.id, unit_id=employee.unit_id, year=year, period_kind=kind)
+        db.session.add(skp)
+        db.session.flush()
+    for earlier in skp.versions:
+        if earlier.state == "agreed" and state == "agreed":
+            earlier.state = "superseded"
+    version = SkpVersion(
+        skp=skp, number=len(skp.versions) + 1, state=state,
+        evaluator_id=employee.supervisor_id,
+        **{"expectations": {}, "annex": {}, **version_fields},
+    )  # fmt: skip
+    db.session.add(version)
+    for position, (title, indicators) in enumerate(items):
+        rhk = SkpRhk(version=version, key=str(uuid.uuid4()), position=position, title=title)
+        db.session.add(rhk)
+        for index, (label, target, field_key) in enumerate(indicators):
+            db.session.add(
+                SkpIndicator(
+                    rhk=rhk,
+                    position=index,
+                    title=label,
+                    target=target,
+                    field_key=field_key,
+                    unit_label="",
+                )  # fmt: skip
+            )
+    db.session.commit()
+    return version

@@ -427,6 +427,9 @@ class IkuResult(Indicator):
 
     code = fields.String()
     contributors = fields.Integer()
+    target_source = fields.String(
+        metadata={"description": "period (set for the period), skp (individual targets), form"}
+    )
 
 
 class UnitAchievement(Schema):

@@ -1,0 +1,106 @@
+"""The SKP as a PDF: official layout for agreed versions, "DRAFT" for the others."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import IssuedDocument, SkpRhk
+from app.services import documents as docs
+from app.services import skp_documents
+from tests import factories as f
+from tests.printing_helpers import pdf_pages, squash
+
+PLAN = [
+    ("Imunisasi dasar lengkap bagi bayi wilayah binaan", [("Cakupan imunisasi", 95, "cakupan")]),
+    ("Kunjungan rumah ibu & bayi <b>risiko</b>", [("Kunjungan rumah", 50, "kunjungan")]),
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def request_context(app):
+    """Documents print the verification address (url_for needs a request)."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def plan(world, reference):
+    people = world.people
+    leading = [("Cakupan layanan kesehatan ibu dan anak meningkat", [])]
+    leader = f.make_skp(people["penilai.dinkes"], items=leading)
+    version = f.make_skp(
+        people["pegawai.dinkes"], items=PLAN,
+        expectations={"berorientasi_pelayanan": "Ramah kepada ibu dan bayi"},
+        annex={"resources": "Sepeda motor dinas", "accountability": "Laporan bulanan",
+               "consequences": "Tunjangan kinerja sesuai capaian"},
+        published_at=dt.datetime(2026, 1, 15, 9, 0),
+    )  # fmt: skip
+    for rhk in version.items:
+        rhk.parent_rhk_id = leader.items[0].id
+    version.items[1].kind = "tambahan"
+    version.items[1].indicators[0].unit_label = "kunjungan"
+    db.session.commit()
+    return version
+
+
+def test_an_agreed_skp_prints_the_official_layout_with_code(plan, world):
+    result = skp_documents.download(plan, "id", world.users["penilai.dinkes"].id)
+    text = squash(" ".join(pdf_pages(result.content)))
+    assert result.code and result.code in text
+    for expected in (
+        "SASARAN KINERJA PEGAWAI",
+        "Pegawai dinkes",
+        world.people["pegawai.dinkes"].nip,
+        "Penilai dinkes",
+        world.people["penilai.dinkes"].nip,
+        "Dinas Kesehatan",
+        "RHK pimpinan yang diintervensi",
+        "Cakupan layanan kesehatan ibu dan anak meningkat",
+        "Imunisasi dasar lengkap",
+        "Cakupan imunisasi",
+        "95",
+        "50 kunjungan",
+        "A. Utama",
+        "B. Tambahan",
+        "Kuantitas",
+        "Berorientasi Pelayanan",
+        "Ramah kepada ibu dan bayi",
+        "Sepeda motor dinas",
+        "Laporan bulanan",
+        "Tunjangan kinerja sesuai capaian",
+        "Mamuju, 15 Januari 2026",
+        "Kunjungan rumah ibu & bayi <b>risiko</b>",  # user text printed as text
+    ):
+        assert expected in text, expected
+    assert "DRAFT" not in text
+    issued = db.session.scalar(select(IssuedDocument).where(IssuedDocument.code == result.code))
+    assert issued.kind == "skp" and issued.unit_id == world.dinkes.id
+    again = skp_documents.download(plan, "id")
+    assert again.cached and again.code == result.code
+    assert docs.verify(result.code).unchanged
+
+
+def test_a_draft_prints_marked_draft_without_a_code(world, reference):
+    version = f.make_skp(world.people["pegawai.dinkes"], items=PLAN, state="draft")
+    result = skp_documents.download(version, "id")
+    text = squash(" ".join(pdf_pages(result.content)))
+    assert "DRAFT" in text and "Imunisasi dasar lengkap" in text
+    assert result.code is None and "KM-" not in text
+    assert db.session.scalar(select(func.count(IssuedDocument.id))) == 0
+
+
+def test_a_revision_keeps_the_earlier_document_verifiable(plan, world):
+    result = skp_documents.download(plan, "id")
+    revised = f.make_skp(world.people["pegawai.dinkes"], items=PLAN, skp=plan.skp,
+                         revision_reason="Wilayah binaan bertambah")  # fmt: skip
+    db.session.refresh(plan)
+    assert plan.state == "superseded" and revised.number == 2
+    assert docs.verify(result.code).unchanged  # the agreed text is what it was
+    new = skp_documents.download(revised, "id")
+    assert new.code != result.code
+    assert "Wilayah binaan bertambah" in squash(" ".join(pdf_pages(new.content)))
+    assert db.session.scalar(select(func.count(SkpRhk.id))) == 5
