@@ -88,7 +88,7 @@ def test_one_skp_per_employee_and_year(world):
     assert skp.versions[0].evaluator_id == world.people["penilai.dinkes"].id
     with pytest.raises(ValidationFailed) as refused:
         _new(world)
-    assert "already has an SKP for 2026" in str(refused.value)
+    assert "Pegawai dinkes" in str(refused.value) and "2026" in str(refused.value)
     with pytest.raises(ActionRefused):  # another unit's employee may not plan it
         skp_service.create(world.people["pegawai.dinkes"], 2027, _scope(world, "pegawai.disdik"),
                            None)  # fmt: skip

@@ -226,7 +226,9 @@ freeze(
     SkpVersion,
     "SKP version",
     frozen=lambda v: v.state in FROZEN_STATES,
-    allowed={"state", "updated_at", "updated_by_id"},
+    allowed=lambda v, changed: (
+        v.state == SkpState.SUPERSEDED.value and changed <= {"state", "updated_at", "updated_by_id"}
+    ),
 )
 
 

@@ -13,7 +13,7 @@ Indicator forms, evaluation templates and SKPs share this shape (dokumen bervers
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from flask_appbuilder.security.sqla.models import User
@@ -60,14 +60,13 @@ def freeze(
     cls: type,
     label: str,
     frozen: Callable[[Any], bool] = lambda _row: True,
-    allowed: Iterable[str] = (),
+    allowed: Callable[[Any, set[str]], bool] = lambda _row, _changed: False,
 ) -> None:
     """Refuse any update or delete of a `cls` row that was frozen before the change.
 
-    `frozen(row)` is read on the values before the change; `allowed` names attributes
-    that may still change on a frozen row (an agreed SKP becoming superseded).
+    `frozen(row)` is read on the values before the change; `allowed(row, changed)` may
+    accept a change of the attributes `changed` (an agreed SKP becoming superseded).
     """
-    allowed = frozenset(allowed)
 
     @event.listens_for(cls, "before_update")
     def _refuse_changes(mapper, connection, target) -> None:
@@ -82,7 +81,7 @@ def freeze(
         }
         if mapper.version_id_col is not None:
             changed.discard(mapper.get_property_by_column(mapper.version_id_col).key)
-        if changed - allowed:
+        if changed and not allowed(target, changed):
             raise FrozenVersionError(f"{label} {target.id} is published and cannot change")
 
     @event.listens_for(cls, "before_delete")

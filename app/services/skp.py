@@ -21,7 +21,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
@@ -101,6 +101,22 @@ def skp_of(employee_id: int, year: int, period_kind: str = "annual") -> Skp | No
         select(Skp).where(
             Skp.employee_id == employee_id, Skp.year == year, Skp.period_kind == period_kind
         )
+    )
+
+
+def with_state(state: str):
+    """A selectable of the ids of SKPs whose latest version is in `state`."""
+    latest = (
+        select(SkpVersion.skp_id, func.max(SkpVersion.number).label("number"))
+        .group_by(SkpVersion.skp_id)
+        .subquery()
+    )
+    return (
+        select(SkpVersion.skp_id)
+        .join(
+            latest, (latest.c.skp_id == SkpVersion.skp_id) & (latest.c.number == SkpVersion.number)
+        )
+        .where(SkpVersion.state == state)
     )
 
 
