@@ -207,6 +207,17 @@ for _role, _extra in ((HR, _EVIDENCE_API_READ + _TEMPLATE_API),
                       (SUPERVISOR, _EVIDENCE_API_ACT), (EMPLOYEE, _EVIDENCE_API_ACT)):  # fmt: skip
     ROLES[_role].extend(_extra)
 
+# SKP planning (rows: app.scope.visible_skps; actions: app.services.skp).
+_SKP = [(_views("SkpView", "SkpApi"), ANY)]
+for _role, _menus in (
+    (HR, ["SKP list"]),
+    (UNIT_ADMIN, ["SKP list"]),
+    (SUPERVISOR, ["My SKP", "SKP approvals", "SKP list"]),
+    (EMPLOYEE, ["My SKP"]),
+):
+    ROLES[_role].extend(_SKP)
+    MENUS[_role].extend(_menus)
+
 
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:
     """The FAB_ROLES mapping: permissions plus each role's menu entries."""

@@ -26,7 +26,7 @@ LEADER_PLAN = [
 def team(world):
     """penilai.dinkes with an agreed SKP, 100 nurses under them (plus the world's two)."""
     leader = world.people["penilai.dinkes"]
-    plan = f.make_skp(leader, items=LEADER_PLAN)
+    plan = f.make_plan(leader, items=LEADER_PLAN)
     nurses = [
         f.make_employee(world.dinkes, f"Perawat {i:03d}", supervisor=leader,
                         nip=f.nip(serial=500 + i))
@@ -90,7 +90,7 @@ def test_copying_again_updates_the_drafts_instead_of_repeating_items(team):
 
 def test_nothing_is_written_when_one_plan_is_agreed_or_a_cell_is_wrong(team):
     plan, nurses, scope = team
-    f.make_skp(nurses[50], items=[("Sudah disepakati", [])])
+    f.make_plan(nurses[50], items=[("Sudah disepakati", [])])
     before = _counts()
     with pytest.raises(ValidationFailed) as refused:
         service.copy_items(scope, plan.id, [], [n.id for n in nurses])
@@ -107,7 +107,7 @@ def test_only_own_subordinates_and_own_or_team_sources(team, world):
     with pytest.raises(ValidationFailed) as outsider:
         service.copy_items(scope, plan.id, [], [nurses[0].id, world.people["pegawai.disdik"].id])
     assert "employee_ids" in outsider.value.errors
-    foreign = f.make_skp(world.people["penilai.disdik"], items=LEADER_PLAN)
+    foreign = f.make_plan(world.people["penilai.disdik"], items=LEADER_PLAN)
     with pytest.raises(ValidationFailed) as source:
         service.copy_items(scope, foreign.id, [], [nurses[0].id])
     assert "source" in source.value.errors

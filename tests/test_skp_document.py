@@ -31,8 +31,8 @@ def request_context(app):
 def plan(world, reference):
     people = world.people
     leading = [("Cakupan layanan kesehatan ibu dan anak meningkat", [])]
-    leader = f.make_skp(people["penilai.dinkes"], items=leading)
-    version = f.make_skp(
+    leader = f.make_plan(people["penilai.dinkes"], items=leading)
+    version = f.make_plan(
         people["pegawai.dinkes"], items=PLAN,
         expectations={"berorientasi_pelayanan": "Ramah kepada ibu dan bayi"},
         annex={"resources": "Sepeda motor dinas", "accountability": "Laporan bulanan",
@@ -85,7 +85,7 @@ def test_an_agreed_skp_prints_the_official_layout_with_code(plan, world):
 
 
 def test_a_draft_prints_marked_draft_without_a_code(world, reference):
-    version = f.make_skp(world.people["pegawai.dinkes"], items=PLAN, state="draft")
+    version = f.make_plan(world.people["pegawai.dinkes"], items=PLAN, state="draft")
     result = skp_documents.download(version, "id")
     text = squash(" ".join(pdf_pages(result.content)))
     assert "DRAFT" in text and "Imunisasi dasar lengkap" in text
@@ -95,7 +95,7 @@ def test_a_draft_prints_marked_draft_without_a_code(world, reference):
 
 def test_a_revision_keeps_the_earlier_document_verifiable(plan, world):
     result = skp_documents.download(plan, "id")
-    revised = f.make_skp(world.people["pegawai.dinkes"], items=PLAN, skp=plan.skp,
+    revised = f.make_plan(world.people["pegawai.dinkes"], items=PLAN, skp=plan.skp,
                          revision_reason="Wilayah binaan bertambah")  # fmt: skip
     db.session.refresh(plan)
     assert plan.state == "superseded" and revised.number == 2

@@ -36,8 +36,8 @@ def _second_period(cycle):
 
 def test_a_new_evaluation_takes_the_agreed_skp_targets(cycle):
     people = cycle.world.people
-    version = f.make_skp(people["pegawai.dinkes"], items=PLAN)
-    f.make_skp(people["admin.dinkes"], items=PLAN, state="submitted")  # not agreed: unused
+    version = f.make_plan(people["pegawai.dinkes"], items=PLAN)
+    f.make_plan(people["admin.dinkes"], items=PLAN, state="submitted")  # not agreed: unused
     by_employee = _second_period(cycle)
     mine = by_employee[people["pegawai.dinkes"].id]
     assert mine.skp_version_id == version.id
@@ -49,17 +49,17 @@ def test_a_new_evaluation_takes_the_agreed_skp_targets(cycle):
 
 def test_a_quarterly_plan_serves_a_quarterly_period_before_the_annual_one(cycle):
     employee = cycle.world.people["pegawai.dinkes"]
-    f.make_skp(employee, items=PLAN)
-    quarterly = f.make_skp(employee, items=[("Triwulan", [("Kunjungan", 15, "kunjungan")])],
+    f.make_plan(employee, items=PLAN)
+    quarterly = f.make_plan(employee, items=[("Triwulan", [("Kunjungan", 15, "kunjungan")])],
                            kind="quarterly")  # fmt: skip
-    other_year = f.make_skp(employee, 2025, items=PLAN)
+    other_year = f.make_plan(employee, 2025, items=PLAN)
     mine = _second_period(cycle)[employee.id]
     assert mine.skp_version_id == quarterly.id != other_year.id
     assert mine.targets == {"kunjungan": 15}
 
 
 def test_scoring_and_the_review_rows_use_the_individual_targets(cycle):
-    version = f.make_skp(cycle.world.people["pegawai.dinkes"], items=PLAN)
+    version = f.make_plan(cycle.world.people["pegawai.dinkes"], items=PLAN)
     item = cycle.reload()
     item.skp_version_id, item.targets = version.id, skp_targets.targets_of(version)
     db.session.commit()
@@ -79,7 +79,7 @@ def test_scoring_and_the_review_rows_use_the_individual_targets(cycle):
 
 
 def test_the_review_page_shows_the_individual_target_or_the_notice(cycle, login_as):
-    version = f.make_skp(cycle.world.people["pegawai.dinkes"], items=PLAN)
+    version = f.make_plan(cycle.world.people["pegawai.dinkes"], items=PLAN)
     item = cycle.reload()
     item.skp_version_id, item.targets = version.id, skp_targets.targets_of(version)
     db.session.commit()
@@ -106,7 +106,7 @@ def test_agreeing_a_plan_updates_drafts_only_and_never_a_submitted_evaluation(cy
     people = cycle.world.people
     employee = people["pegawai.dinkes"]
     cycle.submit()  # pegawai's evaluation is submitted: its targets stay
-    perawat_plan = f.make_skp(people["perawat.pkm"], items=PLAN)
+    perawat_plan = f.make_plan(people["perawat.pkm"], items=PLAN)
     draft = db.session.get(Submission, cycle.other.id)
     assert draft.state == "draft" and draft.targets is None
     changed = skp_targets.refresh_drafts(perawat_plan, cycle.user_id("penilai.dinkes"))
@@ -115,18 +115,18 @@ def test_agreeing_a_plan_updates_drafts_only_and_never_a_submitted_evaluation(cy
     assert draft.targets == {"cakupan": 90, "kunjungan": 50}
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.submission_id == draft.id))
     assert entry.action == "skp_targets" and entry.changes["targets"][0] is None
-    mine = f.make_skp(employee, items=PLAN)
+    mine = f.make_plan(employee, items=PLAN)
     assert skp_targets.refresh_drafts(mine) == []
     assert cycle.reload().targets is None  # submitted before the plan: default targets kept
 
 
 def test_a_revision_never_changes_an_evaluation_made_with_the_earlier_version(cycle):
     employee = cycle.world.people["pegawai.dinkes"]
-    first = f.make_skp(employee, items=PLAN)
+    first = f.make_plan(employee, items=PLAN)
     mine = _second_period(cycle)[employee.id]
     mine.state = "approved"
     db.session.commit()
-    revised = f.make_skp(employee, items=[("Revisi", [("Kunjungan", 70, "kunjungan")])],
+    revised = f.make_plan(employee, items=[("Revisi", [("Kunjungan", 70, "kunjungan")])],
                          skp=first.skp, revision_reason="Wilayah bertambah")  # fmt: skip
     assert skp_targets.agreed_version(employee.id, mine.period).id == revised.id
     skp_targets.refresh_drafts(revised)
@@ -139,7 +139,7 @@ def test_a_revision_never_changes_an_evaluation_made_with_the_earlier_version(cy
 
 def test_the_iku_rollup_aggregates_the_individual_targets(iku):
     people = iku.world.people
-    version = f.make_skp(people["pegawai.dinkes"], items=PLAN)
+    version = f.make_plan(people["pegawai.dinkes"], items=PLAN)
     row = db.session.scalar(select(Iku).where(Iku.code == "IKU-DINKES-02"))
     rollup.save_iku(row, None, row.code, "sum", "")
     for index, (person, target) in enumerate(

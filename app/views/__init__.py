@@ -50,6 +50,7 @@ def register_views(appbuilder) -> None:
     register_printing(appbuilder)
     register_dashboard(appbuilder)
     register_calibration(appbuilder)
+    register_skp(appbuilder)
 
 
 def register_cycle_views(appbuilder) -> None:
@@ -116,3 +117,12 @@ def register_calibration(appbuilder) -> None:
     )  # fmt: skip
     appbuilder.add_api(CalibrationApi)
     appbuilder.add_api(AnnualApi)
+
+
+def register_skp(appbuilder) -> None:
+    """SKP planning (SKP Saya, Persetujuan SKP, the SKP list) and its API."""
+    from app.api.skp import SkpApi
+    from app.views.skp import register
+
+    register(appbuilder)
+    appbuilder.add_api(SkpApi)
