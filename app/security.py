@@ -219,6 +219,20 @@ for _role, _menus in (
     MENUS[_role].extend(_menus)
 
 
+# SKP tools (rows: app.scope.visible_skps; who may copy or import: app.services.skp_copy/_import).
+_SKP_PRINT = [("^SkpToolsView$", "^can_show$"), ("^SkpToolsApi$", "^can_get$")]
+_SKP_COPY = [("^SkpToolsView$", "^can_copy$"), ("^SkpToolsApi$", "^can_post$")]
+_SKP_IMPORT = [("^SkpToolsView$", "^can_import_targets$")]
+for _role, _extra, _menus in (
+    (HR, _SKP_PRINT + _SKP_IMPORT, ["Import SKP targets"]),
+    (UNIT_ADMIN, _SKP_PRINT + _SKP_IMPORT, ["Import SKP targets"]),
+    (SUPERVISOR, _SKP_PRINT + _SKP_COPY, ["Copy RHK to subordinates"]),
+    (EMPLOYEE, _SKP_PRINT, []),
+):
+    ROLES[_role].extend(_extra)
+    MENUS[_role].extend(_menus)
+
+
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:
     """The FAB_ROLES mapping: permissions plus each role's menu entries."""
     roles = {name: list(perms) for name, perms in ROLES.items()}

@@ -131,7 +131,8 @@ def field_errors(html: str, field: str) -> list[str]:
 def make_plan(employee, year: int = 2026, items=(), *, state: str = "agreed", kind="annual",
              skp=None, **version_fields):  # fmt: skip
     """An SKP version of `employee` with RHK `items`: [(title, [(indicator, target,
-    field_key), …]), …]; a new version of `skp` when given (the earlier one superseded)."""
+    field_key[, unit]), …][, {other SkpRhk fields}]), …]; a new version of `skp` when given
+    (the earlier one superseded)."""
     import uuid
 
     from app.models import Skp, SkpIndicator, SkpRhk, SkpVersion
@@ -149,20 +150,15 @@ def make_plan(employee, year: int = 2026, items=(), *, state: str = "agreed", ki
         **{"expectations": {}, "annex": {}, **version_fields},
     )  # fmt: skip
     db.session.add(version)
-    for position, (title, indicators) in enumerate(items):
-        rhk = SkpRhk(version=version, key=str(uuid.uuid4()), position=position, title=title)
+    for position, (title, indicators, *extra) in enumerate(items):
+        rhk = SkpRhk(version=version, key=str(uuid.uuid4()), position=position, title=title,
+                     **(extra[0] if extra else {}))  # fmt: skip
         db.session.add(rhk)
-        for index, (label, target, field_key) in enumerate(indicators):
+        for index, (label, target, field_key, *unit) in enumerate(indicators):
             db.session.add(
-                SkpIndicator(
-                    rhk=rhk,
-                    position=index,
-                    title=label,
-                    target=target,
-                    field_key=field_key,
-                    unit_label="",
-                )  # fmt: skip
-            )
+                SkpIndicator(rhk=rhk, position=index, title=label, target=target,
+                             field_key=field_key, unit_label=unit[0] if unit else "")
+            )  # fmt: skip
     db.session.commit()
     return version
 

@@ -31,20 +31,20 @@ def request_context(app):
 def plan(world, reference):
     people = world.people
     leading = [("Cakupan layanan kesehatan ibu dan anak meningkat", [])]
-    leader = f.make_plan(people["penilai.dinkes"], items=leading)
-    version = f.make_plan(
-        people["pegawai.dinkes"], items=PLAN,
+    parent = {"parent_rhk_id": f.make_plan(people["penilai.dinkes"], items=leading).items[0].id}
+    items = [
+        ("Imunisasi dasar lengkap bagi bayi wilayah binaan",
+         [("Cakupan imunisasi", 95, "cakupan")], parent),
+        ("Kunjungan rumah ibu & bayi <b>risiko</b>",
+         [("Kunjungan rumah", 50, "kunjungan", "kunjungan")], {**parent, "kind": "tambahan"}),
+    ]  # fmt: skip
+    return f.make_plan(
+        people["pegawai.dinkes"], items=items,
         expectations={"berorientasi_pelayanan": "Ramah kepada ibu dan bayi"},
         annex={"resources": "Sepeda motor dinas", "accountability": "Laporan bulanan",
                "consequences": "Tunjangan kinerja sesuai capaian"},
         published_at=dt.datetime(2026, 1, 15, 9, 0),
     )  # fmt: skip
-    for rhk in version.items:
-        rhk.parent_rhk_id = leader.items[0].id
-    version.items[1].kind = "tambahan"
-    version.items[1].indicators[0].unit_label = "kunjungan"
-    db.session.commit()
-    return version
 
 
 def test_an_agreed_skp_prints_the_official_layout_with_code(plan, world):

@@ -42,7 +42,7 @@ from app.models import (
 from app.models.forms import _now
 from app.models.planning import Aspect, RhkKind, SkpState
 from app.scope import Scope, managed_employees
-from app.services import ValidationFailed, versioning
+from app.services import ValidationFailed, skp_targets, versioning
 from app.services.submissions import ActionRefused, VersionMissing
 
 PERIOD_KINDS = ("annual", "quarterly")
@@ -623,6 +623,7 @@ def agree(skp: Skp, scope: Scope, user_id, lock_version: Any) -> SkpVersion:
     if previous is not None:
         changes["superseded"] = previous.number
     _audit(skp, user_id, "skp_agree", changes=changes)
+    skp_targets.refresh_drafts(version, user_id)  # drafts of the year take the new targets
     _commit()
     return version
 

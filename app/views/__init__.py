@@ -126,3 +126,13 @@ def register_skp(appbuilder) -> None:
 
     register(appbuilder)
     appbuilder.add_api(SkpApi)
+    register_skp_tools(appbuilder)
+
+
+def register_skp_tools(appbuilder) -> None:
+    """Copy RHK to subordinates, import SKP targets, the SKP document (and their API)."""
+    from app.api.skp_tools import SkpToolsApi
+    from app.views.skp_tools import register
+
+    register(appbuilder)
+    appbuilder.add_api(SkpToolsApi)
