@@ -126,3 +126,52 @@ def test_copy_from_a_subordinates_plan_keeps_the_supervisors_rhk_as_parent(team)
         .where(Skp.employee_id.in_([n.id for n in nurses[1:4]]))
     ).all()  # fmt: skip
     assert parents == [plan.items[0].id] * 3
+
+
+def test_copy_api_documented_scoped_and_atomic(team, world, api_token, client, documented):
+    plan, nurses, _scope = team
+    headers = api_token("penilai.dinkes")
+    indicator = plan.items[0].indicators[0]
+    body = {"source_version_id": plan.id, "rhk_keys": [plan.items[0].key],
+            "employee_ids": [n.id for n in nurses[:3]],
+            "targets": {str(nurses[0].id): {str(indicator.id): 75}}}  # fmt: skip
+    response = client.post("/api/v1/skp/copy", json=body, headers=headers)
+    assert response.status_code == 200, response.json
+    documented(response, "/api/v1/skp/copy", "POST")
+    assert len(response.json["created"]) == 3
+    target = db.session.scalar(
+        select(SkpIndicator.target).join(SkpRhk).join(SkpVersion).join(Skp)
+        .where(Skp.employee_id == nurses[0].id, SkpIndicator.title == indicator.title)
+    )  # fmt: skip
+    assert target == Decimal(75)
+    outsider = client.post("/api/v1/skp/copy", json=body, headers=api_token("penilai.disdik"))
+    assert outsider.status_code == 422 and "source" in outsider.json["errors"]
+    documented(outsider, "/api/v1/skp/copy", "POST")
+    before = _counts()
+    bad = dict(body, employee_ids=[nurses[5].id, world.people["pegawai.disdik"].id])
+    refused = client.post("/api/v1/skp/copy", json=bad, headers=api_token("penilai.dinkes"))
+    assert refused.status_code == 422 and "employee_ids" in refused.json["errors"]
+    assert _counts() == before
+    employee = client.post("/api/v1/skp/copy", json=body, headers=api_token("pegawai.dinkes"))
+    assert employee.status_code == 403
+
+
+def test_copy_page_posts_one_grid(team, login_as):
+    plan, nurses, _scope = team
+    client = login_as("penilai.dinkes")
+    page = client.get(f"/skp-tools/copy?source={plan.id}").get_data(as_text=True)
+    assert page.count('name="employee_ids"') == 102  # 100 nurses and the world's two
+    first = plan.items[0].indicators[0]
+    cell = f"target-{nurses[0].id}-{first.id}"
+    assert f'name="{cell}"' in page and 'value="300"' in page
+    data = {"source": plan.id, "rhk_keys": [plan.items[0].key],
+            "employee_ids": [str(nurses[0].id), str(nurses[1].id)], cell: "x"}  # fmt: skip
+    refused = client.post("/skp-tools/copy", data=data)
+    assert refused.status_code == 422
+    assert "has-error" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Skp.id))) == 1
+    data[cell] = "70,5"
+    done = client.post("/skp-tools/copy", data=data)
+    assert done.status_code == 302
+    assert db.session.scalar(select(func.count(Skp.id))) == 3
+    assert login_as("pegawai.dinkes").get("/skp-tools/copy").status_code == 403

@@ -104,3 +104,22 @@ def test_a_revision_keeps_the_earlier_document_verifiable(plan, world):
     assert new.code != result.code
     assert "Wilayah binaan bertambah" in squash(" ".join(pdf_pages(new.content)))
     assert db.session.scalar(select(func.count(SkpRhk.id))) == 5
+
+
+def test_document_api_view_and_button_are_scoped(plan, world, api_token, client, documented,
+                                                 login_as):  # fmt: skip
+    skp_id = plan.skp_id
+    own = client.get(f"/api/v1/skp/{skp_id}/document", headers=api_token("pegawai.dinkes"))
+    assert own.status_code == 200 and own.data[:5] == b"%PDF-"
+    assert own.headers["X-Document-Code"].startswith("KM-")
+    documented(own, "/api/v1/skp/{pk}/document", "GET")
+    leak = client.get(f"/api/v1/skp/{skp_id}/document", headers=api_token("pegawai.disdik"))
+    assert leak.status_code == 404
+    missing = client.get(f"/api/v1/skp/{skp_id}/document?version=9",
+                         headers=api_token("penilai.dinkes"))  # fmt: skip
+    assert missing.status_code == 404
+    web = login_as("penilai.dinkes")
+    assert 'id="skp-document"' in web.get(f"/skp/{skp_id}/").get_data(as_text=True)
+    pdf = web.get(f"/skp-tools/{skp_id}/document")
+    assert pdf.status_code == 200 and pdf.data[:5] == b"%PDF-"
+    assert login_as("pegawai.disdik").get(f"/skp-tools/{skp_id}/document").status_code == 404

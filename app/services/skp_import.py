@@ -95,7 +95,7 @@ class _Checker:
         found = [rhk.id for rhk in items if rhk.title.strip().lower() == title.lower()]
         if not found:
             self.error(number, "rhk_atasan",
-                       _l("Your supervisor's SKP of %(year)d has no RHK titled this way.",
+                       _l("The supervisor's SKP of %(year)d has no RHK with this title.",
                           year=self.year))  # fmt: skip
             return None
         return found[0]
