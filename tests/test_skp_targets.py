@@ -162,3 +162,15 @@ def test_the_iku_rollup_aggregates_the_individual_targets(iku):
     again = rollup.unit_rollup(db.session.get(Unit, iku.world.dinkes.id), iku.period)
     visits = next(r for r in again.results if r.code == "IKU-DINKES-02")
     assert (visits.target, visits.target_source) == (Decimal(40), "period")
+
+
+def test_agreeing_through_the_skp_service_gives_the_draft_evaluation_its_targets(cycle):
+    from app.services import skp as skp_service
+
+    version = f.make_plan(cycle.world.people["perawat.pkm"], items=PLAN, state="submitted")
+    skp_service.agree(version.skp, cycle.scope("penilai.dinkes"),
+                      cycle.user_id("penilai.dinkes"), version.lock_version)  # fmt: skip
+    draft = db.session.get(Submission, cycle.other.id)
+    assert draft.skp_version_id == version.id
+    assert draft.targets == {"cakupan": 90, "kunjungan": 50}
+    assert cycle.reload().targets is None  # pegawai.dinkes has no plan
