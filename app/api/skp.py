@@ -8,7 +8,6 @@ Every write names the current version's `lock_version` (422 when missing, 409 wh
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 from flask import g
 from flask_appbuilder.api import BaseApi, expose, protect
@@ -26,7 +25,7 @@ from app.scope import current_scope, is_allowed, visible_employees, visible_skps
 from app.services import skp as service
 from app.services import skp_feedback
 
-LIMIT = Decimal("1e14")
+LIMIT = 1e14  # a float: the spec writes it as a number
 NUMBER = _l("Give a number.")
 
 
@@ -50,7 +49,7 @@ class SkpIndicatorIn(Strict):
         load_default=Aspect.KUANTITAS.value, validate=validate.OneOf([a.value for a in Aspect])
     )
     title = _text(service.MAX_TEXT, required=True)
-    target = fields.Decimal(
+    target = fields.Float(
         allow_none=True, allow_nan=False, validate=validate.Range(min=-LIMIT, max=LIMIT),
         error_messages={"invalid": NUMBER, "special": NUMBER},
         metadata={"description": "the individual target"},

@@ -195,13 +195,17 @@ def allowed_actions(skp: Skp, scope: Scope) -> set[str]:
         actions |= {"save", "submit"}
     if planner and version.state == SkpState.AGREED.value:
         actions.add("revise")
-    if (
-        version.state == SkpState.SUBMITTED.value
-        and scope.employee_id
-        and scope.employee_id == version.evaluator_id
-    ):
+    if version.state == SkpState.SUBMITTED.value and _is_evaluator(version, scope):
         actions |= {"agree", "return"}
     return actions
+
+
+def _is_evaluator(version: SkpVersion, scope: Scope) -> bool:
+    """The pejabat penilai agrees; for a unit head with none in the portal (the Bupati or
+    Sekda evaluates them), HR records the agreement."""
+    if version.evaluator_id is None:
+        return scope.regency_wide
+    return bool(scope.employee_id) and scope.employee_id == version.evaluator_id
 
 
 def _require(skp: Skp, scope: Scope, action: str) -> SkpVersion:
@@ -567,7 +571,7 @@ def save(
 def _check_complete(skp: Skp, version: SkpVersion) -> None:
     """A plan to submit: one main RHK at least, each with an indicator and a valid link."""
     errors: dict[str, list[str]] = {}
-    if skp.employee.supervisor_id is None:
+    if skp.employee.supervisor_id is None and not is_unit_head(skp.employee):
         errors["_form"] = [str(_l("%(name)s has no pejabat penilai; ask the unit admin to set one.",
                                   name=skp.employee.name))]  # fmt: skip
     if not any(rhk.kind == RhkKind.UTAMA.value for rhk in version.items):
