@@ -43,7 +43,7 @@ from app.models.forms import _now
 from app.models.planning import Aspect, RhkKind, SkpState
 from app.scope import Scope, managed_employees
 from app.services import ValidationFailed, versioning
-from app.services.submissions import ActionRefused, VersionMissing
+from app.services.submissions import ActionRefused
 
 PERIOD_KINDS = ("annual", "quarterly")
 ANNEX_PARTS = ("resources", "accountability", "consequences")
@@ -218,21 +218,16 @@ def _require(skp: Skp, scope: Scope, action: str) -> SkpVersion:
 
 
 def _check_lock(version: SkpVersion, lock_version: Any) -> None:
-    if lock_version is None or isinstance(lock_version, bool):
-        raise VersionMissing(
-            {"lock_version": [str(_l(
-                "This change does not say which version of the SKP it is based on "
-                "(lock_version). Reload the page; nothing was saved."
-            ))]}
-        )  # fmt: skip
-    if lock_version == version.lock_version:
-        return
-    who = version.updated_by.username if version.updated_by else "?"
-    raise SkpConflict(
-        {"_form": [str(_l(
+    versioning.check_lock(
+        version, lock_version, conflict=SkpConflict,
+        missing=_l(
+            "This change does not say which version of the SKP it is based on "
+            "(lock_version). Reload the page; nothing was saved."
+        ),
+        changed=lambda **who: _l(
             "This SKP was changed by %(who)s at %(when)s. Reload it; nothing was overwritten.",
-            who=who, when=version.updated_at.strftime("%d-%m-%Y %H:%M"),
-        ))]}
+            **who,
+        ),
     )  # fmt: skip
 
 
