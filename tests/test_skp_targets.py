@@ -174,3 +174,17 @@ def test_agreeing_through_the_skp_service_gives_the_draft_evaluation_its_targets
     assert draft.skp_version_id == version.id
     assert draft.targets == {"cakupan": 90, "kunjungan": 50}
     assert cycle.reload().targets is None  # pegawai.dinkes has no plan
+
+
+def test_the_submission_api_gives_the_targets_or_the_notice(cycle, api_token, client, documented):
+    version = f.make_plan(cycle.world.people["pegawai.dinkes"], items=PLAN)
+    item = cycle.reload()
+    item.skp_version_id, item.targets = version.id, skp_targets.targets_of(version)
+    db.session.commit()
+    headers = api_token("penilai.dinkes")
+    mine = client.get(f"/api/v1/submission/{cycle.submission.id}", headers=headers)
+    documented(mine, "/api/v1/submission/{pk}", "GET")
+    assert mine.json["result"]["targets"] == {"cakupan": 90, "kunjungan": 50}
+    assert mine.json["result"]["targets_notice"] is None
+    other = client.get(f"/api/v1/submission/{cycle.other.id}", headers=headers).json["result"]
+    assert other["targets"] is None and "SKP" in other["targets_notice"]

@@ -268,6 +268,17 @@ class SubmissionDetail(SubmissionSummary):
     evidence = fields.List(fields.Nested(EvidenceFile))
     history = fields.List(fields.Nested(HistoryEntry))
     allowed_actions = fields.List(fields.String())
+    skp_version_id = fields.Integer(
+        allow_none=True, metadata={"description": "The agreed SKP version giving the targets."}
+    )
+    targets = fields.Dict(
+        keys=fields.String(), values=fields.Float(), allow_none=True,
+        metadata={"description": "Individual targets {form field key: target}; null: the "
+                                 "forms' default targets"},
+    )  # fmt: skip
+    targets_notice = fields.String(
+        allow_none=True, metadata={"description": "Said when no agreed SKP gives the targets."}
+    )
 
 
 class SubmissionResult(Schema):

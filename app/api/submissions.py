@@ -14,6 +14,7 @@ from app.api.errors import ApiContract, load_args, load_body, refusals, safe, sc
 from app.extensions import db
 from app.models import Submission
 from app.scope import current_scope, visible_submissions
+from app.services import skp_targets
 from app.services import submissions as service
 
 
@@ -89,6 +90,9 @@ def _detail(item: Submission, scope) -> dict:
             for entry in item.history
         ],
         "allowed_actions": sorted(service.allowed_actions(item, scope)),
+        "skp_version_id": item.skp_version_id,
+        "targets": item.targets,
+        "targets_notice": skp_targets.notice(item),
     }
 
 
