@@ -123,3 +123,25 @@ def test_document_api_view_and_button_are_scoped(plan, world, api_token, client,
     pdf = web.get(f"/skp-tools/{skp_id}/document")
     assert pdf.status_code == 200 and pdf.data[:5] == b"%PDF-"
     assert login_as("pegawai.disdik").get(f"/skp-tools/{skp_id}/document").status_code == 404
+
+
+def test_the_evaluation_form_prints_the_skp_targets_and_rhk_or_the_notice(cycle, login_as):
+    from app.models import Submission
+    from app.services import skp_targets
+
+    plan = f.make_plan(cycle.world.people["pegawai.dinkes"], items=[
+        ("Imunisasi dasar lengkap bagi bayi binaan", [("Cakupan", 90, "cakupan")]),
+        ("Kunjungan rumah ibu nifas", [("Kunjungan", 45, "kunjungan")]),
+    ])  # fmt: skip
+    item = cycle.reload()
+    item.skp_version_id, item.targets = plan.id, skp_targets.targets_of(plan)
+    db.session.commit()
+    cycle.submit()
+    client = login_as("penilai.dinkes")
+    text = squash(" ".join(pdf_pages(client.get(f"/print/submission/{item.id}/form").data)))
+    assert "Imunisasi dasar lengkap bagi bayi binaan" in text
+    assert "Kunjungan rumah ibu nifas" in text and " 45 kunjungan" in text
+    assert "target bawaan formulir" not in text
+    other = db.session.get(Submission, cycle.other.id)
+    plain = squash(" ".join(pdf_pages(client.get(f"/print/submission/{other.id}/form").data)))
+    assert "target bawaan formulir" in plain and " 100 kunjungan" in plain

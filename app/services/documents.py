@@ -469,6 +469,7 @@ def _results(submission: Submission, lang: str) -> list[dict]:
     """Per-indicator results of every form, grouped later by Utama/Tambahan."""
     rules = parse_rules(submission.template_version.definition.get("rules"))
     comments = submission.comments or {}
+    planned = skp_targets.rhk_texts(submission)  # the agreed SKP's RHK, when it gives targets
     rows = []
     for version, _weight in form_versions(submission.template_version):
         schema = skp_targets.schema(submission, version.definition)
@@ -479,10 +480,12 @@ def _results(submission: Submission, lang: str) -> list[dict]:
         for result in results:
             unit = f" {result.unit}" if result.unit else ""
             realisation, achieved = result.realisation, result.achievement
+            parent = supported.get(result.parent, result.parent or "")
+            rhk, parent = planned.get(result.key, (result.rhk, parent))
             rows.append({
                 "group": result.group.value,
-                "parent": printing.clip(supported.get(result.parent, result.parent or "")),
-                "rhk": printing.clip(result.rhk),
+                "parent": printing.clip(parent),
+                "rhk": printing.clip(rhk),
                 "indicator": printing.clip(result.label),
                 "aspect": result.aspect.value,
                 "target": number(result.target) + unit,

@@ -106,6 +106,24 @@ def apply(submissions: list[Submission], period: EvaluationPeriod) -> None:
             submission.targets = dict(targets.get(version.id, {}))
 
 
+def rhk_texts(submission: Submission) -> dict[str, tuple[str, str]]:
+    """{form field key: (RHK title, title of the RHK it intervenes)} from the submission's
+    SKP version, for printing the evaluation with the agreed plan's words."""
+    if submission.skp_version_id is None:
+        return {}
+    rows = db.session.scalars(
+        select(SkpIndicator)
+        .join(SkpRhk, SkpIndicator.rhk_id == SkpRhk.id)
+        .where(SkpRhk.version_id == submission.skp_version_id, SkpIndicator.field_key.isnot(None))
+    )
+    texts: dict[str, tuple[str, str]] = {}
+    for indicator in rows:
+        rhk = indicator.rhk
+        parent = rhk.parent_rhk.title if rhk.parent_rhk else (rhk.iku.code if rhk.iku else "")
+        texts.setdefault(indicator.field_key, (rhk.title, parent))
+    return texts
+
+
 def schema(submission: Submission, definition: dict) -> FormSchema:
     """A form of `submission` with the submission's individual targets in place."""
     return parse_definition(definition).with_targets(submission.targets)
