@@ -17,6 +17,7 @@ transition and item change is written to the audit trail (`AuditEntry.skp_id`).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -162,7 +163,7 @@ def form_field_keys(employee: Employee, year: int) -> dict[str, str]:
         select(Submission)
         .join(EvaluationPeriod, Submission.period_id == EvaluationPeriod.id)
         .where(Submission.employee_id == employee.id)
-        .where(EvaluationPeriod.start_date.between(f"{year}-01-01", f"{year}-12-31"))
+        .where(EvaluationPeriod.start_date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
         .order_by(EvaluationPeriod.start_date.desc())
         .limit(1)
     )
