@@ -90,7 +90,7 @@ def test_the_review_page_shows_the_individual_target_or_the_notice(cycle, login_
     client = login_as("penilai.dinkes")
     page = client.get(f"/reviews/{cycle.submission.id}/").get_data(as_text=True)
     assert 'id="targets-source" data-source="skp"' in page
-    assert "<td>50</td>" in page  # the individual target of "kunjungan", not 100
+    assert '<td data-target-source="skp">50 <span' in page  # "kunjungan": 50, not 100
     plain = client.get(f"/reviews/{cycle.other.id}/").get_data(as_text=True)
     assert 'data-source="form"' in plain
     assert "Tidak ada SKP yang disetujui" in plain  # translated (Indonesian by default)
