@@ -6,7 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -15,19 +15,13 @@ from app.scope import scope_for
 from app.services import skp_import as service
 from app.services.imports import ImportFileError
 from tests import factories as f
+from tests.test_import import _xlsx as employee_xlsx
 
 RHK = "Asuhan keperawatan bayi di wilayah binaan"
 
 
 def _xlsx(rows, header=service.COLUMNS) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return employee_xlsx(rows, header)
 
 
 @pytest.fixture
