@@ -195,6 +195,9 @@ def seed_data(demo: bool, synthetic: int = 0, echo=click.echo) -> None:
 
         created = load_demo_cycle(db.session, _employee_ids_of(DEMO_EMPLOYEES))
         echo(f"Demo evaluation cycle: {created} submissions created")
+        from seeds.demo_skp import load_demo_skp
+
+        echo(f"Demo SKP 2026: {load_demo_skp(db.session)} plans created")
         echo(f"Demo accounts (password: {password}; demo only):")
         for account in accounts:
             echo(f"  {account.username:<20} {', '.join(account.roles):<22} {account.description}")

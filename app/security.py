@@ -207,6 +207,31 @@ for _role, _extra in ((HR, _EVIDENCE_API_READ + _TEMPLATE_API),
                       (SUPERVISOR, _EVIDENCE_API_ACT), (EMPLOYEE, _EVIDENCE_API_ACT)):  # fmt: skip
     ROLES[_role].extend(_extra)
 
+# SKP planning (rows: app.scope.visible_skps; actions: app.services.skp).
+_SKP = [(_views("SkpView", "SkpApi"), ANY)]
+for _role, _menus in (
+    (HR, ["SKP approvals", "SKP list"]),
+    (UNIT_ADMIN, ["SKP list"]),
+    (SUPERVISOR, ["My SKP", "SKP approvals", "SKP list"]),
+    (EMPLOYEE, ["My SKP"]),
+):
+    ROLES[_role].extend(_SKP)
+    MENUS[_role].extend(_menus)
+
+
+# SKP tools (rows: app.scope.visible_skps; who may copy or import: app.services.skp_copy/_import).
+_SKP_PRINT = [("^SkpToolsView$", "^can_show$"), ("^SkpToolsApi$", "^can_get$")]
+_SKP_COPY = [("^SkpToolsView$", "^can_copy$"), ("^SkpToolsApi$", "^can_post$")]
+_SKP_IMPORT = [("^SkpToolsView$", "^can_import_targets$")]
+for _role, _extra, _menus in (
+    (HR, _SKP_PRINT + _SKP_IMPORT, ["Import SKP targets"]),
+    (UNIT_ADMIN, _SKP_PRINT + _SKP_IMPORT, ["Import SKP targets"]),
+    (SUPERVISOR, _SKP_PRINT + _SKP_COPY, ["Copy RHK to subordinates"]),
+    (EMPLOYEE, _SKP_PRINT, []),
+):
+    ROLES[_role].extend(_extra)
+    MENUS[_role].extend(_menus)
+
 
 # Every user's own notifications (rows: the service finds only the caller's); announcements
 # are read by everyone and written by HR.

@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.conftest_admin",
     "tests.conftest_dashboard",
     "tests.conftest_servers",
+    "tests.conftest_skp",
 ]
 
 

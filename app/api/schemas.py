@@ -275,6 +275,17 @@ class SubmissionDetail(SubmissionSummary):
     evidence = fields.List(fields.Nested(EvidenceFile))
     history = fields.List(fields.Nested(HistoryEntry))
     allowed_actions = fields.List(fields.String())
+    skp_version_id = fields.Integer(
+        allow_none=True, metadata={"description": "The agreed SKP version giving the targets."}
+    )
+    targets = fields.Dict(
+        keys=fields.String(), values=fields.Float(), allow_none=True,
+        metadata={"description": "Individual targets {form field key: target}; null: the "
+                                 "forms' default targets"},
+    )  # fmt: skip
+    targets_notice = fields.String(
+        allow_none=True, metadata={"description": "Said when no agreed SKP gives the targets."}
+    )
 
 
 class SubmissionResult(Schema):
@@ -311,9 +322,16 @@ class FormSummary(Schema):
     shared = fields.Boolean(metadata={"description": "Readable by every unit (regency-wide)."})
 
 
-class FormVersion(Schema):
+class PublishedVersionSchema(Schema):
+    """A numbered, frozen version of a versioned document (form, template, SKP)."""
+
     number = fields.Integer()
-    published_at = fields.String()
+    published_at = UtcDateTime(allow_none=True)
+
+
+class FormVersion(PublishedVersionSchema):
+    """A published version of an indicator form (also the JSON export)."""
+
     definition = fields.Dict()
 
 
@@ -445,6 +463,9 @@ class IkuResult(Indicator):
 
     code = fields.String()
     contributors = fields.Integer()
+    target_source = fields.String(
+        metadata={"description": "period (set for the period), skp (individual targets), form"}
+    )
 
 
 class UnitAchievement(Schema):

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Employee, EvaluationPeriod, Submission, TemplateVersion
 from app.scope import Scope, managed_employees, unit_subtree
-from app.services import ValidationFailed
+from app.services import ValidationFailed, skp_targets
 from app.services.periods import ensure_open_for_changes
 from app.services.version_moves import stale_evaluations
 
@@ -68,21 +68,23 @@ def assign(
             )
         )
     )
-    result = AssignmentResult()
+    result, created = AssignmentResult(), []
     for employee in employees:
         if employee.id in assigned:
             result.existing += 1
         elif employee.supervisor_id is None:
             result.problems.append((employee, str(_l("No evaluator (pejabat penilai) is set."))))
         else:
-            db.session.add(
+            created.append(
                 Submission(
                     period_id=period.id, employee_id=employee.id, unit_id=employee.unit_id,
                     evaluator_id=employee.supervisor_id, template_version_id=version.id,
                     answers={}, comments={}, behaviour={},
                 )
             )  # fmt: skip
-            result.created += 1
+    skp_targets.apply(created, period)  # individual targets of the agreed SKP
+    db.session.add_all(created)
+    result.created = len(created)
     try:
         db.session.commit()
     except IntegrityError as exc:  # someone assigned the same people at the same moment

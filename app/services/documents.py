@@ -44,7 +44,7 @@ from app.models import (
 )
 from app.models.forms import _now
 from app.models.types import SubmissionState
-from app.services import emblem, recaps, unit_ratings
+from app.services import emblem, recaps, skp_targets, unit_ratings
 from app.services.templates import form_versions, parse_rules
 from forms import evaluate, indicator_breakdown, parse_definition, text
 
@@ -213,6 +213,10 @@ def current_spec(issued: IssuedDocument) -> Spec | None:
             from app.services.awards import current_certificate_spec
 
             return current_certificate_spec(issued)
+        if issued.kind == "skp":
+            from app.services.skp_documents import current_spec as current_skp_spec
+
+            return current_skp_spec(issued)
         if issued.kind == "annual_evaluation":
             from app.services.annual_documents import current_annual_spec
 
@@ -451,9 +455,10 @@ def _results(submission: Submission, lang: str) -> list[dict]:
     """Per-indicator results of every form, grouped later by Utama/Tambahan."""
     rules = parse_rules(submission.template_version.definition.get("rules"))
     comments = submission.comments or {}
+    planned = skp_targets.rhk_texts(submission)  # the agreed SKP's RHK, when it gives targets
     rows = []
     for version, _weight in form_versions(submission.template_version):
-        schema = parse_definition(version.definition)
+        schema = skp_targets.schema(submission, version.definition)
         answers = (submission.answers or {}).get(str(version.id)) or {}
         values = evaluate(schema, answers, partial=True, lang=lang).values
         results = indicator_breakdown(schema, values, rules.cap, lang)
@@ -461,10 +466,12 @@ def _results(submission: Submission, lang: str) -> list[dict]:
         for result in results:
             unit = f" {result.unit}" if result.unit else ""
             realisation, achieved = result.realisation, result.achievement
+            parent = supported.get(result.parent, result.parent or "")
+            rhk, parent = planned.get(result.key, (result.rhk, parent))
             rows.append({
                 "group": result.group.value,
-                "parent": printing.clip(supported.get(result.parent, result.parent or "")),
-                "rhk": printing.clip(result.rhk),
+                "parent": printing.clip(parent),
+                "rhk": printing.clip(rhk),
                 "indicator": printing.clip(result.label),
                 "aspect": result.aspect.value,
                 "target": number(result.target) + unit,
@@ -532,6 +539,8 @@ def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
         payload["override"] = [submission.proposed_hasil_rating,
                                submission.proposed_perilaku_rating,
                                submission.override_reason]  # fmt: skip
+    if submission.skp_version_id:  # only then: earlier documents keep their hash
+        payload["skp_version"] = submission.skp_version_id
     if kind == FORM:
         payload["results"] = _results(submission, lang)
         payload["behaviour"] = _behaviour(submission)
@@ -624,6 +633,7 @@ def _build_submission(submission, kind, payload, issued, lang) -> bytes:
         "override": _override(payload),
         "org_achievement": payload.get("org_achievement"),
         "pattern": distribution_pattern(payload["org_rating"], payload.get("distribution", {})),
+        "targets_notice": skp_targets.notice(submission),
     }  # fmt: skip
     if kind == FORM:
         aspects = {

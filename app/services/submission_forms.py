@@ -22,7 +22,7 @@ from app.i18n import lang
 from app.i18n import lazy_gettext as _l
 from app.models import Evidence, Submission
 from app.models.types import SubmissionState
-from app.services import ValidationFailed
+from app.services import ValidationFailed, skp_targets
 from app.services import evidence as evidence_service
 from app.services.recaps import predikat_label
 from app.services.submissions import (
@@ -81,7 +81,7 @@ def form_parts(submission: Submission) -> list[FormPart]:
     rules = parse_rules(submission.template_version.definition.get("rules"))
     parts = []
     for version, weight in form_versions(submission.template_version):
-        schema = parse_definition(version.definition)
+        schema = skp_targets.schema(submission, version.definition)
         answers = (submission.answers or {}).get(str(version.id)) or {}
         result = evaluate(schema, answers, partial=True, lang=lang())
         part = FormPart(version, weight, schema, relevant=result.relevant, values=result.values)

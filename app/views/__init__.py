@@ -50,6 +50,7 @@ def register_views(appbuilder) -> None:
     register_printing(appbuilder)
     register_dashboard(appbuilder)
     register_calibration(appbuilder)
+    register_skp(appbuilder)
     register_notifications(appbuilder)
     register_announcements(appbuilder)
     from app.views.guide import GuideView
@@ -144,3 +145,22 @@ def register_calibration(appbuilder) -> None:
     )  # fmt: skip
     appbuilder.add_api(CalibrationApi)
     appbuilder.add_api(AnnualApi)
+
+
+def register_skp(appbuilder) -> None:
+    """SKP planning (SKP Saya, Persetujuan SKP, the SKP list) and its API."""
+    from app.api.skp import SkpApi
+    from app.views.skp import register
+
+    register(appbuilder)
+    appbuilder.add_api(SkpApi)
+    register_skp_tools(appbuilder)
+
+
+def register_skp_tools(appbuilder) -> None:
+    """Copy RHK to subordinates, import SKP targets, the SKP document (and their API)."""
+    from app.api.skp_tools import SkpToolsApi
+    from app.views.skp_tools import register
+
+    register(appbuilder)
+    appbuilder.add_api(SkpToolsApi)
