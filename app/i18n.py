@@ -22,6 +22,16 @@ def number(value, digits: int = 2) -> str:
     return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0")
 
 
+def percent(value, digits: int = 1) -> str:
+    """A percentage with the sign attached: "98,7%" (empty for no value)."""
+    return "" if value is None else f"{number(value, digits)}%"
+
+
+def blank(value):
+    """A value as shown, or "—" when there is none (never "None")."""
+    return "—" if value is None or value == "" else value
+
+
 def yes_no(value) -> str:
     """A boolean as the locale's "Ya"/"Tidak"."""
     return gettext("Yes") if value else gettext("No")
@@ -30,7 +40,10 @@ def yes_no(value) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(yes_no, "yes_no")
+    app.add_template_filter(blank, "blank")
     app.add_template_filter(number, "number")
+    app.add_template_filter(percent, "percent")
+    app.add_template_global(lang, "page_lang")
 
 
 def lang() -> str:

@@ -436,8 +436,7 @@
         "data-key": key,
         "data-index": index,
         tabindex: "0",
-        role: "button",
-        "aria-pressed": index === state.selected ? "true" : "false"
+        "aria-current": index === state.selected ? "true" : "false"
       });
       row.addEventListener("click", function () { select(index); });
       row.addEventListener("keydown", function (event) {
