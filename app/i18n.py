@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask
-from flask_babel import format_date, format_decimal, get_locale, gettext
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 
 from forms.i18n import lazy_gettext  # noqa: F401 - the app's lazy_gettext: escapes user text in HTML
 
@@ -13,6 +13,11 @@ from forms.i18n import lazy_gettext  # noqa: F401 - the app's lazy_gettext: esca
 def long_date(value: dt.date | None) -> str:
     """A date written out, as on letters: "27 November 2026"."""
     return format_date(value, "d MMMM yyyy") if value else ""
+
+
+def date_time(value: dt.datetime | None) -> str:
+    """A moment in the portal's time zone: "14 November 2026 09.30"."""
+    return format_datetime(value, "d MMMM yyyy HH.mm") if value else ""
 
 
 def number(value, digits: int = 2) -> str:
@@ -39,6 +44,7 @@ def yes_no(value) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(date_time, "date_time")
     app.add_template_filter(yes_no, "yes_no")
     app.add_template_filter(blank, "blank")
     app.add_template_filter(number, "number")

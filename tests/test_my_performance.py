@@ -306,7 +306,9 @@ def test_approved_submission_shows_scores_feedback_and_history(login_as, cycle):
     assert Rating(item.hasil_rating).label in html
     assert "Diklat" in html and "Umpan balik 0" in html
     history = html[html.index('id="history-table"') :]
-    assert "pegawai.dinkes" in history and "penilai.dinkes" in history
+    # people's names, never their login names
+    assert "<td>Pegawai dinkes</td>" in history and "<td>Penilai dinkes</td>" in history
+    assert "pegawai.dinkes" not in history and "penilai.dinkes" not in history
     assert "Kunjungan rumah" in history  # changed fields of the answer save
 
 
