@@ -169,7 +169,7 @@ def test_stale_save_shows_the_conflict_and_keeps_the_first_save(login_as, cycle)
     assert second.status_code == 409
     html = second.get_data(as_text=True)
     assert 'id="conflict"' in html
-    assert "pegawai.dinkes" in html  # who changed it
+    assert "diubah oleh Pegawai dinkes pada" in html  # who changed it, by name
     assert _value_of(html, cycle.ref("sasaran")) == "20"  # my input is still visible
     assert _value_of(html, cycle.ref("catatan")) == "kedua"
     assert f'name="lock_version" value="{lock}"' in html  # still stale: no blind overwrite

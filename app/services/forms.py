@@ -14,11 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.i18n import date_time
 from app.i18n import lazy_gettext as _l
 from app.models import FormVersion, IndicatorForm
 from app.models.forms import _now
 from app.scope import Scope, managed_units
 from app.services import ValidationFailed
+from app.services.org import person_name
 from forms import DefinitionError, EngineError, ErrorCode, check_definition, parse_definition
 from forms.diff import diff_definitions
 
@@ -123,11 +125,11 @@ def _check_revision(form: IndicatorForm, revision: int | None) -> None:
     """Refuse to overwrite a draft someone saved after `revision` was read."""
     if revision == form.draft_revision:
         return
-    who = form.updated_by.username if form.updated_by else "?"
+    who = person_name(form.updated_by)
     raise DraftConflict(
         {"_form": [str(_l(
             "This draft was changed by %(who)s at %(when)s. Reload it before saving.",
-            who=who, when=form.updated_at.strftime("%d-%m-%Y %H:%M"),
+            who=who, when=date_time(form.updated_at),
         ))]}
     )  # fmt: skip
 

@@ -164,3 +164,17 @@ def confirm_units(units: list[Unit], user_id: int | None) -> None:
         unit.unconfirmed = unit.example = False
         db.session.add(AuditEntry(user_id=user_id, action="unit_confirmed", changes=changes))
     db.session.commit()
+
+
+def people_names(users) -> dict[int, str]:
+    """Account id → the person's name (their employee record, else the account's name)."""
+    users = {user.id: user for user in users}
+    employees = db.session.scalars(select(Employee).where(Employee.user_id.in_(users)))
+    names = {user_id: user.get_full_name() or user.username for user_id, user in users.items()}
+    names.update({employee.user_id: employee.name for employee in employees})
+    return names
+
+
+def person_name(user) -> str:
+    """The person behind an account (their employee name), or "?" for none."""
+    return people_names([user])[user.id] if user is not None else "?"

@@ -17,15 +17,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
-from app.extensions import db
 from app.i18n import lang, long_date, number
 from app.i18n import lazy_gettext as _l
-from app.models import Employee, Evidence, Submission
+from app.models import Evidence, Submission
 from app.models.types import SubmissionState
 from app.services import ValidationFailed
 from app.services import evidence as evidence_service
+from app.services.org import people_names
 from app.services.recaps import predikat_label
 from app.services.submissions import (
     SubmissionConflict,
@@ -225,15 +224,6 @@ class AnswerDisplay:
 
     def __call__(self, value: Any, ref: str | None = None) -> str:
         return display(value, self.fields.get(ref), self.language)
-
-
-def people_names(users) -> dict[int, str]:
-    """Account id → the person's name (their employee record, else the account's name)."""
-    users = {user.id: user for user in users}
-    employees = db.session.scalars(select(Employee).where(Employee.user_id.in_(users)))
-    names = {user_id: user.get_full_name() or user.username for user_id, user in users.items()}
-    names.update({employee.user_id: employee.name for employee in employees})
-    return names
 
 
 def history_rows(submission: Submission, labels: dict[str, str]) -> list[dict[str, Any]]:

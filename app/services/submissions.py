@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.ratings import OrgRating, Predikat, Rating, predikat
 from app.extensions import db
+from app.i18n import date_time
 from app.i18n import lazy_gettext as _l
 from app.models import AuditEntry, BehaviourValue, Submission
 from app.models.forms import _now
@@ -23,6 +24,7 @@ from app.models.types import PeriodState, SubmissionState
 from app.scope import Scope
 from app.services import ValidationFailed
 from app.services import evidence as evidence_service
+from app.services.org import person_name
 from app.services.scoring import (
     ORG_TO_HASIL,
     Score,
@@ -112,8 +114,8 @@ def _check_lock(submission: Submission, lock_version: int | None) -> None:
         )  # fmt: skip
     if lock_version == submission.lock_version:
         return
-    who = submission.updated_by.username if submission.updated_by else "?"
-    when = submission.updated_at.strftime("%d-%m-%Y %H:%M")
+    who = person_name(submission.updated_by)
+    when = date_time(submission.updated_at)
     raise SubmissionConflict(
         {"_form": [str(_l(
             "This submission was changed by %(who)s at %(when)s. "

@@ -52,6 +52,7 @@ from app.services import ValidationFailed
 from app.services import templates as template_service
 from app.services import unit_ratings as rating_service
 from app.services.assignment import assign
+from app.services.org import people_names
 from app.services.periods import change_period_state
 from app.services.scoring import total_achievement
 from app.services.submissions import behaviour_values
@@ -657,6 +658,7 @@ class PeriodAdminView(BaseView):
             "evaluation_admin/reopen.html",
             period=period,
             history=history,
+            names=people_names(entry.user for entry in history if entry.user),
             errors=errors,
             reason=reason,
             org_labels={r.value: r.label for r in OrgRating},
