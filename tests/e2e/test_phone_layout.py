@@ -9,6 +9,7 @@ serious or critical violation.
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -23,6 +24,10 @@ pytestmark = [
 sync_api = pytest.importorskip("playwright.sync_api")
 
 AXE = Path(__file__).resolve().parents[2] / "app/static/vendor/axe-core/axe.min.js"
+INDONESIAN_MONTHS = [
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+    "Oktober", "November", "Desember",
+]  # fmt: skip
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
@@ -212,5 +217,53 @@ def test_every_page_fits_and_passes_axe(chromium, demo_portal, username, viewpor
             if problems:
                 failures[path] = problems
         assert {path: found for path, found in failures.items() if found} == {}
+    finally:
+        context.close()
+
+
+def test_date_picker_select2_and_dialogs_speak_indonesian(chromium, demo_portal):
+    url, _ids, password = demo_portal
+    context = chromium.new_context(base_url=url, locale="id-ID", viewport=PHONE)
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    native = []
+    tab.on("dialog", lambda dialog: (native.append(dialog.message), dialog.dismiss()))
+    try:
+        tab.goto("/login/")
+        tab.fill("#username", "admin")
+        tab.fill("#password", password)
+        with tab.expect_navigation():
+            tab.click("form [type=submit]")
+        tab.goto("/periodview/add")
+        tab.locator("input.appbuilder_date, .appbuilder_date input").first.click()
+        days = tab.locator(".datepicker-days")
+        assert re.fullmatch(r"[A-Z][a-z]+ \d{4}", days.locator(".datepicker-switch").inner_text())
+        month = days.locator(".datepicker-switch").inner_text().split()[0]
+        assert month in INDONESIAN_MONTHS, month
+        assert days.locator(".dow").all_inner_texts() == [
+            "Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min",
+        ]  # fmt: skip
+        tab.goto("/users/add")
+        tab.locator(".select2-selection--multiple").first.click()
+        tab.locator(".select2-results__option").first.click()
+        clear = tab.locator(".select2-selection__clear").first
+        assert clear.get_attribute("title") == "Hapus semua pilihan"
+        # FAB's own confirmation (bulk action on a list) is translated
+        modal = tab.locator("#modal-confirm .modal-footer")
+        assert modal.inner_text().split() == ["Batal", "Ya"]
+        # the portal's dialog answers a data-confirm form without the browser's OK/Cancel
+        tab.evaluate(
+            """() => { const f = document.createElement('form'); f.id = 'probe';
+                f.dataset.confirm = 'Lanjutkan?'; f.action = '/'; f.method = 'get';
+                f.innerHTML = '<button id=probe-go>Go</button>'; document.body.append(f); }"""
+        )
+        tab.click("#probe-go")
+        dialog = tab.locator("#portal-confirm")
+        assert dialog.is_visible()
+        assert tab.locator("#portal-confirm-text").inner_text() == "Lanjutkan?"
+        assert _problems(tab) == []  # the open dialog passes axe too
+        tab.keyboard.press("Escape")
+        assert not dialog.is_visible() and "/users/add" in tab.url
+        assert native == []
     finally:
         context.close()

@@ -534,9 +534,12 @@
   function removeField(index) {
     var field = fields()[index];
     var name = (field && (fieldLabel(field) || field.key)) || "#" + (index + 1);
-    if (!window.confirm(tf("confirm_remove", "Remove the field “%(name)s”?", { name: name }))) {
-      return;
-    }
+    window.portalConfirm(tf("confirm_remove", "Remove the field “%(name)s”?", { name: name })).then(function (yes) {
+      if (yes) { dropField(index); }
+    });
+  }
+
+  function dropField(index) {
     fields().splice(index, 1);
     state.errors = state.errors.filter(function (error) { return error.index !== index; });
     state.errors.forEach(function (error) {
@@ -1271,9 +1274,12 @@
     if (publishBlocker()) {
       return;
     }
-    if (!window.confirm(t("confirm_publish", "Publish this draft as a new version? Published versions cannot be changed."))) {
-      return;
-    }
+    window.portalConfirm(t("confirm_publish", "Publish this draft as a new version? Published versions cannot be changed.")).then(function (yes) {
+      if (yes) { saveAndPublish(); }
+    });
+  }
+
+  function saveAndPublish() {
     save().then(function (ok) {
       if (!ok || state.errors.length) {
         updatePublishButton();

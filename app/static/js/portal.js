@@ -46,7 +46,7 @@
     }
     picker.dates[lang] = {
       days: days, daysShort: daysShort,
-      daysMin: daysShort.map(function (name) { return name.slice(0, 2); }),
+      daysMin: daysShort,
       months: months, monthsShort: monthsShort,
       today: texts.today || "Today", clear: texts.clear || "Clear",
       weekStart: 1, format: "yyyy-mm-dd"
