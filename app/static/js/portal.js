@@ -12,9 +12,31 @@
   }
   var lang = document.documentElement.lang || "en";
 
-  /* A table wider than the screen scrolls inside its box, never the page. */
+  /* The lists people work from on a phone become one card per row there (portal.css);
+     each cell is captioned with its column heading. */
+  var CARD_TABLES = "#my-submissions, .review-queue, #history-table, table.table-cards";
+
+  function cardTables() {
+    Array.prototype.forEach.call(document.querySelectorAll(CARD_TABLES), function (table) {
+      var headings = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      table.classList.add("table-cards");
+      Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          if (headings[column] && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", headings[column]);
+          }
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  }
+
+  /* Any other table wider than the screen scrolls inside its box, never the page. */
   function boxTables() {
-    var tables = document.querySelectorAll(".container table");
+    var tables = document.querySelectorAll(".container table:not(.table-cards)");
     Array.prototype.forEach.call(tables, function (table) {
       var parent = table.parentElement;
       if (parent.classList.contains("table-responsive") || table.closest(".table-responsive")) { return; }
@@ -141,6 +163,7 @@
     });
   }
 
+  cardTables();
   boxTables();
   focusableScrollBoxes();
   labelCheckboxes();
