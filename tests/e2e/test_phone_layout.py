@@ -243,6 +243,10 @@ def test_date_picker_select2_and_dialogs_speak_indonesian(chromium, demo_portal)
         assert days.locator(".dow").all_inner_texts() == [
             "Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min",
         ]  # fmt: skip
+        tab.goto("/unitview/add")  # FAB's "no choice" option
+        rendered = tab.locator("#select2-parent-container").inner_text()
+        assert "—" in rendered and "__None" not in rendered
+        assert tab.locator('#parent option[value="__None"]').inner_text() == "—"
         tab.goto("/users/add")
         tab.locator(".select2-selection--multiple").first.click()
         tab.locator(".select2-results__option").first.click()

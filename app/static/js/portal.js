@@ -76,15 +76,26 @@
     picker.defaults.language = lang;
   }
 
-  /* select2's own messages ("Remove all items", "No results found"). */
+  /* select2's own messages ("Remove all items", "No results found") and the English
+     placeholders FAB's ab.js passes ("Select a State", "Select"). */
+  var FAB_PLACEHOLDERS = { "Select a State": true, "Select": true };
+
   function select2Language() {
-    var select2 = window.jQuery && window.jQuery.fn.select2;
+    var $ = window.jQuery;
+    var select2 = $ && $.fn.select2;
     if (!select2 || !select2.defaults || lang === "en") { return; }
     select2.defaults.set("language", {
       removeAllItems: function () { return texts.removeAllItems; },
       noResults: function () { return texts.noResults; },
       searching: function () { return texts.searching; }
     });
+    $.fn.select2 = $.extend(function (options) {
+      var args = Array.prototype.slice.call(arguments);
+      if (options && FAB_PLACEHOLDERS[options.placeholder]) {
+        args[0] = $.extend({}, options, { placeholder: texts.choose });
+      }
+      return select2.apply(this, args);
+    }, select2);
   }
 
   /* The portal's dialog: resolves true when the user confirms. */
@@ -163,6 +174,14 @@
     });
   }
 
+  /* FAB's "no choice" option shows its internal value "__None": show a dash. */
+  function blankOptions() {
+    Array.prototype.forEach.call(document.querySelectorAll('option[value="__None"]'), function (option) {
+      if (option.textContent.trim() === "__None") { option.textContent = "—"; }
+    });
+  }
+
+  blankOptions();
   cardTables();
   boxTables();
   focusableScrollBoxes();
