@@ -19,9 +19,11 @@ import wtforms
 from wtforms.fields.core import UnboundField
 
 from forms.evaluation import evaluate
+from forms.i18n import lazy_gettext
 from forms.schema import FieldSchema, FieldType, FormSchema, plain_number, text
 
 FILE_SUFFIX = "__file"
+FILE_LABEL = "%(label)s: upload a file"
 
 _FIELD_CLASSES: dict[FieldType, type[wtforms.Field]] = {
     FieldType.INTEGER: wtforms.IntegerField,
@@ -98,8 +100,10 @@ def _unbound_fields(schema: FormSchema, field: FieldSchema, lang: str) -> dict[s
     )
     fields = {field.key: unbound}
     if field.type is FieldType.EVIDENCE:
+        label = text(field.label, lang)
         fields[field.key + FILE_SUFFIX] = wtforms.FileField(
-            label=text(field.label, lang), render_kw={"data-key": field.key}
+            label=label,
+            render_kw={"data-key": field.key, "aria-label": lazy_gettext(FILE_LABEL, label=label)},
         )
     return fields
 

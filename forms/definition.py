@@ -108,14 +108,62 @@ def _as_decimal(value: Any) -> Decimal | None:
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
 
 
+_FIELD_PATH_RE = re.compile(r"^fields\[(\d+)\](?:\.(.*))?$")
+
+
+_PART_NAMES = {
+    "label": _l("label"),
+    "help": _l("help text"),
+    "choices": _l("choices"),
+    "value": _l("value"),
+    "indicator": _l("indicator"),
+    "target": _l("target"),
+    "rhk": _l("work plan (RHK)"),
+    "id": _l("Indonesian"),
+    "en": _l("English"),
+}
+
+
+def _describe_part(part: str) -> str:
+    """ "choices[2].label" → "choice 3 › label"."""
+    names = []
+    for name in part.split("."):
+        choice = re.fullmatch(r"choices\[(\d+)\]", name)
+        if choice:
+            names.append(str(_l("choice %(number)s", number=int(choice[1]) + 1)))
+        else:
+            names.append(str(_PART_NAMES.get(name, name)))
+    return " › ".join(names)
+
+
+def describe_path(path: str, data: Any) -> str:
+    """A definition path as people read it: "fields[0].label" → "Field kia (KIA), label"."""
+    match = _FIELD_PATH_RE.match(path or "")
+    fields = data.get("fields") if isinstance(data, dict) else None
+    if not match or not isinstance(fields, list) or int(match[1]) >= len(fields):
+        return path
+    field = fields[int(match[1])]
+    field = field if isinstance(field, dict) else {}
+    key, label = field.get("key"), field.get("label")
+    label = label.get("id") or label.get("en") if isinstance(label, dict) else None
+    if isinstance(key, str) and key:
+        where = _l("Field %(key)s", key=key)
+    else:
+        where = _l("Field number %(number)s", number=int(match[1]) + 1)
+    where = f"{where} ({label})" if isinstance(label, str) and label.strip() else str(where)
+    return f"{where}, {_describe_part(match[2])}" if match[2] else where
+
+
 class _Reader:
     """Reads untrusted JSON values, collecting every problem instead of stopping."""
 
-    def __init__(self) -> None:
+    def __init__(self, data: Any = None) -> None:
         self.errors: list[EngineError] = []
+        self.data = data
 
     def fail(self, code: ErrorCode, path: str, field: str | None = None, **params: Any) -> None:
-        self.errors.append(EngineError.of(code, field, path=path, **params))
+        where = describe_path(path, self.data)
+        self.errors.append(EngineError.of(code, field, path=path, where=where, **params))
 
     def wrong(self, path: str, expected: LazyString, field: str | None = None) -> None:
         self.fail(ErrorCode.BAD_DEFINITION, path, field, expected=expected)
@@ -558,14 +606,14 @@ def _read_form(reader: _Reader, data: Any) -> FormSchema | None:
 
 def check_definition(data: Any) -> list[EngineError]:
     """Every problem of a definition (empty when it is valid)."""
-    reader = _Reader()
+    reader = _Reader(data)
     _read_form(reader, data)
     return reader.errors
 
 
 def parse_definition(data: Any) -> FormSchema:
     """The schema of a definition; raise :class:`DefinitionError` listing all problems."""
-    reader = _Reader()
+    reader = _Reader(data)
     schema = _read_form(reader, data)
     if schema is None:
         raise DefinitionError(reader.errors)

@@ -178,10 +178,15 @@ class EngineError:
         *,
         position: int | None = None,
         path: str | None = None,
+        where: str | None = None,
         **params: Any,
     ) -> EngineError:
-        """Build an error with the standard (lazily translated) message of ``code``."""
-        params = {"key": field, "position": position, "path": path, **params}
+        """Build an error with the standard (lazily translated) message of ``code``.
+
+        ``where`` is the place named in the message (default ``path``, the JSON path the
+        builder uses to find the field).
+        """
+        params = {"key": field, "position": position, "path": where or path, **params}
         message = lazy_format(MESSAGES[code], **params)
         return cls(code, message, field, position, path)
 

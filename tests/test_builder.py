@@ -142,7 +142,7 @@ def test_draft_save_conflict_keeps_the_first_save(login_as, dinkes_form):
     second["title"]["id"] = "Versi kedua"
     response = _post_json(client, url, {"definition": second, "revision": revision})
     assert response.status_code == 409
-    assert "admin.dinkes" in response.json["message"]
+    assert "Admin dinkes" in response.json["message"]  # the name, not the login
     _db.session.expire_all()
     assert _db.session.get(IndicatorForm, dinkes_form.id).draft["title"]["id"] == "Versi pertama"
 

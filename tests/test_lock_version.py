@@ -49,7 +49,7 @@ def test_web_save_based_on_a_version_older_than_an_api_edit_is_refused(
         f"/my/{cycle.submission.id}/", data={**_fill_data(cycle, sasaran=7), "lock_version": seen}
     )
     assert response.status_code == 409
-    assert "pegawai.dinkes" in response.get_data(as_text=True)
+    assert "diubah oleh Pegawai dinkes pada" in response.get_data(as_text=True)
     assert cycle.reload().answers[cycle.fv]["sasaran"] == 50
 
 

@@ -181,7 +181,7 @@ def test_stale_save_shows_the_conflict_and_keeps_the_first_save(login_as, cycle)
     assert second.status_code == 409
     html = second.get_data(as_text=True)
     assert 'id="conflict"' in html
-    assert "pegawai.dinkes" in html  # who changed it
+    assert "diubah oleh Pegawai dinkes pada" in html  # who changed it, by name
     assert _value_of(html, cycle.ref("sasaran")) == "20"  # my input is still visible
     assert _value_of(html, cycle.ref("catatan")) == "kedua"
     assert f'name="lock_version" value="{lock}"' in html  # still stale: no blind overwrite
@@ -320,7 +320,9 @@ def test_approved_submission_shows_scores_feedback_and_history(login_as, cycle):
     assert Rating(item.hasil_rating).label in html
     assert "Diklat" in html and "Umpan balik 0" in html
     history = html[html.index('id="history-table"') :]
-    assert "pegawai.dinkes" in history and "penilai.dinkes" in history
+    # people's names, never their login names
+    assert "<td>Pegawai dinkes</td>" in history and "<td>Penilai dinkes</td>" in history
+    assert "pegawai.dinkes" not in history and "penilai.dinkes" not in history
     assert "Kunjungan rumah" in history  # changed fields of the answer save
 
 

@@ -97,8 +97,8 @@ def test_regency_recap_pdf(login_as, recap_data):
     summaries = [squash(p) for p in pages if "Ringkasan —" in p]
     assert len(summaries) == 3
     assert any("Puskesmas" in p and "Belum mulai" in p for p in summaries)
-    assert any("Dinas Kesehatan" in p and "Penyelesaian 77,8 %" in p for p in summaries)
-    assert any("Dinas Pendidikan, Pemuda, dan Olahraga" in p and "100 %" in p
+    assert any("Dinas Kesehatan" in p and "Penyelesaian 77,8%" in p for p in summaries)
+    assert any("Dinas Pendidikan, Pemuda, dan Olahraga" in p and "100%" in p
                for p in summaries)  # fmt: skip
 
 

@@ -99,10 +99,11 @@ def _environment() -> jinja2.Environment:
 
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.filters["clip"] = clip
-    from app.i18n import long_date, number
+    from app.i18n import long_date, number, percent
 
     env.filters["long_date"] = long_date
     env.filters["number"] = number
+    env.filters["percent"] = percent
     env.globals["font_css"] = font_css
     return env
 

@@ -187,3 +187,17 @@ def find_employees(scope: Scope, text: str, limit: int = SEARCH_LIMIT) -> list[E
             .limit(limit)
         )
     )
+
+
+def people_names(users) -> dict[int, str]:
+    """Account id → the person's name (their employee record, else the account's name)."""
+    users = {user.id: user for user in users}
+    employees = db.session.scalars(select(Employee).where(Employee.user_id.in_(users)))
+    names = {user_id: user.get_full_name() or user.username for user_id, user in users.items()}
+    names.update({employee.user_id: employee.name for employee in employees})
+    return names
+
+
+def person_name(user) -> str:
+    """The person behind an account (their employee name), or "?" for none."""
+    return people_names([user])[user.id] if user is not None else "?"

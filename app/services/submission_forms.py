@@ -18,12 +18,13 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 
-from app.i18n import lang
+from app.i18n import lang, long_date, number
 from app.i18n import lazy_gettext as _l
 from app.models import Evidence, Submission
 from app.models.types import SubmissionState
 from app.services import ValidationFailed, skp_targets
 from app.services import evidence as evidence_service
+from app.services.org import people_names
 from app.services.recaps import predikat_label
 from app.services.submissions import (
     SubmissionConflict,
@@ -195,26 +196,56 @@ def field_labels(parts: list[FormPart], language: str) -> dict[str, str]:
     return labels
 
 
-def display(value: Any) -> str:
-    """A stored answer as plain text (evidence shown separately)."""
+def display(value: Any, field: FieldSchema | None = None, language: str = "id") -> str:
+    """A stored answer as people read it (evidence shown separately).
+
+    Choices show their labels ("KIA, PTM", not the codes "kia, ptm"), numbers the
+    locale's separators ("1.234,5"), dates written out ("14 November 2026").
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(_l("Yes")) if value else str(_l("No"))
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(display(v, field, language) for v in value)
     if isinstance(value, dict):
         if value.get("kind") == "link":
             return str(value.get("url", ""))
         if value.get("kind") == "file":
             return str(value.get("name", ""))
         return ""
+    if field is not None and field.type.has_choices:
+        labels = {choice.value: text(choice.label, language) for choice in field.choices}
+        return labels.get(str(value), str(value))
+    if isinstance(value, int | float | Decimal):
+        return number(value)
+    if field is not None and field.type is FieldType.DATE:
+        return _long_date(value)
     return str(value)
+
+
+def _long_date(value: Any) -> str:
+    try:
+        return long_date(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+class AnswerDisplay:
+    """`display` for a page's forms: the template names the answer's "<form>:<key>"."""
+
+    def __init__(self, parts: list[FormPart], language: str):
+        self.fields = {part.ref(f.key): f for part in parts for f in part.schema.fields}
+        self.language = language
+
+    def __call__(self, value: Any, ref: str | None = None) -> str:
+        return display(value, self.fields.get(ref), self.language)
 
 
 def history_rows(submission: Submission, labels: dict[str, str]) -> list[dict[str, Any]]:
     """The audit trail, newest first, with translated actions and changed field labels."""
     rows = []
+    names = people_names({entry.user for entry in submission.history if entry.user})
     for entry in reversed(submission.history):
         changed = []
         if entry.action == "answers" and entry.changes:
@@ -226,7 +257,7 @@ def history_rows(submission: Submission, labels: dict[str, str]) -> list[dict[st
         rows.append(
             {
                 "at": entry.at,
-                "who": entry.user.username if entry.user else "",
+                "who": names.get(entry.user_id, ""),
                 "action": str(ACTION_LABELS.get(entry.action, entry.action)),
                 "comment": entry.comment or "",
                 "changed": changed,

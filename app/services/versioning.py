@@ -15,9 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.i18n import date_time
 from app.i18n import lazy_gettext as _l
 from app.models.versioning import DraftDocument, PublishedVersion, _now
 from app.services import ValidationFailed
+from app.services.org import person_name
 
 
 class DraftConflict(ValidationFailed):
@@ -52,11 +54,11 @@ def check_revision(doc: DraftDocument, revision: int | None) -> None:
     """Refuse to overwrite a draft someone saved after `revision` was read."""
     if revision == doc.draft_revision:
         return
-    who = doc.updated_by.username if getattr(doc, "updated_by", None) else "?"
+    who = person_name(getattr(doc, "updated_by", None))
     raise DraftConflict(
         {"_form": [str(_l(
             "This draft was changed by %(who)s at %(when)s. Reload it before saving.",
-            who=who, when=doc.updated_at.strftime("%d-%m-%Y %H:%M"),
+            who=who, when=date_time(doc.updated_at),
         ))]}
     )  # fmt: skip
 
@@ -133,6 +135,6 @@ def check_lock(
         raise VersionMissing({"lock_version": [str(missing)]})
     if lock_version == row.lock_version:
         return
-    who = row.updated_by.username if row.updated_by else "?"
-    when = row.updated_at.strftime("%d-%m-%Y %H:%M")
+    who = person_name(row.updated_by)
+    when = date_time(row.updated_at)
     raise conflict({"_form": [str(changed(who=who, when=when))]})

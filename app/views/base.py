@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
 from app.extensions import db
+from app.i18n import blank
 from app.scope import ScopeFilter, is_allowed
 from app.services.integrity import DeletionRefused, check_deletable, refused_by_database
 
@@ -47,6 +48,13 @@ class _FreshValidators(dict):
         return list(value) if isinstance(value, list) else value
 
 
+class _BlankFormatters(dict):
+    """Column formatters where a column without one shows an empty value as "—", not "None"."""
+
+    def get(self, key, default=None):
+        return super().get(key) or blank
+
+
 class ScopedModelView(ModelView):
     """A ModelView whose rows, related choices and row actions follow `app.scope`.
 
@@ -63,6 +71,7 @@ class ScopedModelView(ModelView):
         self.base_filters = [["id", ScopeFilter, type(self).visible]]
         self.validators_columns = _FreshValidators(type(self).validators_columns or {})
         super().__init__(**kwargs)
+        self.formatters_columns = _BlankFormatters(self.formatters_columns or {})
 
     def _require_managed(self, pk) -> None:
         if not is_allowed(self.datamodel.obj, pk, type(self).managed):

@@ -18,6 +18,7 @@ from app.scope import clonable_versions, current_scope, managed_forms, managed_u
 from app.services import ValidationFailed
 from app.services import forms as form_service
 from app.services.form_files import FileProblem, UnsupportedRows, export_version, read_upload
+from app.services.org import people_names
 from forms import DefinitionError, check_definition
 from forms.builder import build_form_class
 from forms.evaluation import evaluate
@@ -390,6 +391,7 @@ class FormBuilderView(BaseView):
         changes = form_service.diff(form, old, new) if old in numbers and comparable else None
         return self.render_template(
             "builder/versions.html", form=form, changes=changes, old=old, new=new,
+            names=people_names(v.published_by for v in form.versions if v.published_by),
             change_labels=CHANGE_LABELS,
             title=_l("Versions of %(code)s", code=form.code),
         )  # fmt: skip

@@ -52,6 +52,7 @@ from app.services import ValidationFailed
 from app.services import templates as template_service
 from app.services import unit_ratings as rating_service
 from app.services.assignment import assign, holders
+from app.services.org import people_names
 from app.services.periods import UNFINISHED, change_period_state, unfinished_by_unit
 from app.services.recaps import state_label
 from app.services.scoring import total_achievement
@@ -734,6 +735,7 @@ class PeriodAdminView(BaseView):
             "evaluation_admin/reopen.html",
             period=period,
             history=history,
+            names=people_names(entry.user for entry in history if entry.user),
             errors=errors,
             reason=reason,
             org_labels={r.value: r.label for r in OrgRating},

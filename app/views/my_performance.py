@@ -19,9 +19,9 @@ from app.services import evidence as evidence_service
 from app.services.recaps import predikat_label, rating_label, state_label
 from app.services.submission_forms import (
     NEEDS_EMPLOYEE,
+    AnswerDisplay,
     bind_forms,
     collect_answers,
-    display,
     evidence_of,
     field_labels,
     form_parts,
@@ -212,7 +212,7 @@ class MyPerformanceView(BaseView):
             evidence=evidence_of(submission),
             values=behaviour_values() if submission.behaviour else [],
             indicator_rows=indicator_rows,
-            display=display,
+            display=AnswerDisplay(parts, language),
             state_label=state_label,
             rating_label=rating_label,
             predikat_label=predikat_label,

@@ -10,6 +10,7 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_pgettext
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -365,7 +366,9 @@ class PeriodView(ScopedModelView):
             flash(_l("Period state changed to %(state)s.", state=state.label), "success")
         return redirect(self.get_redirect())
 
-    @action("open_period", _l("Open"), _l("Open the selected periods?"), "fa-unlock")
+    @action(
+        "open_period", lazy_pgettext("verb", "Open"), _l("Open the selected periods?"), "fa-unlock"
+    )
     def open_period(self, items):
         return self._change_state(items, PeriodState.OPEN)
 

@@ -19,7 +19,7 @@ from app.services import ValidationFailed
 from app.services.recaps import predikat_label, rating_label, state_label
 from app.services.skp_feedback import feedback_for
 from app.services.submission_forms import (
-    display,
+    AnswerDisplay,
     evidence_of,
     field_labels,
     form_parts,
@@ -291,7 +291,7 @@ class ReviewView(BaseView):
                 polarity_labels={k.value: v for k, v in POLARITY_LABELS.items()},
                 group_labels={k.value: v for k, v in GROUP_LABELS.items()},
                 aspect_labels={k.value: v for k, v in ASPECT_LABELS.items()},
-                display=display,
+                display=AnswerDisplay(parts, language),
                 state_label=state_label,
                 rating_label=rating_label,
                 predikat_label=predikat_label,

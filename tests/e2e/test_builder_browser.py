@@ -74,10 +74,19 @@ def _preview_input(page, key: str):
     return page.locator(f'#builder-preview .preview-field[data-key="{key}"] [name="{key}"]')
 
 
+def _confirm(page) -> str:
+    """Answer "Ya" in the portal's own confirmation dialog; returns its question."""
+    expect(page.locator("#portal-confirm")).to_be_visible()
+    question = page.locator("#portal-confirm-text").inner_text()
+    page.click("#portal-confirm-ok")
+    return question
+
+
 def _publish(page) -> None:
     _wait_clean(page)
+    page.click("#builder-publish")
     with page.expect_navigation():
-        page.click("#builder-publish")  # the confirm() dialog is accepted by the handler
+        assert _confirm(page).startswith("Terbitkan draf ini sebagai versi baru?")
 
 
 # ---------------------------------------------------------------- tests
@@ -190,7 +199,7 @@ def test_design_preview_publish_and_republish(page, live_app):
     assert versions[0][1] == first
     assert versions[0][1]["fields"][0]["label"]["id"] == "Jumlah bayi sasaran"
     assert versions[1][1]["fields"][0]["label"]["id"] == "Jumlah sasaran bayi"
-    assert len(dialogs) == 2, dialogs  # one confirmation per publication
+    assert dialogs == []  # the portal's own dialog asks, never the browser's "OK/Cancel"
     assert not errors, errors
 
 
@@ -224,9 +233,14 @@ def test_draft_conflict_keeps_local_edits(page, live_app):
         "field_2",
     ]
     _row(page, "field_2").locator(".builder-row-remove").click()
+    page.click("#portal-confirm-cancel")  # cancelled: the field stays
+    expect(keys).to_have_count(3)
+    _row(page, "field_2").locator(".builder-row-remove").click()
+    _confirm(page)
     _row(page, "field_3").locator(".builder-row-remove").click()
+    _confirm(page)
     expect(keys).to_have_count(1)
-    assert dialogs == ["confirm", "confirm"]
+    assert dialogs == []
     dialogs.clear()
 
     _row(page, "realisasi").click()

@@ -436,8 +436,7 @@
         "data-key": key,
         "data-index": index,
         tabindex: "0",
-        role: "button",
-        "aria-pressed": index === state.selected ? "true" : "false"
+        "aria-current": index === state.selected ? "true" : "false"
       });
       row.addEventListener("click", function () { select(index); });
       row.addEventListener("keydown", function (event) {
@@ -580,9 +579,12 @@
   function removeField(index) {
     var field = fields()[index];
     var name = (field && (fieldLabel(field) || field.key)) || "#" + (index + 1);
-    if (!window.confirm(tf("confirm_remove", "Remove the field “%(name)s”?", { name: name }))) {
-      return;
-    }
+    window.portalConfirm(tf("confirm_remove", "Remove the field “%(name)s”?", { name: name })).then(function (yes) {
+      if (yes) { dropField(index); }
+    });
+  }
+
+  function dropField(index) {
     fields().splice(index, 1);
     state.errors = state.errors.filter(function (error) { return error.index !== index; });
     state.errors.forEach(function (error) {
@@ -1471,9 +1473,12 @@
     if (publishBlocker()) {
       return;
     }
-    if (!window.confirm(t("confirm_publish", "Publish this draft as a new version? Published versions cannot be changed."))) {
-      return;
-    }
+    window.portalConfirm(t("confirm_publish", "Publish this draft as a new version? Published versions cannot be changed.")).then(function (yes) {
+      if (yes) { saveAndPublish(); }
+    });
+  }
+
+  function saveAndPublish() {
     save().then(function (ok) {
       if (!ok || state.errors.length) {
         updatePublishButton();
