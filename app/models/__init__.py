@@ -11,6 +11,7 @@ from app.models.evaluation import (
     UnitRating,
 )
 from app.models.forms import FormVersion, IndicatorForm
+from app.models.hierarchy import SupervisorClosure, UnitClosure
 from app.models.org import Employee, Unit
 from app.models.periods import EvaluationPeriod
 from app.models.recognition import Award, Iku, IkuTarget, PolicySetting
@@ -37,5 +38,7 @@ __all__ = [
     "IssuedDocument",
     "Rank",
     "Signatory",
+    "SupervisorClosure",
     "Unit",
+    "UnitClosure",
 ]

@@ -1,0 +1,53 @@
+"""closure tables of the unit tree and the supervision hierarchy, built from existing data
+
+Revision ID: scale01
+Revises: rateb01
+Create Date: 2026-12-01 17:10:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "scale01"
+down_revision = "rateb01"
+branch_labels = None
+depends_on = None
+
+# (closure table, node table, parent column); the same rows app.models.hierarchy.rebuild writes.
+CLOSURES = (("unit_closure", "units", "parent_id"), ("supervisor_closure", "employees", "supervisor_id"))
+FILL = """
+INSERT INTO {closure} (ancestor_id, descendant_id, depth)
+WITH RECURSIVE up(descendant_id, ancestor_id, depth) AS (
+    SELECT id, id, 0 FROM {nodes}
+    UNION ALL
+    SELECT up.descendant_id, n.{parent}, up.depth + 1
+    FROM up JOIN {nodes} n ON n.id = up.ancestor_id
+    WHERE n.{parent} IS NOT NULL AND up.depth < 64
+)
+SELECT ancestor_id, descendant_id, min(depth) FROM up GROUP BY ancestor_id, descendant_id
+"""
+
+
+def upgrade():
+    for closure, nodes, _parent in CLOSURES:
+        op.create_table(
+            closure,
+            sa.Column("ancestor_id", sa.Integer(), nullable=False),
+            sa.Column("descendant_id", sa.Integer(), nullable=False),
+            sa.Column("depth", sa.Integer(), nullable=False),
+            sa.ForeignKeyConstraint(["ancestor_id"], [f"{nodes}.id"], ondelete="CASCADE"),
+            sa.ForeignKeyConstraint(["descendant_id"], [f"{nodes}.id"], ondelete="CASCADE"),
+            sa.PrimaryKeyConstraint("ancestor_id", "descendant_id"),
+        )
+        op.create_index(
+            f"ix_{closure}_descendant", closure, ["descendant_id", "ancestor_id"], unique=False
+        )
+    for closure, nodes, parent in CLOSURES:
+        op.execute(FILL.format(closure=closure, nodes=nodes, parent=parent))
+
+
+def downgrade():
+    for closure, _nodes, _parent in CLOSURES:
+        op.drop_index(f"ix_{closure}_descendant", table_name=closure)
+        op.drop_table(closure)
