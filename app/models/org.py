@@ -69,6 +69,7 @@ class Employee(Model):
     __tablename__ = "employees"
     __table_args__ = (
         Index("ix_employees_unit_active", "unit_id", "active"),
+        Index("ix_employees_unit_id", "unit_id", "id"),  # a unit subtree's people, index-only
         Index("ix_employees_name", "name"),
     )
 

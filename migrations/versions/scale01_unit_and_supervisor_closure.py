@@ -1,4 +1,5 @@
-"""closure tables of the unit tree and the supervision hierarchy, built from existing data
+"""closure tables of the unit tree and the supervision hierarchy, built from existing data;
+covering indexes for scoped counts
 
 Revision ID: scale01
 Revises: rateb01
@@ -27,6 +28,11 @@ WITH RECURSIVE up(descendant_id, ancestor_id, depth) AS (
 )
 SELECT ancestor_id, descendant_id, min(depth) FROM up GROUP BY ancestor_id, descendant_id
 """
+INDEXES = (
+    ("ix_submissions_employee_id", "submissions", ["employee_id", "id"]),
+    ("ix_submissions_unit_employee_id", "submissions", ["unit_id", "employee_id", "id"]),
+    ("ix_employees_unit_id", "employees", ["unit_id", "id"]),
+)
 
 
 def upgrade():
@@ -45,9 +51,13 @@ def upgrade():
         )
     for closure, nodes, parent in CLOSURES:
         op.execute(FILL.format(closure=closure, nodes=nodes, parent=parent))
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns, unique=False)
 
 
 def downgrade():
+    for name, table, _columns in INDEXES:
+        op.drop_index(name, table_name=table)
     for closure, _nodes, _parent in CLOSURES:
         op.drop_index(f"ix_{closure}_descendant", table_name=closure)
         op.drop_table(closure)
