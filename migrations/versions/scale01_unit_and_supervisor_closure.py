@@ -16,7 +16,10 @@ branch_labels = None
 depends_on = None
 
 # (closure table, node table, parent column); the same rows app.models.hierarchy.rebuild writes.
-CLOSURES = (("unit_closure", "units", "parent_id"), ("supervisor_closure", "employees", "supervisor_id"))
+CLOSURES = (
+    ("unit_closure", "units", "parent_id"),
+    ("supervisor_closure", "employees", "supervisor_id"),
+)
 FILL = """
 INSERT INTO {closure} (ancestor_id, descendant_id, depth)
 WITH RECURSIVE up(descendant_id, ancestor_id, depth) AS (
@@ -28,6 +31,9 @@ WITH RECURSIVE up(descendant_id, ancestor_id, depth) AS (
 )
 SELECT ancestor_id, descendant_id, min(depth) FROM up GROUP BY ancestor_id, descendant_id
 """
+DASHBOARD_INCLUDE = ["employee_id", "predikat", "calibrated_predikat", "achievement"]
+STATISTICS = """CREATE STATISTICS st_submissions_groups (ndistinct)
+ON period_id, unit_id, state, (coalesce(calibrated_predikat, predikat)) FROM submissions"""
 INDEXES = (
     ("ix_submissions_employee_id", "submissions", ["employee_id", "id"]),
     ("ix_submissions_unit_employee_id", "submissions", ["unit_id", "employee_id", "id"]),
@@ -53,9 +59,31 @@ def upgrade():
         op.execute(FILL.format(closure=closure, nodes=nodes, parent=parent))
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns, unique=False)
+    _period_index(include=DASHBOARD_INCLUDE)
+    if _postgresql_14():
+        # How many (unit, state, predikat) groups a period has: without it the planner
+        # guesses 200 predikat values and sorts 100,000 rows on disk instead of hashing.
+        op.execute(STATISTICS)
+
+
+def _period_index(include: list[str]) -> None:
+    """The dashboard's index by period, unit and state, with (or without) what it counts."""
+    op.drop_index("ix_submissions_period_unit_state", table_name="submissions")
+    op.create_index(
+        "ix_submissions_period_unit_state", "submissions", ["period_id", "unit_id", "state"],
+        unique=False, postgresql_include=include,
+    )  # fmt: skip
+
+
+def _postgresql_14() -> bool:
+    bind = op.get_bind()
+    return bind.dialect.name == "postgresql" and bind.dialect.server_version_info >= (14,)
 
 
 def downgrade():
+    if _postgresql_14():
+        op.execute("DROP STATISTICS IF EXISTS st_submissions_groups")
+    _period_index(include=[])
     for name, table, _columns in INDEXES:
         op.drop_index(name, table_name=table)
     for closure, _nodes, _parent in CLOSURES:
