@@ -147,3 +147,30 @@ def test_scope_check_finds_a_corrupted_row_and_repairs_it(app, world):
     assert result.exit_code == 0, result.output
     assert _scope_check(app).exit_code == 0
     _consistent()
+
+
+def test_the_migration_builds_the_closure_of_existing_rows(tmp_path):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+    from config import TestConfig
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.db'}")
+    with app.app_context():
+        upgrade(revision="rateb01")
+        for statement in (
+            "INSERT INTO units (id, code, name, short_name, kind, parent_id, archived, unconfirmed,"
+            " example) VALUES (1, 'A', 'A', 'A', 'dinas', NULL, 0, 0, 0),"
+            " (2, 'B', 'B', 'B', 'dinas', 1, 0, 0, 0), (3, 'C', 'C', 'C', 'dinas', 2, 0, 0, 0)",
+            "INSERT INTO employees (id, nip, name, status, golongan, jabatan, jabatan_type,"
+            " unit_id, supervisor_id, active) VALUES"
+            " (1, '198008012005031001', 'Kepala', 'PNS', 'IV/a', 'K', 'pelaksana', 1, NULL, 1),"
+            " (2, '198008012005031002', 'Staf', 'PNS', 'III/a', 'S', 'pelaksana', 3, 1, 1)",
+        ):
+            db.session.execute(text(statement))
+        db.session.commit()
+        upgrade()
+        assert _above(UnitClosure, 3) == {3: 0, 2: 1, 1: 2}
+        assert _above(SupervisorClosure, 2) == {2: 0, 1: 1}
+        _consistent()
