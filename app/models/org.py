@@ -68,8 +68,8 @@ class Employee(Model):
 
     __tablename__ = "employees"
     __table_args__ = (
-        Index("ix_employees_unit_active", "unit_id", "active"),
-        Index("ix_employees_unit_id", "unit_id", "id"),  # a unit subtree's people, index-only
+        # A unit subtree's (active) people, index-only on PostgreSQL.
+        Index("ix_employees_unit_active_id", "unit_id", "active", "id"),
         Index("ix_employees_name", "name"),
     )
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import and_, exists, func, or_, select, true, union_all
 
 from app.domain.ratings import CurveViolation, OrgRating, Predikat, check_distribution
 from app.extensions import db
@@ -351,6 +351,14 @@ def employees(period: EvaluationPeriod, unit_id: int, state: str | None = None,
               predikat: str | None = None) -> list[EmployeeRow]:  # fmt: skip
     """The unit's employees in `period` (active staff, and anyone with a submission there)."""
     joined = and_(Submission.employee_id == Employee.id, Submission.period_id == period.id)
+    # A superset of the rows as one index-friendly IN: the OR below spans both sides of the
+    # outer join, which alone makes PostgreSQL scan every employee and submission.
+    candidates = union_all(
+        select(Submission.employee_id).where(
+            Submission.period_id == period.id, Submission.unit_id == unit_id
+        ),
+        select(Employee.id).where(Employee.unit_id == unit_id, Employee.active.is_(True)),
+    )
     query = (
         select(
             Employee.id, Employee.nip, Employee.name, Employee.jabatan, Submission.id,
@@ -359,6 +367,7 @@ def employees(period: EvaluationPeriod, unit_id: int, state: str | None = None,
         )
         .outerjoin(Submission, joined)
         .where(
+            Employee.id.in_(candidates),
             or_(
                 and_(Submission.unit_id == unit_id),
                 and_(Submission.id.is_(None), Employee.unit_id == unit_id,

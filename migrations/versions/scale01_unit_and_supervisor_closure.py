@@ -37,7 +37,7 @@ ON period_id, unit_id, state, (coalesce(calibrated_predikat, predikat)) FROM sub
 INDEXES = (
     ("ix_submissions_employee_id", "submissions", ["employee_id", "id"]),
     ("ix_submissions_unit_employee_id", "submissions", ["unit_id", "employee_id", "id"]),
-    ("ix_employees_unit_id", "employees", ["unit_id", "id"]),
+    ("ix_employees_unit_active_id", "employees", ["unit_id", "active", "id"]),
 )
 
 
@@ -59,6 +59,7 @@ def upgrade():
         op.execute(FILL.format(closure=closure, nodes=nodes, parent=parent))
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns, unique=False)
+    op.drop_index("ix_employees_unit_active", table_name="employees")  # a prefix of the above
     _period_index(include=DASHBOARD_INCLUDE)
     if _postgresql_14():
         # How many (unit, state, predikat) groups a period has: without it the planner
@@ -84,6 +85,7 @@ def downgrade():
     if _postgresql_14():
         op.execute("DROP STATISTICS IF EXISTS st_submissions_groups")
     _period_index(include=[])
+    op.create_index("ix_employees_unit_active", "employees", ["unit_id", "active"], unique=False)
     for name, table, _columns in INDEXES:
         op.drop_index(name, table_name=table)
     for closure, _nodes, _parent in CLOSURES:
