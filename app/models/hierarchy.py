@@ -31,41 +31,45 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from app.models.org import Employee, Unit
 
 MAX_DEPTH = 64  # deeper chains are data errors (or cycles), not organisations
 
 
-class UnitClosure(Model):
+class _Closure:
+    """The columns of a closure table over the table `_nodes`."""
+
+    _nodes: str
+
+    @declared_attr
+    def ancestor_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey(f"{cls._nodes}.id", ondelete="CASCADE"), primary_key=True)
+
+    @declared_attr
+    def descendant_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey(f"{cls._nodes}.id", ondelete="CASCADE"), primary_key=True)
+
+    depth: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (Index(f"ix_{cls.__tablename__}_descendant", "descendant_id", "ancestor_id"),)
+
+
+class UnitClosure(_Closure, Model):
     """A unit (ancestor) and a unit at or below it (descendant)."""
 
     __tablename__ = "unit_closure"
-    __table_args__ = (Index("ix_unit_closure_descendant", "descendant_id", "ancestor_id"),)
-
-    ancestor_id: Mapped[int] = mapped_column(
-        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
-    )
-    descendant_id: Mapped[int] = mapped_column(
-        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
-    )
-    depth: Mapped[int] = mapped_column(Integer, nullable=False)
+    _nodes = "units"
 
 
-class SupervisorClosure(Model):
+class SupervisorClosure(_Closure, Model):
     """A supervisor (ancestor, atasan) and an employee at or below them (descendant)."""
 
     __tablename__ = "supervisor_closure"
-    __table_args__ = (Index("ix_supervisor_closure_descendant", "descendant_id", "ancestor_id"),)
-
-    ancestor_id: Mapped[int] = mapped_column(
-        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
-    )
-    descendant_id: Mapped[int] = mapped_column(
-        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
-    )
-    depth: Mapped[int] = mapped_column(Integer, nullable=False)
+    _nodes = "employees"
 
 
 @dataclass(frozen=True)
