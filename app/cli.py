@@ -96,6 +96,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(remind_command)
     app.cli.add_command(_notify_commands())
     app.cli.add_command(_guide_commands())
+    app.cli.add_command(_scope_commands())
 
 
 def _guide_commands() -> AppGroup:
@@ -207,6 +208,32 @@ def seed_data(demo: bool, synthetic: int = 0, echo=click.echo) -> None:
 
         employees, submissions = load_synthetic(db.session, synthetic)
         echo(f"Synthetic data: {employees} employees, {submissions} submissions added")
+
+
+def _scope_commands() -> AppGroup:
+    from app.services import hierarchy
+
+    scope = AppGroup("scope", help="The closure tables behind scoping (unit tree, supervision).")
+
+    @scope.command("check")
+    @click.option("--repair", is_flag=True, help="Rebuild inconsistent tables from the parents.")
+    def scope_check(repair: bool):
+        """Compare the closure tables with the parent columns; exit 1 when inconsistent."""
+        findings = hierarchy.check(repair=repair)
+        for finding in findings:
+            state = "consistent" if finding.consistent else "INCONSISTENT"
+            click.echo(f"{finding.hierarchy}: {state} ({finding.rows} rows)")
+            for label, rows in (("missing", finding.missing), ("extra", finding.extra),
+                                ("in a cycle", finding.cycles)):  # fmt: skip
+                for row in rows:
+                    click.echo(f"  {label}: {row}")
+        if any(not f.consistent for f in findings):
+            click.echo("Repaired: rebuilt from the parent columns." if repair else
+                       "Run `flask scope check --repair` to rebuild.")  # fmt: skip
+            if not repair or any(f.cycles for f in findings):
+                raise SystemExit(1)
+
+    return scope
 
 
 def _backup_commands() -> AppGroup:

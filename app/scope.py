@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true, union
 
 from app.extensions import db
 from app.models import Employee, Unit
+from app.models.hierarchy import SUPERVISION, UNITS, below
 from app.security import ADMIN, EMPLOYEE, HR, SUPERVISOR, UNIT_ADMIN
 
 
@@ -65,18 +66,13 @@ def current_scope() -> Scope:
 
 
 def unit_subtree(unit_id: int):
-    """A selectable of the ids of `unit_id` and every unit below it."""
-    # An anonymous CTE: two subtrees (e.g. scope and chosen unit) may meet in one query.
-    tree = select(Unit.id).where(Unit.id == unit_id).cte(recursive=True)
-    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
-    return select(tree.c.id)
+    """A selectable of the ids of `unit_id` and every unit below it (closure table)."""
+    return below(UNITS, unit_id)
 
 
 def team(employee_id: int):
     """A selectable of the ids of `employee_id` and every direct and indirect subordinate."""
-    chain = select(Employee.id).where(Employee.id == employee_id).cte(recursive=True)
-    chain = chain.union_all(select(Employee.id).where(Employee.supervisor_id == chain.c.id))
-    return select(chain.c.id)
+    return below(SUPERVISION, employee_id)
 
 
 def _any(conditions: list[ColumnElement]) -> ColumnElement:
@@ -86,10 +82,10 @@ def _any(conditions: list[ColumnElement]) -> ColumnElement:
 def _in_any(column, selectables: list) -> ColumnElement:
     """`column` is in one of `selectables`, as ONE `IN (… UNION …)`.
 
-    A supervisor's team (a recursive CTE over people) never goes under an OR: there
-    PostgreSQL cannot make a semi-join and, with a LIMIT, re-scans the CTE for every
-    row (8 s for a supervisor's list of 100,000 employees). A single IN is planned as
-    a semi-join that computes each subquery once.
+    A supervisor's team (people, possibly thousands) never goes under an OR: there
+    PostgreSQL cannot make a semi-join and scans every row (with a recursive query it
+    re-ran it per row: 8 s for a supervisor's list of 100,000 employees). A single IN is
+    planned as a semi-join that computes each subquery once, from the closure index.
     """
     if not selectables:
         return false()

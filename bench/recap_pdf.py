@@ -4,20 +4,19 @@
 
 Measures, in one run and on the same data:
 - a unit recap of 300 rows (target: about a second);
-- the regency-wide recap of every synthetic employee (target: at most 5 times the time
+- the regency-wide recap of every synthetic employee (target: at most 4 times the time
   plain reportlab needs to lay out the same table, peak memory under 500 MB);
 - plain reportlab: the same rows, columns, font and page size, as one
   `Table(repeatRows=1)` of plain strings ("rl", the strict baseline of the ratio), and
   of `Paragraph` cells that wrap like the printed recap ("rl-para");
 - serving the regency recap again from the cache.
-Set PRINT_WORKERS=1 to render the regency recap's sections in this process only; by default
-this process renders alongside PRINT_WORKERS - 1 helper processes kept between renders.
+The regency recap's cover is xhtml2pdf, its unit sections reportlab platypus
+(`app.printing.platypus`), all in this process.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import resource
 import sys
 import time
@@ -25,30 +24,11 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-# The app is imported in main(), not here: the render helpers are "spawn" processes,
-# which run this module again, and a gunicorn worker's main module is a light one.
 
 
-def _peak_mb() -> tuple[float, float]:
-    """Peak resident memory of this process and of its largest child, in MB.
-
-    The children are the finished ones and the helper processes that
-    `app.printing.render_parts` keeps between renders (their VmHWM, still running).
-    """
-    from app import printing
-
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    pool = printing._pool
-    for pid in list(getattr(pool, "_processes", None) or {}):
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                children = max(children, int(line.split()[1]) / 1024)
-    return own, children
+def _peak_mb() -> float:
+    """Peak resident memory of this process, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def reportlab_baseline(rows: list[dict], paragraphs: bool = False) -> float:
@@ -117,17 +97,15 @@ def main(employees: int) -> None:
             started = time.perf_counter()
             pdf = docs._build_recap(recap, issued, "id")
             seconds = time.perf_counter() - started
-            own, child = _peak_mb()
             results.append(
-                (label, len(rows), seconds, baseline, wrapped, page_count(pdf), own, child)
+                (label, len(rows), seconds, baseline, wrapped, page_count(pdf), _peak_mb())
             )
         print(f"{'document':<14} {'rows':>6} {'pages':>5} {'seconds':>8} {'rows/s':>7} "
-              f"{'rl s':>6} {'ratio':>6} {'rl-para s':>9} {'ratio':>6} {'peak MB':>8} "
-              f"{'child MB':>8}")  # fmt: skip
-        for label, rows, secs, base, para, pages, own, child in results:
+              f"{'rl s':>6} {'ratio':>6} {'rl-para s':>9} {'ratio':>6} {'peak MB':>8}")  # fmt: skip
+        for label, rows, secs, base, para, pages, peak in results:
             print(f"{label:<14} {rows:>6} {pages:>5} {secs:>8.2f} {rows / secs:>7.0f} "
                   f"{base:>6.2f} {secs / base:>6.1f} {para:>9.2f} {secs / para:>6.1f} "
-                  f"{own:>8.0f} {child:>8.0f}")  # fmt: skip
+                  f"{peak:>8.0f}")  # fmt: skip
 
         # 3. Served again: the cache (STORAGE_DIR/documents/<hash>.pdf).
         spec = docs.recap_spec(period, None, "id")
@@ -140,8 +118,6 @@ def main(employees: int) -> None:
         again = time.perf_counter() - started
         print(f"regency recap via obtain(): first {first:.2f} s, again {again:.2f} s "
               f"(cached={cached}, includes loading and hashing the data)")  # fmt: skip
-        print(f"workers: {os.environ.get('PRINT_WORKERS') or min(4, os.cpu_count() or 1)}, "
-              f"CPUs: {os.cpu_count()}")  # fmt: skip
 
 
 if __name__ == "__main__":

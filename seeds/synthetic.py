@@ -10,10 +10,11 @@ Running it again tops up to N and never duplicates.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import JSON, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.domain.nip import generate_nip
@@ -25,9 +26,11 @@ from app.models import (
     EvaluationTemplate,
     IndicatorForm,
     Submission,
+    SupervisorClosure,
     TemplateVersion,
     Unit,
 )
+from app.models.hierarchy import SUPERVISION, rebuild
 from app.models.types import JabatanType, PeriodKind, PeriodState, SubmissionState
 from app.scope import Scope
 from app.security import HR
@@ -44,6 +47,8 @@ TEAM_SIZE = 15
 BATCH = 5000
 OUTCOMES = 2000
 HR_SCOPE = Scope(user_id=None, roles=frozenset({HR}))
+EMPTY: dict = {}
+NOW = dt.datetime(YEAR, 12, 31, 12, 0)
 
 
 def _form_definition() -> dict:
@@ -111,17 +116,19 @@ def _periods(session: Session) -> list[EvaluationPeriod]:
 
 
 def _new_employees(session: Session, count: int, rng: random.Random) -> None:
-    """Bulk-insert `count` employees in teams of TEAM_SIZE under a chain of team leaders.
+    """Bulk-insert `count` employees in teams of TEAM_SIZE under a tree of team leaders.
 
-    Each unit's team leaders form a chain under the unit head; the k-th leaders of all
-    units are inserted in one batch, then every other member in batches of BATCH. (A unit's
-    first employee of a run always leads, so every member has a leader.)
+    Each unit's team leaders form a tree under the unit head (TEAM_SIZE leaders under each),
+    inserted level by level for all units at once; every other member follows in batches
+    of BATCH. (A unit's first employee of a run always leads, so every member has a leader.)
+    The supervision closure of the new people is built once at the end.
     """
     units = session.scalars(select(Unit).order_by(Unit.code)).all()
     taken = set(session.scalars(select(Employee.nip)))
     start = session.scalar(select(func.count(Employee.id)).where(Employee.name.like(f"{PREFIX}%")))
-    chains: dict[int, list[dict]] = {u.id: [] for u in units}
-    members: list[tuple[dict, int]] = []  # (row, index of its leader in its unit's chain)
+    before = session.scalar(select(func.max(Employee.id))) or 0
+    leaders: dict[int, list[dict]] = {u.id: [] for u in units}
+    members: list[tuple[dict, int]] = []  # (row, index of its leader among its unit's leaders)
     counts: dict[int, int] = {}
     for offset in range(count):
         number = start + offset + 1
@@ -139,34 +146,39 @@ def _new_employees(session: Session, count: int, rng: random.Random) -> None:
             "unit_id": unit.id, "supervisor_id": None, "active": True,
         }  # fmt: skip
         if leads:
-            chains[unit.id].append(row)
+            leaders[unit.id].append(row)
         else:
-            members.append((row, len(chains[unit.id]) - 1))
+            members.append((row, len(leaders[unit.id]) - 1))
         counts[unit.id] = counts.get(unit.id, 0) + 1
-    leader_ids = _insert_leaders(session, units, chains)
+    leader_ids = _insert_leaders(session, units, leaders)
     rows = []
     for row, leader in members:
         row["supervisor_id"] = leader_ids[row["unit_id"]][leader]
         rows.append(row)
-    for first in range(0, len(rows), BATCH):
-        session.execute(insert(Employee), rows[first : first + BATCH])
+    bulk_insert(session, Employee, rows)
+    rebuild(session.connection(), SUPERVISION, select(Employee.id).where(Employee.id > before))
 
 
-def _insert_leaders(session: Session, units, chains: dict[int, list[dict]]) -> dict[int, list]:
-    """Insert each unit's chain of team leaders level by level; their ids per unit."""
-    previous = {u.id: u.head_id for u in units}
+def _insert_leaders(session: Session, units, leaders: dict[int, list[dict]]) -> dict[int, list]:
+    """Insert each unit's tree of team leaders level by level; their ids per unit, in order.
+
+    Leader 0 reports to the unit head, leader i to leader (i - 1) // TEAM_SIZE.
+    """
     ids: dict[int, list[int]] = {u.id: [] for u in units}
-    depth = max((len(chain) for chain in chains.values()), default=0)
-    for level in range(depth):
-        batch = [chain[level] for chain in chains.values() if level < len(chain)]
-        for row in batch:
-            row["supervisor_id"] = previous[row["unit_id"]]
+    heads = {u.id: u.head_id for u in units}
+    first, size = 0, 1
+    while any(len(rows) > first for rows in leaders.values()):
+        batch = []
+        for unit_id, rows in leaders.items():
+            for index, row in enumerate(rows[first : first + size], start=first):
+                boss = heads[unit_id] if index == 0 else ids[unit_id][(index - 1) // TEAM_SIZE]
+                batch.append({**row, "supervisor_id": boss})
         inserted = session.scalars(
             insert(Employee).returning(Employee.id, sort_by_parameter_order=True), batch
         ).all()
         for row, employee_id in zip(batch, inserted, strict=True):
-            previous[row["unit_id"]] = employee_id
             ids[row["unit_id"]].append(employee_id)
+        first, size = first + size, size * TEAM_SIZE
     return ids
 
 
@@ -215,8 +227,7 @@ def _submissions(session: Session, version: TemplateVersion, periods, rng: rando
             for employee in employees
             if employee.id not in assigned
         ]
-        for start in range(0, len(rows), BATCH):
-            session.execute(insert(Submission), rows[start : start + BATCH])
+        bulk_insert(session, Submission, rows)
         created += len(rows)
     return created
 
@@ -224,11 +235,11 @@ def _submissions(session: Session, version: TemplateVersion, periods, rng: rando
 def _row(employee, period, version, outcome: dict, rng: random.Random) -> dict:
     closed = period.state == PeriodState.CLOSED.value
     state = SubmissionState.APPROVED if closed else rng.choice(list(SubmissionState))
-    row = {
+    row = dict.fromkeys(outcome["approved"]) | {
         "period_id": period.id, "employee_id": employee.id, "unit_id": employee.unit_id,
         "evaluator_id": employee.supervisor_id, "template_version_id": version.id,
-        "state": state.value, "answers": outcome["answers"], "comments": {},
-        "behaviour": {}, "lock_version": 1,
+        "state": state.value, "answers": outcome["answers"], "comments": EMPTY,
+        "behaviour": EMPTY, "lock_version": 1, "updated_at": NOW,
     }  # fmt: skip
     if state == SubmissionState.APPROVED:
         row.update(outcome["approved"])
@@ -249,4 +260,43 @@ def load_synthetic(session: Session, count: int) -> tuple[int, int]:
     version = _template_version(session)
     created = _submissions(session, version, _periods(session), rng)
     session.commit()
+    _analyse(session)
     return missing, created
+
+
+def bulk_insert(session: Session, model, rows: list[dict]) -> None:
+    """Insert `rows` (dicts with the same keys): COPY on PostgreSQL, batches elsewhere.
+
+    JSON values are serialised once per distinct object (rows share the pool's answers).
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        for first in range(0, len(rows), BATCH):
+            session.execute(insert(model), rows[first : first + BATCH])
+        return
+    table = model.__table__
+    columns = list(rows[0])
+    as_json = [isinstance(table.c[name].type, JSON) for name in columns]
+    dumped: dict[int, tuple[object, str]] = {}
+
+    def serialised(value):
+        if id(value) not in dumped:
+            dumped[id(value)] = (value, json.dumps(value))  # the object kept: its id stays
+        return dumped[id(value)][1]
+
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [serialised(row[c]) if j else row[c] for c, j in zip(columns, as_json, strict=True)]
+            )
+
+
+def _analyse(session: Session) -> None:
+    """Fresh planner statistics after a bulk load (PostgreSQL plans by them; autovacuum lags)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    tables = ", ".join(m.__table__.name for m in (Employee, SupervisorClosure, Submission))
+    with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"VACUUM ANALYZE {tables}"))

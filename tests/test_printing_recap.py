@@ -129,3 +129,31 @@ def test_documents_follow_the_user_language(login_as, recap_data):
     text = squash(" ".join(pdf_pages(response.data)))
     assert "MAMUJU REGENCY GOVERNMENT" in text and "Page 1 of 1" in text
     assert "Halaman" not in text
+
+
+def test_regency_sections_carry_the_kop_with_its_emblem_and_print_names_literally(
+    login_as, recap_data, db
+):
+    """The sections are laid out by reportlab (app.printing.platypus), the cover by
+    xhtml2pdf: the same letterhead and emblem on every page, and text never markup."""
+    import io
+
+    from pypdf import PdfReader
+
+    from app.services import emblem
+    from tests.test_documents_complete import png
+
+    recap_data.world.disdik.name = 'Dinas <b>Tebal</b> & "Kutip"'
+    db.session.commit()
+    emblem.save(png())
+    try:
+        response = recap(login_as("hr"), recap_data)
+    finally:
+        emblem.remove()
+    assert response.status_code == 200
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    assert all(len(page.images) == 1 for page in pages)  # the emblem on the kop
+    text = squash(" ".join(pdf_pages(response.data)))
+    assert 'Ringkasan — Dinas <b>Tebal</b> & "Kutip"' in text
+    assert text.count('Unit Kerja : Dinas <b>Tebal</b> & "Kutip"') == 1
+    assert "Total per predikat kinerja" in text and "Kemajuan" in text

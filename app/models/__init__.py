@@ -12,6 +12,7 @@ from app.models.evaluation import (
     UnitRating,
 )
 from app.models.forms import FormVersion, IndicatorForm
+from app.models.hierarchy import SupervisorClosure, UnitClosure
 from app.models.notifications import EmailOutbox, Notification, NotificationPreference
 from app.models.org import Employee, Unit
 from app.models.periods import EvaluationPeriod
@@ -62,5 +63,7 @@ __all__ = [
     "SkpRhk",
     "SkpVersion",
     "Signatory",
+    "SupervisorClosure",
     "Unit",
+    "UnitClosure",
 ]

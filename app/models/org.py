@@ -68,7 +68,8 @@ class Employee(Model):
 
     __tablename__ = "employees"
     __table_args__ = (
-        Index("ix_employees_unit_active", "unit_id", "active"),
+        # A unit subtree's (active) people, index-only on PostgreSQL.
+        Index("ix_employees_unit_active_id", "unit_id", "active", "id"),
         Index("ix_employees_name", "name"),
     )
 

@@ -15,21 +15,12 @@ separately rendered parts (the regency recap) are numbered after merging.
 
 from __future__ import annotations
 
-import atexit
 import gc
 import io
 import logging
-import os
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from multiprocessing import get_context
 from pathlib import Path
 
 import jinja2
@@ -145,139 +136,6 @@ def html_to_pdf(html: str) -> bytes:
 def render(template: str, context: dict) -> bytes:
     """PDF bytes of a print template (without page numbers and code: see `finish`)."""
     return html_to_pdf(render_html(template, context))
-
-
-def render_parts(htmls: Sequence[str], workers: int | None = None) -> list[bytes]:
-    """PDF bytes of several HTML documents, on `workers` processes when worth it.
-
-    This process renders too, alongside ``workers - 1`` helper processes of a pool
-    kept between calls (`_helpers`). Every renderer takes the next document, largest
-    first, when it is done with its last, so none waits while work is left.
-    """
-    if workers is None:
-        workers = int(os.environ.get("PRINT_WORKERS", "0")) or min(4, os.cpu_count() or 1)
-    if workers <= 1 or len(htmls) < 2:
-        return [html_to_pdf(html) for html in htmls]
-    todo = deque(sorted(range(len(htmls)), key=lambda i: len(htmls[i]), reverse=True))
-    results: list[bytes | None] = [None] * len(htmls)
-    failures: list[BaseException] = []
-    helpers = min(workers - 1, len(htmls) - 1)
-    with _helpers(helpers) as pool:
-
-        def feed() -> None:  # one thread per helper process: one document in flight each
-            while not failures:
-                try:
-                    index = todo.popleft()
-                except IndexError:
-                    return
-                try:
-                    results[index] = pool.submit(html_to_pdf, htmls[index]).result()
-                except BaseException as exc:  # PrintError, or a helper that died
-                    failures.append(exc)
-
-        feeders = [threading.Thread(target=feed, daemon=True) for _ in range(helpers)]
-        for feeder in feeders:
-            feeder.start()
-        try:
-            while not failures:
-                try:
-                    index = todo.popleft()
-                except IndexError:
-                    break
-                results[index] = html_to_pdf(htmls[index])
-        except BaseException as exc:
-            failures.append(exc)
-        finally:
-            for feeder in feeders:
-                feeder.join()
-    if failures:
-        if isinstance(failures[0], BrokenProcessPool):
-            _discard_helpers()
-            raise PrintError("a rendering process stopped") from failures[0]
-        raise failures[0]
-    return results  # type: ignore[return-value]
-
-
-#: The helper pool: kept between renders (starting a process and importing the renderer
-#: costs about a second), shut down after IDLE_SECONDS without use and at exit, and
-#: made again in a forked child (a gunicorn worker forked after it was made).
-_pool: ProcessPoolExecutor | None = None
-_pool_size = 0
-_pool_owner = 0
-_pool_users = 0
-_pool_timer: threading.Timer | None = None
-_pool_lock = threading.Lock()
-IDLE_SECONDS = 120.0
-#: A helper is replaced after this many documents, whatever its memory has become.
-TASKS_PER_HELPER = 200
-
-
-@contextmanager
-def _helpers(count: int) -> Iterator[ProcessPoolExecutor]:
-    """The helper pool (at least `count` processes), for the length of one render."""
-    global _pool, _pool_size, _pool_owner, _pool_users, _pool_timer
-    with _pool_lock:
-        if _pool_timer is not None:
-            _pool_timer.cancel()
-            _pool_timer = None
-        if _pool is not None and (_pool_owner != os.getpid() or _pool_size < count):
-            _discard_locked()
-        if _pool is None:
-            # "spawn": a fresh interpreter that knows nothing of the app, its database
-            # connections or its threads; it only turns HTML into PDF.
-            _pool = ProcessPoolExecutor(
-                max_workers=count, mp_context=get_context("spawn"),
-                max_tasks_per_child=TASKS_PER_HELPER,
-                initializer=_watch_parent, initargs=(os.getpid(),),
-            )  # fmt: skip
-            _pool_size, _pool_owner = count, os.getpid()
-        _pool_users += 1
-        pool = _pool
-    try:
-        yield pool
-    finally:
-        with _pool_lock:
-            _pool_users -= 1
-            if _pool_users == 0 and _pool is pool:
-                _pool_timer = threading.Timer(IDLE_SECONDS, _discard_idle)
-                _pool_timer.daemon = True
-                _pool_timer.start()
-
-
-def _watch_parent(parent: int) -> None:
-    """In a helper: exit when the process that made the pool is gone (killed, say).
-
-    A helper waits for work on a pipe that its parent's death does not close.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(2)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
-
-
-def _discard_locked() -> None:
-    global _pool
-    pool, _pool = _pool, None
-    if pool is not None and _pool_owner == os.getpid():
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _discard_idle() -> None:
-    with _pool_lock:
-        if _pool_users == 0:
-            _discard_locked()
-
-
-def _discard_helpers() -> None:
-    """Shut the helper processes down (at exit, after a failure)."""
-    with _pool_lock:
-        _discard_locked()
-
-
-atexit.register(_discard_helpers)
 
 
 # --- stamping: page numbers, code, QR ------------------------------------------------

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, true, union_all
 
 from app.domain.ratings import CurveViolation, OrgRating, Predikat, check_distribution
 from app.extensions import db
@@ -220,12 +220,15 @@ def summary(scope: Scope, period: EvaluationPeriod, unit_id: int | None = None) 
     root = db.session.get(Unit, unit_id) if unit_id is not None else None
     if not figures:
         return Summary(period, [], [], root)
-    ids = select(Unit.id).where(condition)
+    # Every unit (HR, whole regency): no unit filter at all, rather than a join of
+    # 400,000 submissions to the units table that keeps every row.
+    every_unit = scope.regency_wide and unit_id is None
+    ids = None if every_unit else select(Unit.id).where(condition)
     _not_started(period, ids, figures)
     _submission_figures(period, ids, figures)
     for unit_id_, rating in db.session.execute(
         select(UnitRating.unit_id, UnitRating.rating).where(
-            UnitRating.period_id == period.id, UnitRating.unit_id.in_(ids)
+            UnitRating.period_id == period.id, _in_units(UnitRating.unit_id, ids)
         )
     ):
         unit = figures[unit_id_]
@@ -235,13 +238,18 @@ def summary(scope: Scope, period: EvaluationPeriod, unit_id: int | None = None) 
     return Summary(period, list(figures.values()), trend(ids), root)
 
 
+def _in_units(column, ids):
+    """`column` is one of the units `ids` (a SELECT), or any unit when `ids` is None."""
+    return true() if ids is None else column.in_(ids)
+
+
 def _not_started(period, ids, figures) -> None:
     started = exists().where(
         Submission.employee_id == Employee.id, Submission.period_id == period.id
     )
     rows = db.session.execute(
         select(Employee.unit_id, func.count())
-        .where(Employee.active.is_(True), Employee.unit_id.in_(ids), ~started)
+        .where(Employee.active.is_(True), _in_units(Employee.unit_id, ids), ~started)
         .group_by(Employee.unit_id)
     )
     for unit_id, count in rows:
@@ -254,7 +262,7 @@ def _submission_figures(period, ids, figures) -> None:
             Submission.unit_id, Submission.state, Submission.final_predikat, func.count(),
             func.sum(Submission.achievement), func.count(Submission.achievement),
         )
-        .where(Submission.period_id == period.id, Submission.unit_id.in_(ids))
+        .where(Submission.period_id == period.id, _in_units(Submission.unit_id, ids))
         .group_by(Submission.unit_id, Submission.state, Submission.final_predikat)
     )  # fmt: skip
     for unit_id, state, value, count, total, counted in rows:
@@ -276,16 +284,22 @@ def trend(ids) -> list[TrendPoint]:
         .limit(TREND_PERIODS)
         .scalar_subquery()
     )
+    # Aggregated over the submissions alone (narrow rows, an index-only scan), then named.
+    counts = (
+        select(
+            Submission.period_id, Submission.state, Submission.final_predikat.label("value"),
+            func.count().label("count"), func.sum(Submission.achievement).label("total"),
+            func.count(Submission.achievement).label("counted"),
+        )
+        .where(_in_units(Submission.unit_id, ids), Submission.period_id.in_(recent))
+        .group_by(Submission.period_id, Submission.state, Submission.final_predikat)
+        .subquery()
+    )  # fmt: skip
     rows = db.session.execute(
         select(
             EvaluationPeriod.id, EvaluationPeriod.name, EvaluationPeriod.start_date,
-            Submission.state, Submission.final_predikat, func.count(),
-            func.sum(Submission.achievement), func.count(Submission.achievement),
-        )
-        .join(Submission, Submission.period_id == EvaluationPeriod.id)
-        .where(Submission.unit_id.in_(ids), EvaluationPeriod.id.in_(recent))
-        .group_by(EvaluationPeriod.id, EvaluationPeriod.name, EvaluationPeriod.start_date,
-                  Submission.state, Submission.final_predikat)
+            counts.c.state, counts.c.value, counts.c.count, counts.c.total, counts.c.counted,
+        ).join(counts, counts.c.period_id == EvaluationPeriod.id)
     )  # fmt: skip
     points: dict[int, dict] = {}
     for pid, name, start, state, value, count, total, counted in rows:
@@ -338,6 +352,14 @@ def employees(period: EvaluationPeriod, unit_id: int, state: str | None = None,
               predikat: str | None = None) -> list[EmployeeRow]:  # fmt: skip
     """The unit's employees in `period` (active staff, and anyone with a submission there)."""
     joined = and_(Submission.employee_id == Employee.id, Submission.period_id == period.id)
+    # A superset of the rows as one index-friendly IN: the OR below spans both sides of the
+    # outer join, which alone makes PostgreSQL scan every employee and submission.
+    candidates = union_all(
+        select(Submission.employee_id).where(
+            Submission.period_id == period.id, Submission.unit_id == unit_id
+        ),
+        select(Employee.id).where(Employee.unit_id == unit_id, Employee.active.is_(True)),
+    )
     query = (
         select(
             Employee.id, Employee.nip, Employee.name, Employee.jabatan, Submission.id,
@@ -346,6 +368,7 @@ def employees(period: EvaluationPeriod, unit_id: int, state: str | None = None,
         )
         .outerjoin(Submission, joined)
         .where(
+            Employee.id.in_(candidates),
             or_(
                 and_(Submission.unit_id == unit_id),
                 and_(Submission.id.is_(None), Employee.unit_id == unit_id,

@@ -11,10 +11,9 @@ from app.domain.ranks import golongan_error
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import AuditEntry, Employee, Unit
+from app.models.hierarchy import SUPERVISION, UNITS, is_below
 from app.models.types import EmploymentStatus, JabatanType, UnitKind
 from app.scope import Scope, managed_units, visible_employees
-
-MAX_CHAIN = 64  # deeper supervisor chains are data errors, not organisations
 
 
 @dataclass
@@ -90,18 +89,15 @@ def supervisor_error(employee_id: int | None, supervisor_id: int, scope: Scope):
     query = select(Employee.id).where(Employee.id == supervisor_id, visible_employees(scope))
     if scope.regency_wide is False and db.session.execute(query).first() is None:
         return _l("The chosen evaluator does not exist or is outside your scope.")
-    if employee_id is not None and employee_id in _chain_above(supervisor_id):
+    if employee_id is not None and _under(SUPERVISION, supervisor_id, employee_id):
         return _l("This evaluator would create a cycle: they report to this employee.")
     return None
 
 
-def _chain_above(employee_id: int) -> list[int]:
-    """Ids of `employee_id` and every supervisor above it."""
-    chain, current = [], employee_id
-    while current is not None and current not in chain and len(chain) < MAX_CHAIN:
-        chain.append(current)
-        current = db.session.scalar(select(Employee.supervisor_id).where(Employee.id == current))
-    return chain
+def _under(hierarchy, node_id: int, ancestor_id: int) -> bool:
+    """Whether `node_id` is `ancestor_id` or sits below it (one closure-table lookup)."""
+    query = select(hierarchy.closure.depth).where(is_below(hierarchy, node_id, ancestor_id))
+    return db.session.execute(query).first() is not None
 
 
 def _nip_taken(nip: str, employee_id: int | None) -> bool:
@@ -128,17 +124,9 @@ def unit_errors(
         query = query.where(Unit.id != unit_id)
     if db.session.execute(query).first() is not None:
         errors["code"] = [str(_l("Another unit already has code %(code)s.", code=code))]
-    if unit_id is not None and parent_id is not None and unit_id in _units_above(parent_id):
+    if unit_id is not None and parent_id is not None and _under(UNITS, parent_id, unit_id):
         errors["parent"] = [str(_l("A unit cannot be placed under itself or its sub-units."))]
     return errors
-
-
-def _units_above(unit_id: int) -> list[int]:
-    chain, current = [], unit_id
-    while current is not None and current not in chain and len(chain) < MAX_CHAIN:
-        chain.append(current)
-        current = db.session.scalar(select(Unit.parent_id).where(Unit.id == current))
-    return chain
 
 
 def deactivate_employees(employees: list[Employee]) -> None:
