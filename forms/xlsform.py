@@ -42,7 +42,7 @@ from forms.schema import FieldType, FormSchema, plain_number
 from forms.xlsx import literal_text, open_workbook, xlsx_to_definition
 
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
-MAX_COLUMNS = 200
+MAX_COLUMNS = 60  # as the portal's own workbook: room for several languages
 LANGUAGE_NAMES = {
     "english": "en",
     "indonesian": "id",
