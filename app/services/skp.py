@@ -23,7 +23,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -244,13 +243,7 @@ def _touch(version: SkpVersion, user_id) -> None:
 
 
 def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise SkpConflict(
-            {"_form": [str(_l("This SKP was changed by someone else just now. Reload it."))]}
-        ) from exc
+    versioning.commit(SkpConflict, _l("This SKP was changed by someone else just now. Reload it."))
 
 
 def history(skp: Skp) -> list[AuditEntry]:

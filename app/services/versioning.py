@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.i18n import date_time
@@ -138,3 +139,12 @@ def check_lock(
     who = person_name(row.updated_by)
     when = date_time(row.updated_at)
     raise conflict({"_form": [str(changed(who=who, when=when))]})
+
+
+def commit(conflict: type[ValidationFailed], message) -> None:
+    """Commit; a row changed by someone else meanwhile (stale `lock_version`) is `conflict`."""
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise conflict({"_form": [str(message)]}) from exc
