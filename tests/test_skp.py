@@ -352,3 +352,22 @@ def test_a_staff_member_without_a_penilai_cannot_submit(world, chain):
     with pytest.raises(ValidationFailed) as refused:
         skp_service.submit(skp, scope, None, _lock(skp))
     assert "Tanpa Atasan" in refused.value.errors["_form"][0]
+
+
+def test_skp_transitions_notify_the_one_who_acts_next(world, chain):
+    from app.models import Notification
+
+    skp, scope = _planned(world, chain)
+    penilai = _scope(world, "penilai.dinkes", ("Supervisor", "Employee"))
+    skp_service.submit(skp, scope, None, _lock(skp))
+    skp_service.agree(skp, penilai, None, _lock(skp))
+    kinds = {
+        (note.user_id, note.kind, note.target_id)
+        for note in db.session.scalars(
+            select(Notification).where(Notification.target_type == "skp")
+        )
+    }
+    assert kinds == {
+        (world.users["penilai.dinkes"].id, "skp_waiting", skp.id),
+        (world.users["pegawai.dinkes"].id, "skp_agreed", skp.id),
+    }

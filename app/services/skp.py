@@ -42,7 +42,7 @@ from app.models import (
 from app.models.forms import _now
 from app.models.planning import Aspect, RhkKind, SkpState
 from app.scope import Scope, managed_employees
-from app.services import ValidationFailed, skp_targets, versioning
+from app.services import ValidationFailed, skp_targets, todo, versioning
 from app.services.submissions import ActionRefused
 
 PERIOD_KINDS = ("annual", "quarterly")
@@ -670,3 +670,39 @@ def revise(skp: Skp, reason: Any, scope: Scope, user_id, lock_version: Any) -> S
     _audit(skp, user_id, "skp_revise", comment=reason, changes={"version": draft.number})
     _commit()
     return draft
+
+
+# --- what waits for the employee (the landing page's calls to action) ------------------
+
+
+@todo.register
+def skp_actions(scope: Scope) -> list[todo.Action]:
+    """This year's SKP: returned for revision (to fix), still a draft, or not made yet."""
+    year = dt.date.today().year
+    skp = skp_of(scope.employee_id, year)
+    if skp is None:
+        return [
+            todo.Action(
+                todo.TODO, str(_l("Plan your SKP for %(year)s", year=year)),
+                str(_l("Agree your work results and targets with your supervisor.")),
+                "SkpView.mine", {}, str(_l("Plan it")),
+            )
+        ]  # fmt: skip
+    version = current_version(skp)
+    if version.state == SkpState.RETURNED.value:
+        return [
+            todo.Action(
+                todo.FIX, str(_l("Your SKP for %(year)s was returned", year=year)),
+                version.return_reason or "", "SkpView.show", {"pk": skp.id},
+                str(_l("Fix and resubmit")),
+            )
+        ]  # fmt: skip
+    if version.state == SkpState.DRAFT.value:
+        return [
+            todo.Action(
+                todo.TODO, str(_l("Finish your SKP for %(year)s", year=year)),
+                str(_l("Submit it to your supervisor for agreement.")),
+                "SkpView.show", {"pk": skp.id}, str(_l("Open it")),
+            )
+        ]  # fmt: skip
+    return []
