@@ -123,3 +123,60 @@ def field_errors(html: str, field: str) -> list[str]:
     block = html[start : end if end >= 0 else None]
     found = re.findall(r'<div class="alert alert-danger">\s*(.*?)\s*</div>', block, re.S)
     return [unescape(" ".join(m.split())) for m in found]
+
+
+# --- goals: regency goals and agreed SKPs for the alignment tree -----------------------------
+
+
+def make_goal(kind: str, code: str, parent=None, **fields):
+    from app.models import RegencyGoal
+
+    goal = RegencyGoal(
+        kind=kind, code=code, parent=parent, title=fields.pop("title", f"Goal {code}"),
+        start_year=fields.pop("start_year", 2025), end_year=fields.pop("end_year", 2029), **fields,
+    )  # fmt: skip
+    db.session.add(goal)
+    db.session.commit()
+    return goal
+
+
+def make_skp_version(employee: Employee, year: int = 2026, state: str = "agreed", skp=None):
+    """A version of the employee's SKP for `year` (a new SKP unless `skp` is given)."""
+    from app.models import Skp, SkpVersion
+
+    if skp is None:
+        skp = Skp(employee_id=employee.id, unit_id=employee.unit_id, year=year)
+        db.session.add(skp)
+        db.session.flush()
+    number = len(skp.versions) + 1
+    version = SkpVersion(skp_id=skp.id, number=number, state=state,
+                         evaluator_id=employee.supervisor_id)  # fmt: skip
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+def make_rhk(version, title: str, parent=None, iku=None, key: str | None = None,
+             field_keys=(), target=None):  # fmt: skip
+    """An RHK of `version` intervening `parent` (an RHK) or `iku`, with one indicator per key."""
+    from decimal import Decimal
+
+    from app.models import SkpIndicator, SkpRhk
+
+    rhk = SkpRhk(version_id=version.id, key=key or f"rhk-{next(_serial)}", title=title,
+                 parent_rhk_id=parent.id if parent else None, iku_id=iku.id if iku else None,
+                 position=len(version.items))  # fmt: skip
+    db.session.add(rhk)
+    db.session.flush()
+    for position, field_key in enumerate(field_keys):
+        db.session.add(
+            SkpIndicator(
+                rhk_id=rhk.id,
+                position=position,
+                title=f"{title} {field_key}",
+                field_key=field_key,
+                target=Decimal(str(target)) if target is not None else None,
+            )
+        )
+    db.session.commit()
+    return rhk
