@@ -209,8 +209,9 @@ def archive_goal(goal: RegencyGoal, archived: bool = True, user_id=None) -> None
 
 
 def save_indicator(goal: RegencyGoal, data: dict, indicator: RegencyIndicator | None = None,
-                   user_id=None) -> RegencyIndicator:  # fmt: skip
-    """Add or change a key indicator (IKU kabupaten) of a sasaran."""
+                   targets: dict | None = None, user_id=None) -> RegencyIndicator:  # fmt: skip
+    """Add or change a key indicator (IKU kabupaten) of a sasaran and its yearly targets
+    `{year: value}` (empty removes one); all checked before anything is written."""
     if goal.kind != GoalKind.SASARAN.value:
         raise _error("goal", _l("Key indicators belong to a sasaran."))
     errors: dict[str, list[str]] = {}
@@ -220,6 +221,7 @@ def save_indicator(goal: RegencyGoal, data: dict, indicator: RegencyIndicator | 
     if len(unit_label) > 40:
         errors["unit_label"] = [str(_l("At most %(n)d characters.", n=40))]
     position = _position(data, errors)
+    clean = _clean_targets(goal, targets or {}, errors)
     if errors:
         raise ValidationFailed(errors)
     if indicator is None:
@@ -228,7 +230,10 @@ def save_indicator(goal: RegencyGoal, data: dict, indicator: RegencyIndicator | 
     indicator.code, indicator.title, indicator.unit_label = code, title, unit_label
     indicator.position = position
     db.session.flush()
-    _audit("regency_indicator", user_id, {"indicator": indicator.id, "code": code})
+    _apply_targets(indicator, clean)
+    saved = {str(year): None if v is None else str(v) for year, v in clean.items()}
+    _audit("regency_indicator", user_id, {"indicator": indicator.id, "code": code,
+                                          "targets": saved})  # fmt: skip
     db.session.commit()
     return indicator
 
@@ -255,10 +260,8 @@ def _target_value(raw) -> Decimal | None:
     return value
 
 
-def set_targets(indicator: RegencyIndicator, values: dict, user_id=None) -> None:
-    """Set the yearly targets `{year: value}` (empty removes) within the sasaran's years."""
-    goal = indicator.goal
-    errors: dict[str, list[str]] = {}
+def _clean_targets(goal: RegencyGoal, values: dict, errors: dict) -> dict[int, Decimal | None]:
+    """The targets by year, checked: years of the sasaran's plan, numbers of at least 0."""
     clean: dict[int, Decimal | None] = {}
     for year, raw in values.items():
         try:
@@ -274,8 +277,10 @@ def set_targets(indicator: RegencyIndicator, values: dict, user_id=None) -> None
         except ValueError:
             errors[f"target_{year}"] = [str(_l("%(year)d: enter a target of at least 0.",
                                                year=year))]  # fmt: skip
-    if errors:
-        raise ValidationFailed(errors)
+    return clean
+
+
+def _apply_targets(indicator: RegencyIndicator, clean: dict[int, Decimal | None]) -> None:
     existing = {row.year: row for row in indicator.targets}
     for year, value in clean.items():
         row = existing.get(year)
@@ -286,9 +291,6 @@ def set_targets(indicator: RegencyIndicator, values: dict, user_id=None) -> None
                                                   target=value))  # fmt: skip
         elif value is not None:
             row.target = value
-    saved = {str(year): None if v is None else str(v) for year, v in clean.items()}
-    _audit("regency_targets", user_id, {"indicator": indicator.id, "targets": saved})
-    db.session.commit()
 
 
 # --- unit IKU → sasaran ----------------------------------------------------------------------

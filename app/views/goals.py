@@ -134,9 +134,8 @@ class RegencyGoalView(BaseView):
         if request.method == "POST":
             data = request.form.to_dict()
             try:
-                indicator = service.save_indicator(goal, data, indicator, g.user.id)
                 targets = {year: data.get(f"target_{year}", "") for year in years}
-                service.set_targets(indicator, targets, g.user.id)
+                indicator = service.save_indicator(goal, data, indicator, targets, g.user.id)
                 flash(_l("Saved: %(code)s.", code=indicator.code), "success")
                 return redirect(url_for("RegencyGoalView.index"))
             except ValidationFailed as exc:
