@@ -140,43 +140,35 @@ def make_goal(kind: str, code: str, parent=None, **fields):
     return goal
 
 
-def make_skp_version(employee: Employee, year: int = 2026, state: str = "agreed", skp=None):
-    """A version of the employee's SKP for `year` (a new SKP unless `skp` is given)."""
-    from app.models import Skp, SkpVersion
+def make_plan(employee: Employee, rhks=(), year: int = 2026, state: str = "agreed", skp=None):
+    """A version of the employee's SKP for `year` in `state` with its RHK, written at once
+    (agreed versions are frozen). A new SKP unless `skp` is given. `rhks`: dicts with
+    `title` and optionally `parent` (an SkpRhk), `iku`, `key`, `field_keys`, `target`.
+    Returns (version, [SkpRhk])."""
+    from decimal import Decimal
+
+    from app.models import Skp, SkpIndicator, SkpRhk, SkpVersion
 
     if skp is None:
         skp = Skp(employee_id=employee.id, unit_id=employee.unit_id, year=year)
         db.session.add(skp)
         db.session.flush()
-    number = len(skp.versions) + 1
-    version = SkpVersion(skp_id=skp.id, number=number, state=state,
+    version = SkpVersion(skp_id=skp.id, number=len(skp.versions) + 1, state=state,
                          evaluator_id=employee.supervisor_id)  # fmt: skip
+    rows = []
+    for position, item in enumerate(rhks):
+        target = item.get("target")
+        indicators = [
+            SkpIndicator(position=n, title=f"{item['title']} {key}", field_key=key,
+                         target=Decimal(str(target)) if target is not None else None)
+            for n, key in enumerate(item.get("field_keys", ()))
+        ]  # fmt: skip
+        parent, iku = item.get("parent"), item.get("iku")
+        rows.append(SkpRhk(
+            version=version, key=item.get("key") or f"rhk-{next(_serial)}", title=item["title"],
+            parent_rhk_id=parent.id if parent else None, iku_id=iku.id if iku else None,
+            position=position, indicators=indicators,
+        ))  # fmt: skip
     db.session.add(version)
     db.session.commit()
-    return version
-
-
-def make_rhk(version, title: str, parent=None, iku=None, key: str | None = None,
-             field_keys=(), target=None):  # fmt: skip
-    """An RHK of `version` intervening `parent` (an RHK) or `iku`, with one indicator per key."""
-    from decimal import Decimal
-
-    from app.models import SkpIndicator, SkpRhk
-
-    rhk = SkpRhk(version_id=version.id, key=key or f"rhk-{next(_serial)}", title=title,
-                 parent_rhk_id=parent.id if parent else None, iku_id=iku.id if iku else None,
-                 position=len(version.items))  # fmt: skip
-    db.session.add(rhk)
-    db.session.flush()
-    for position, field_key in enumerate(field_keys):
-        db.session.add(
-            SkpIndicator(
-                rhk_id=rhk.id,
-                position=position,
-                title=f"{title} {field_key}",
-                field_key=field_key,
-                target=Decimal(str(target)) if target is not None else None,
-            )
-        )
-    db.session.commit()
-    return rhk
+    return version, rows

@@ -30,17 +30,21 @@ def chain(iku):
     iku1, iku2 = db.session.scalars(select(Iku).order_by(Iku.code)).all()
     iku1.regency_goal_id = sasaran.id
     db.session.commit()
-    head = f.make_rhk(f.make_skp_version(people["head.dinkes"]), "Cakupan imunisasi naik",
-                      iku=iku1)  # fmt: skip
-    old = f.make_skp_version(people["penilai.dinkes"], state="superseded")
-    old_rhk = f.make_rhk(old, "Imunisasi (versi lama)", parent=head, key="penilai-1")
-    current = f.make_skp_version(people["penilai.dinkes"], skp=old.skp)
-    penilai = f.make_rhk(current, "Imunisasi wilayah kerja", parent=head, key="penilai-1")
-    version = f.make_skp_version(people["pegawai.dinkes"])
-    pegawai = f.make_rhk(version, "Bayi diimunisasi", parent=old_rhk, field_keys=["cakupan"],
-                         target=100)  # fmt: skip
-    stray = f.make_rhk(version, "Tugas tambahan tanpa induk")
-    disdik = f.make_rhk(f.make_skp_version(people["head.disdik"]), "RHK Disdikpora rahasia")
+    plan = f.make_plan
+    _v, [head] = plan(people["head.dinkes"], [{"title": "Cakupan imunisasi naik", "iku": iku1}])
+    old, [old_rhk] = plan(people["penilai.dinkes"], [
+        {"title": "Imunisasi (versi lama)", "parent": head, "key": "penilai-1"}],
+        state="superseded")  # fmt: skip
+    _v, [penilai] = plan(
+        people["penilai.dinkes"],
+        [{"title": "Imunisasi wilayah kerja", "parent": head, "key": "penilai-1"}],
+        skp=old.skp,
+    )
+    _v, [pegawai, stray] = plan(people["pegawai.dinkes"], [
+        {"title": "Bayi diimunisasi", "parent": old_rhk, "field_keys": ["cakupan"],
+         "target": 100},
+        {"title": "Tugas tambahan tanpa induk"}])  # fmt: skip
+    _v, [disdik] = plan(people["head.disdik"], [{"title": "RHK Disdikpora rahasia"}])
     submission = approved(people["pegawai.dinkes"], iku.period, iku.template_version,
                           answers=iku.answers(cakupan=90, kunjungan=10))  # fmt: skip
     submission.targets = {"cakupan": 80}  # the individual target of the agreed SKP
@@ -151,7 +155,7 @@ def test_bounded_queries(db, chain):
     for index in range(15):  # more staff under the penilai, each with an agreed SKP
         employee = f.make_employee(chain["iku"].world.dinkes, f"Staf {index}",
                                    supervisor=people["penilai.dinkes"])  # fmt: skip
-        f.make_rhk(f.make_skp_version(employee), f"RHK staf {index}", parent=chain["penilai"])
+        f.make_plan(employee, [{"title": f"RHK staf {index}", "parent": chain["penilai"]}])
     with count_queries(db.engine) as many:
         tree = alignment.build(HR, 2026, chain["iku"].period)
     assert len(_find(tree, "rhk", chain["penilai"].id).children) == 16
@@ -185,8 +189,8 @@ def test_api_shape_scope_and_errors(db, chain, client, api_token, documented):
 def test_xlsx_export_keeps_text_literal(db, chain, login_as):
     from openpyxl import load_workbook
 
-    chain["stray"].title = '=HYPERLINK("http://x")'
-    db.session.commit()
+    nurse = chain["iku"].world.people["perawat.pkm"]
+    f.make_plan(nurse, [{"title": '=HYPERLINK("http://x")'}])  # intervenes nothing
     client = login_as("admin.dinkes")
     response = client.get("/alignment/export?year=2026")
     assert response.status_code == 200

@@ -1,4 +1,7 @@
-"""Regency goals (RPJMD): HR pages, validation, archive instead of delete, the seed, IKU link."""
+"""Regency goals (RPJMD): HR pages, validation, archive instead of delete, the seed, IKU link.
+
+Messages are checked in Indonesian, the default language.
+"""
 
 from __future__ import annotations
 
@@ -64,10 +67,10 @@ def test_validation_messages_and_nothing_written(login_as):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'id="form-errors"' in html
-    assert "The code V is already used." in html
-    assert "Enter the text." in html
-    assert "The last year may not precede the first." in html
-    assert "Choose the mission this belongs to." in html  # a sasaran hangs under a mission
+    assert "Kode V sudah dipakai." in html
+    assert "Isi teksnya." in html
+    assert "Tahun terakhir tidak boleh sebelum tahun pertama." in html
+    assert "Pilih misi induknya." in html  # a sasaran hangs under a mission
     assert db.session.scalar(select(func.count(RegencyGoal.id))) == 1
     mission = f.make_goal("mission", "M", parent=vision)
     sasaran = f.make_goal("sasaran", "S", parent=mission)
@@ -76,7 +79,7 @@ def test_validation_messages_and_nothing_written(login_as):
         data={"code": "I-1", "title": "Indikator", "target_2026": "-3", "target_2027": "abc"},
     )
     html = response.get_data(as_text=True)
-    assert "2026: enter a target of at least 0." in html
+    assert "2026: isi target minimal 0." in html
     assert db.session.scalar(select(func.count(RegencyIndicator.id))) == 0
     assert client.post("/regency-goals/goal/add?kind=nonsense").status_code == 404
     assert client.get(f"/regency-goals/goal/{vision.id}/indicator").status_code == 404
@@ -88,12 +91,12 @@ def test_archive_instead_of_delete(login_as):
     mission = f.make_goal("mission", "M", parent=vision)
     refused = client.post(f"/regency-goals/goal/{vision.id}/archive", data={"archived": "1"},
                           follow_redirects=True)  # fmt: skip
-    assert "Archive the goals under it first." in refused.get_data(as_text=True)
+    assert "Arsipkan dahulu tujuan di bawahnya." in refused.get_data(as_text=True)
     client.post(f"/regency-goals/goal/{mission.id}/archive", data={"archived": "1"})
     client.post(f"/regency-goals/goal/{vision.id}/archive", data={"archived": "1"})
     db.session.expire_all()
     assert _goal("V").archived and _goal("M").archived
-    assert "Misi" not in client.get("/regency-goals/").get_data(as_text=True)
+    assert f"goal-{mission.id}" not in client.get("/regency-goals/").get_data(as_text=True)
     assert f"goal-{mission.id}" in client.get("/regency-goals/?archived=1").get_data(as_text=True)
     client.post(f"/regency-goals/goal/{vision.id}/archive", data={"archived": "0"})
     db.session.expire_all()
@@ -107,7 +110,7 @@ def test_archive_instead_of_delete(login_as):
     db.session.add(RegencyIndicatorTarget(indicator_id=indicator.id, year=2026, target=1))
     db.session.commit()
     kept = client.post(f"/regency-goals/indicator/{indicator.id}/delete", follow_redirects=True)
-    assert "This indicator has targets: it is kept." in kept.get_data(as_text=True)
+    assert "Indikator ini sudah memiliki target: tetap disimpan." in kept.get_data(as_text=True)
     assert db.session.get(RegencyIndicator, indicator.id) is not None
 
 
@@ -159,7 +162,7 @@ def test_unit_admin_links_an_iku_to_a_sasaran(iku, login_as):
     assert f'value="{sasaran.id}" selected' in page.get_data(as_text=True)
     refused = client.post("/iku/save", data={**data, f"goal_{ikus[0].id}": mission.id},
                           follow_redirects=True)  # fmt: skip
-    assert "Choose a sasaran of the regency." in refused.get_data(as_text=True)
+    assert "Pilih sasaran daerah kabupaten." in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Iku, ikus[0].id).regency_goal_id == sasaran.id
     # Another unit's admin cannot reach the Dinkes IKU.
