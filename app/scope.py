@@ -344,3 +344,38 @@ def visible_awards(scope: Scope) -> ColumnElement:
 def managed_awards(scope: Scope) -> ColumnElement:
     """Awards one may propose, confirm or dismiss: HR (BKPSDM) only."""
     return true() if scope.regency_wide else false()
+
+
+# --- performance plans (SKP) --------------------------------------------------------------
+
+
+def visible_skps(scope: Scope) -> ColumnElement:
+    """SKPs one may see, like submissions: the unit's (unit admin), one's team's and the ones
+    one agrees (evaluator), one's own; HR every one."""
+    from app.models import Skp, SkpVersion
+
+    if scope.regency_wide:
+        return true()
+    in_units = []
+    if scope.has(UNIT_ADMIN) and scope.unit_id:
+        in_units.append(Skp.unit_id.in_(unit_subtree(scope.unit_id)))
+    if not scope.employee_id:
+        return _any(in_units)
+    if not scope.has(SUPERVISOR):
+        return _any([*in_units, Skp.employee_id == scope.employee_id])
+    ids = [select(Skp.id).where(condition) for condition in in_units]
+    ids.append(select(SkpVersion.skp_id).where(SkpVersion.evaluator_id == scope.employee_id))
+    ids.append(select(Skp.id).where(Skp.employee_id.in_(team(scope.employee_id))))
+    return _in_any(Skp.id, ids)
+
+
+def reviewable_skps(scope: Scope) -> ColumnElement:
+    """SKPs waiting for the user's agreement (pejabat penilai): a version submitted to them."""
+    from app.models import Skp, SkpVersion
+
+    if not scope.employee_id:
+        return false()
+    waiting = select(SkpVersion.skp_id).where(
+        SkpVersion.evaluator_id == scope.employee_id, SkpVersion.state == "submitted"
+    )
+    return Skp.id.in_(waiting)

@@ -207,6 +207,17 @@ for _role, _extra in ((HR, _EVIDENCE_API_READ + _TEMPLATE_API),
                       (SUPERVISOR, _EVIDENCE_API_ACT), (EMPLOYEE, _EVIDENCE_API_ACT)):  # fmt: skip
     ROLES[_role].extend(_extra)
 
+# SKP planning (rows: app.scope.visible_skps; actions: app.services.skp).
+_SKP = [(_views("SkpView", "SkpApi"), ANY)]
+for _role, _menus in (
+    (HR, ["SKP list"]),
+    (UNIT_ADMIN, ["SKP list"]),
+    (SUPERVISOR, ["My SKP", "SKP approvals", "SKP list"]),
+    (EMPLOYEE, ["My SKP"]),
+):
+    ROLES[_role].extend(_SKP)
+    MENUS[_role].extend(_menus)
+
 
 # Regency goals (HR) and the alignment tree (everyone; branches: app.services.alignment).
 _ALIGNMENT = [(_views("AlignmentView", "AlignmentApi"), "^can_(list|get)$")]

@@ -172,3 +172,49 @@ def make_plan(employee: Employee, rhks=(), year: int = 2026, state: str = "agree
     db.session.add(version)
     db.session.commit()
     return version, rows
+
+
+# --- skp: performance plans (SKP) -------------------------------------------------------------
+
+
+def scope_of(employee: Employee | None = None, roles=("Employee",), user_id=None):
+    """The `Scope` of an account with `roles`, linked to `employee`."""
+    from app.scope import Scope
+
+    return Scope(
+        user_id=user_id,
+        roles=frozenset(roles),
+        employee_id=employee.id if employee else None,
+        unit_id=employee.unit_id if employee else None,
+    )
+
+
+def make_skp(employee: Employee, year: int = 2026, state: str = "draft", rhk=(), number=1):
+    """An SKP with one version in `state` whose RHK are `rhk`: dicts of `SkpRhk` fields
+    (`title`, `parent_rhk`, `iku`, `kind`) plus `indicators` (dicts of `SkpIndicator`
+    fields; one kuantitas indicator by default). Returns the SKP."""
+    import uuid
+    from decimal import Decimal
+
+    from app.models import Skp, SkpIndicator, SkpRhk, SkpVersion
+    from app.models.forms import _now
+
+    skp = Skp(employee=employee, unit_id=employee.unit_id, year=year, period_kind="annual")
+    agreed = state in ("agreed", "superseded")
+    version = SkpVersion(
+        skp=skp, number=number, state=state, evaluator_id=employee.supervisor_id,
+        expectations={}, annex={}, published_at=_now() if agreed else None,
+        submitted_at=_now() if state != "draft" else None,
+    )  # fmt: skip
+    for position, item in enumerate(rhk):
+        item = dict(item)
+        indicators = item.pop("indicators", None) or [
+            {"title": f"Jumlah {item['title']}", "target": Decimal(12), "unit_label": "laporan"}
+        ]
+        SkpRhk(
+            version=version, key=str(uuid.uuid4()), position=position, **item,
+            indicators=[SkpIndicator(position=i, **ind) for i, ind in enumerate(indicators)],
+        )  # fmt: skip
+    db.session.add(skp)
+    db.session.commit()
+    return skp

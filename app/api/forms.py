@@ -22,11 +22,7 @@ from forms import DefinitionError
 
 
 def _version_json(version) -> dict:
-    return {
-        "number": version.number,
-        "published_at": version.published_at.isoformat(),
-        "definition": version.definition,
-    }
+    return schemas.FormVersion().dump(version)
 
 
 def definition_errors(exc: DefinitionError) -> ApiError:

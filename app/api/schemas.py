@@ -304,9 +304,16 @@ class FormSummary(Schema):
     shared = fields.Boolean(metadata={"description": "Readable by every unit (regency-wide)."})
 
 
-class FormVersion(Schema):
+class PublishedVersionSchema(Schema):
+    """A numbered, frozen version of a versioned document (form, template, SKP)."""
+
     number = fields.Integer()
-    published_at = fields.String()
+    published_at = UtcDateTime(allow_none=True)
+
+
+class FormVersion(PublishedVersionSchema):
+    """A published version of an indicator form (also the JSON export)."""
+
     definition = fields.Dict()
 
 

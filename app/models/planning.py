@@ -41,6 +41,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.forms import _now
 from app.models.org import Employee, Unit
+from app.models.versioning import PublishedVersion, freeze
 
 
 class GoalKind(enum.StrEnum):
@@ -175,7 +176,7 @@ class Skp(Model):
     )
 
 
-class SkpVersion(Model):
+class SkpVersion(PublishedVersion, Model):
     """One version of an SKP (versi SKP): planned, submitted, agreed or superseded.
 
     `published_at`/`published_by` record the agreement (persetujuan) by the pejabat
@@ -189,7 +190,6 @@ class SkpVersion(Model):
     skp_id: Mapped[int] = mapped_column(
         ForeignKey("skps.id", ondelete="RESTRICT"), nullable=False, index=True
     )
-    number: Mapped[int] = mapped_column(Integer, nullable=False)
     state: Mapped[str] = mapped_column(String(12), nullable=False, default=SkpState.DRAFT.value)
     evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     # BerAKHLAK value code → ekspektasi khusus pimpinan.
@@ -199,21 +199,37 @@ class SkpVersion(Model):
     revision_reason: Mapped[str | None] = mapped_column(Text)
     return_reason: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    # Set on agreement only (a draft is not published yet).
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     skp: Mapped[Skp] = relationship(Skp, back_populates="versions")
     evaluator: Mapped[Employee | None] = relationship(Employee)
-    published_by: Mapped[User | None] = relationship(User, foreign_keys=[published_by_id])
     updated_by: Mapped[User | None] = relationship(User, foreign_keys=[updated_by_id])
     items: Mapped[list[SkpRhk]] = relationship(
         "SkpRhk", back_populates="version", order_by="SkpRhk.position"
     )
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def frozen(self) -> bool:
+        """Agreed and superseded versions never change."""
+        return self.state in FROZEN_STATES
+
+
+FROZEN_STATES = frozenset({SkpState.AGREED.value, SkpState.SUPERSEDED.value})
+# An agreed version only becomes superseded when its revision is agreed.
+freeze(
+    SkpVersion,
+    "SKP version",
+    frozen=lambda v: v.state in FROZEN_STATES,
+    allowed=lambda v, changed: (
+        v.state == SkpState.SUPERSEDED.value and changed <= {"state", "updated_at", "updated_by_id"}
+    ),
+)
 
 
 class SkpRhk(Model):
@@ -244,6 +260,13 @@ class SkpRhk(Model):
     )
 
 
+def _version_frozen(row: SkpRhk) -> bool:
+    return row.version is not None and row.version.frozen
+
+
+freeze(SkpRhk, "SKP RHK", frozen=_version_frozen)
+
+
 class SkpIndicator(Model):
     """An indicator of an RHK with the employee's individual target (indikator & target)."""
 
@@ -261,6 +284,9 @@ class SkpIndicator(Model):
     field_key: Mapped[str | None] = mapped_column(String(80))
 
     rhk: Mapped[SkpRhk] = relationship(SkpRhk, back_populates="indicators")
+
+
+freeze(SkpIndicator, "SKP indicator", frozen=lambda i: i.rhk is not None and _version_frozen(i.rhk))
 
 
 class SkpFeedback(Model):

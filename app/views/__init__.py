@@ -51,6 +51,7 @@ def register_views(appbuilder) -> None:
     register_dashboard(appbuilder)
     register_calibration(appbuilder)
     register_goals(appbuilder)
+    register_skp(appbuilder)
 
 
 def register_cycle_views(appbuilder) -> None:
@@ -128,3 +129,12 @@ def register_goals(appbuilder) -> None:
     register(appbuilder)
     register_alignment(appbuilder)
     appbuilder.add_api(AlignmentApi)
+
+
+def register_skp(appbuilder) -> None:
+    """SKP planning (SKP Saya, Persetujuan SKP, the SKP list) and its API."""
+    from app.api.skp import SkpApi
+    from app.views.skp import register
+
+    register(appbuilder)
+    appbuilder.add_api(SkpApi)
