@@ -35,11 +35,9 @@ def chain(iku):
     old, [old_rhk] = plan(people["penilai.dinkes"], [
         {"title": "Imunisasi (versi lama)", "parent": head, "key": "penilai-1"}],
         state="superseded")  # fmt: skip
-    _v, [penilai] = plan(
-        people["penilai.dinkes"],
-        [{"title": "Imunisasi wilayah kerja", "parent": head, "key": "penilai-1"}],
-        skp=old.skp,
-    )
+    _v, [penilai] = plan(people["penilai.dinkes"], [
+        {"title": "Imunisasi wilayah kerja", "parent": head, "key": "penilai-1",
+         "field_keys": ["kunjungan"], "target": 10}], skp=old.skp)  # fmt: skip
     _v, [pegawai, stray] = plan(people["pegawai.dinkes"], [
         {"title": "Bayi diimunisasi", "parent": old_rhk, "field_keys": ["cakupan"],
          "target": 100},
@@ -216,3 +214,36 @@ def test_page_is_csp_safe_and_collapsible(db, chain, login_as):
     html = login_as("hr").get("/alignment/?year=2026").get_data(as_text=True)
     assert "<details" in html and "js/alignment.js" in html
     assert "onclick" not in html and "<script>" not in html
+
+
+def test_supervisor_sees_their_team_and_its_gaps(db, chain, login_as):
+    client = login_as("penilai.dinkes")
+    html = client.get(f"/alignment/?year=2026&period={chain['iku'].period.id}").get_data(
+        as_text=True
+    )
+    assert "Bayi diimunisasi" in html and "Imunisasi wilayah kerja" in html
+    assert "Perawat Puskesmas" in html  # their team, without an agreed SKP
+    assert "RHK Disdikpora rahasia" not in html and "Admin dinkes" not in html
+    assert 'class="node node-rhk ach-above' in html  # coloured by achievement
+
+
+def test_a_revision_agreed_through_the_skp_service_keeps_the_chain(db, chain):
+    """The penilai revises and the head agrees (app.services.skp): the pegawai's RHK, still
+    linked into the first version, hangs under the newly agreed one."""
+    from app.models import Skp
+    from app.services import skp as skp_service
+
+    people = chain["iku"].world.people
+    penilai, head = people["penilai.dinkes"], people["head.dinkes"]
+    as_penilai = f.scope_of(penilai, roles=("Supervisor", "Employee"))
+    skp = db.session.scalar(select(Skp).where(Skp.employee_id == penilai.id))
+    agreed = skp.versions[-1]
+    draft = skp_service.revise(skp, "Wilayah kerja bertambah", as_penilai, None,
+                               agreed.lock_version)  # fmt: skip
+    skp_service.submit(skp, as_penilai, None, draft.lock_version)
+    skp_service.agree(skp, f.scope_of(head, roles=("Supervisor",)), None, draft.lock_version)
+    tree = alignment.build(HR, 2026, chain["iku"].period)
+    [current] = [r for r in draft.items if r.key == "penilai-1"]
+    node = _find(tree, "rhk", current.id)
+    assert node is not None and [c.id for c in node.children] == [chain["pegawai"].id]
+    assert _find(tree, "rhk", chain["penilai"].id) is None  # superseded: not in the tree
