@@ -201,6 +201,7 @@ class _Rhks:
     owner: dict[int, int] = field(default_factory=dict)  # rhk id → employee id
     skp_of_version: dict[int, int] = field(default_factory=dict)
     by_key: dict[tuple[int, str], int] = field(default_factory=dict)  # (skp, key) → rhk id
+    links: dict[int, int] = field(default_factory=dict)  # superseded row → its current row
     context: set[int] = field(default_factory=set)  # ancestors shown only as the chain
 
     def add(self, versions: dict[int, tuple[int, int]], context: bool = False) -> list[SkpRhk]:
@@ -240,7 +241,7 @@ def _load_rhks(employee_ids, year: int) -> _Rhks:
         for rhk_id, key, skp_id in linked:
             current = rhks.by_key.get((skp_id, key))
             if current is not None and rhk_id not in rhks.rows:
-                rhks.by_key[("link", rhk_id)] = current
+                rhks.links[rhk_id] = current
     return rhks
 
 
@@ -251,7 +252,7 @@ def _parent_of(rhks: _Rhks, rhk: SkpRhk) -> int | None:
         return None
     if target in rhks.rows:  # a row of a current version
         return target
-    return rhks.by_key.get(("link", target))
+    return rhks.links.get(target)
 
 
 # --- achievements ----------------------------------------------------------------------------
@@ -284,7 +285,8 @@ def _field_results(period: EvaluationPeriod, employee_ids) -> dict[int, dict[str
             evaluated = evaluate(schema, answers, partial=True).values
             for item in schema.indicators:
                 indicator = item.indicator
-                target = targets.get(item.key, indicator.target)
+                target = targets.get(item.key)
+                target = indicator.target if target is None else target
                 value = achievement(evaluated.get(item.key), Decimal(str(target)),
                                     indicator.polarity)  # fmt: skip
                 if value is not None:
