@@ -94,6 +94,9 @@ def register_cli(app: Flask) -> None:
 
             created = load_demo_cycle(db.session, _employee_ids_of(DEMO_EMPLOYEES))
             click.echo(f"Demo evaluation cycle: {created} submissions created")
+            from seeds.demo_skp import load_demo_skp
+
+            click.echo(f"Demo SKP 2026: {load_demo_skp(db.session)} plans created")
             click.echo(f"Demo accounts (password: {password}; demo only):")
             for account in accounts:
                 click.echo(

@@ -370,12 +370,14 @@ def visible_skps(scope: Scope) -> ColumnElement:
 
 
 def reviewable_skps(scope: Scope) -> ColumnElement:
-    """SKPs waiting for the user's agreement (pejabat penilai): a version submitted to them."""
+    """SKPs waiting for the user's agreement: submitted to them (pejabat penilai) or, for HR,
+    those of unit heads whose evaluator is outside the portal (no evaluator)."""
     from app.models import Skp, SkpVersion
 
-    if not scope.employee_id:
-        return false()
-    waiting = select(SkpVersion.skp_id).where(
-        SkpVersion.evaluator_id == scope.employee_id, SkpVersion.state == "submitted"
-    )
+    evaluators = []
+    if scope.employee_id:
+        evaluators.append(SkpVersion.evaluator_id == scope.employee_id)
+    if scope.regency_wide:
+        evaluators.append(SkpVersion.evaluator_id.is_(None))
+    waiting = select(SkpVersion.skp_id).where(SkpVersion.state == "submitted", _any(evaluators))
     return Skp.id.in_(waiting)

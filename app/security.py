@@ -210,7 +210,7 @@ for _role, _extra in ((HR, _EVIDENCE_API_READ + _TEMPLATE_API),
 # SKP planning (rows: app.scope.visible_skps; actions: app.services.skp).
 _SKP = [(_views("SkpView", "SkpApi"), ANY)]
 for _role, _menus in (
-    (HR, ["SKP list"]),
+    (HR, ["SKP approvals", "SKP list"]),
     (UNIT_ADMIN, ["SKP list"]),
     (SUPERVISOR, ["My SKP", "SKP approvals", "SKP list"]),
     (EMPLOYEE, ["My SKP"]),

@@ -260,3 +260,107 @@ def test_supervisor_may_draft_for_the_employee(world, chain):
                      items=[_item(parent_rhk_id=chain["penilai_rhk"].id)])  # fmt: skip
     assert skp_service.allowed_actions(skp, penilai) == {"save", "submit"}
     assert skp_service.allowed_actions(skp, _scope(world, "pegawai.disdik")) == set()
+
+
+def _token(html: str) -> str:
+    return html.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_plan_table_submit_and_agree_in_the_pages(login_as, world, chain):
+    client = login_as("pegawai.dinkes")
+    mine = client.get("/skp/")
+    assert 'id="skp-create"' in mine.text
+    created = client.post("/skp/create", data={"csrf_token": _token(mine.text), "year": "2026"})
+    assert created.status_code == 302
+    skp = skp_service.skp_of(world.people["pegawai.dinkes"].id, 2026)
+    page = client.get(f"/skp/{skp.id}/")
+    assert f'value="rhk:{chain["penilai_rhk"].id}"' in page.text  # the supervisor's RHK offered
+    assert f'value="rhk:{chain["head_rhk"].id}"' not in page.text
+    data = {
+        "csrf_token": _token(page.text), "lock_version": str(_lock(skp)), "rhk_count": "2",
+        "rhk-0-key": "", "rhk-0-kind": "utama", "rhk-0-title": "Imunisasi di posyandu",
+        "rhk-0-link": f"rhk:{chain['penilai_rhk'].id}", "rhk-0-ind_count": "2",
+        "rhk-0-ind-0-aspect": "kuantitas", "rhk-0-ind-0-title": "Bayi diimunisasi",
+        "rhk-0-ind-0-target": "80,5", "rhk-0-ind-0-unit_label": "bayi",
+        "rhk-0-ind-1-title": "", "rhk-0-ind-1-target": "",
+        "rhk-1-title": "", "rhk-1-ind_count": "1", "rhk-1-ind-0-title": "",
+        "expectation-akuntabel": "Jujur", "annex-resources": "Vaksin", "then": "submit",
+    }  # fmt: skip
+    saved = client.post(f"/skp/{skp.id}/save", data=data)
+    assert saved.status_code == 302, saved.text[:2000]
+    db.session.expire_all()
+    version = skp_service.current_version(skp)
+    assert version.state == "submitted"
+    assert [(r.title, r.indicators[0].target) for r in version.items] == [
+        ("Imunisasi di posyandu", Decimal("80.5"))
+    ]
+    penilai = login_as("penilai.dinkes")
+    queue = penilai.get("/skp/approvals")
+    assert f'href="/skp/{skp.id}/"' in queue.text
+    review = penilai.get(f"/skp/{skp.id}/")
+    assert 'id="skp-agree"' in review.text and "80,5" in review.text
+    agreed = penilai.post(
+        f"/skp/{skp.id}/agree",
+        data={"csrf_token": _token(review.text), "lock_version": str(version.lock_version)},
+    )
+    assert agreed.status_code == 302
+    db.session.expire_all()
+    assert skp_service.current_version(skp).state == "agreed"
+
+
+def test_a_refused_link_in_the_page_keeps_what_was_typed(login_as, world, chain):
+    skp = _new(world)
+    client = login_as("pegawai.dinkes")
+    page = client.get(f"/skp/{skp.id}/")
+    data = {
+        "csrf_token": _token(page.text), "lock_version": str(_lock(skp)), "rhk_count": "1",
+        "rhk-0-kind": "utama", "rhk-0-title": "RHK ke IKU orang lain",
+        "rhk-0-link": f"iku:{chain['iku'].id}", "rhk-0-ind_count": "1",
+        "rhk-0-ind-0-title": "Indikator", "rhk-0-ind-0-target": "5",
+    }  # fmt: skip
+    response = client.post(f"/skp/{skp.id}/save", data=data)
+    assert response.status_code == 422
+    assert "RHK ke IKU orang lain" in response.text and 'id="skp-errors"' in response.text
+    missing = client.post(f"/skp/{skp.id}/save", data={**data, "lock_version": ""})
+    assert missing.status_code == 302
+    db.session.expire_all()
+    assert skp_service.current_version(skp).items == []
+
+
+@pytest.mark.usefixtures("db")
+def test_demo_skps_form_the_dinkes_chain_and_are_never_overwritten(app):
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.models import Employee, Skp
+
+    def seed():
+        result = app.test_cli_runner().invoke(args=["seed", "--demo"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "Demo SKP 2026: 6 plans created" in seed()
+
+    def skp_of(username):
+        employee = db.session.scalar(
+            select(Employee).join(User, Employee.user_id == User.id)
+            .where(User.username == username)
+        )  # fmt: skip
+        return employee, skp_service.skp_of(employee.id, 2026)
+
+    penilai, own = skp_of("penilai.dinkes")
+    pegawai, draft = skp_of("pegawai.dinkes")
+    assert skp_service.current_version(own).state == "agreed"
+    assert skp_service.current_version(draft).state == "draft"
+    head_rhk = skp_service.current_version(own).items[0].parent_rhk
+    assert head_rhk.iku is not None and head_rhk.iku.code.startswith("IKU-DINKES")
+    assert skp_service.current_version(draft).items[0].parent_rhk.version.skp is own
+    waiting = db.session.scalars(
+        select(Skp).where(Skp.id.in_(skp_service.with_state("submitted")))
+    ).all()
+    assert [s.employee.supervisor_id for s in waiting] == [penilai.id]
+    version = skp_service.current_version(draft)
+    version.annex = {"resources": "Diubah oleh pegawai"}
+    db.session.commit()
+    assert "Demo SKP 2026: 0 plans created" in seed()
+    db.session.expire_all()
+    assert skp_service.current_version(draft).annex == {"resources": "Diubah oleh pegawai"}

@@ -7,9 +7,6 @@ Every write names the current version's `lock_version` (422 when missing, 409 wh
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
-
 from flask import g
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
@@ -19,6 +16,7 @@ from sqlalchemy import func, select
 
 from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe, scoped
 from app.api.schemas import Id, PublishedVersionSchema, Strict, StrictId, UtcDateTime
+from app.api.submissions import action_doc as submission_action_doc
 from app.extensions import db
 from app.models import Employee, Skp
 from app.models.planning import Aspect, RhkKind, SkpState
@@ -26,7 +24,7 @@ from app.scope import current_scope, is_allowed, visible_employees, visible_skps
 from app.services import skp as service
 from app.services import skp_feedback
 
-LIMIT = Decimal("1e14")
+LIMIT = 1e14  # a float: the spec writes it as a number
 NUMBER = _l("Give a number.")
 
 
@@ -50,7 +48,7 @@ class SkpIndicatorIn(Strict):
         load_default=Aspect.KUANTITAS.value, validate=validate.OneOf([a.value for a in Aspect])
     )
     title = _text(service.MAX_TEXT, required=True)
-    target = fields.Decimal(
+    target = fields.Float(
         allow_none=True, allow_nan=False, validate=validate.Range(min=-LIMIT, max=LIMIT),
         error_messages={"invalid": NUMBER, "special": NUMBER},
         metadata={"description": "the individual target"},
@@ -231,36 +229,9 @@ class SkpNotesOut(Out):
     result = fields.List(fields.Nested(SkpNoteOut))
 
 
-_PK = "[{in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}]"
-
-
-def action_doc(summary: str, body: str, result: str = "SkpActionOut", *, required: bool = True):
-    """Document an SKP action (FAB reads the YAML after `---` in the docstring)."""
-    doc = f"""{summary}
-        ---
-        post:
-          summary: {json.dumps(summary)}
-          parameters: {_PK}
-          requestBody:
-            required: {str(required).lower()}
-            content:
-              application/json:
-                schema: {{$ref: '#/components/schemas/{body}'}}
-          responses:
-            200:
-              description: The SKP's new state
-              content:
-                application/json:
-                  schema: {{$ref: '#/components/schemas/{result}'}}
-            403: {{$ref: '#/components/responses/403'}}
-            409: {{$ref: '#/components/responses/409'}}
-        """
-
-    def decorate(f):
-        f.__doc__ = doc
-        return f
-
-    return decorate
+def action_doc(summary: str, body: str, *, required: bool = True):
+    """Document an SKP action like a submission's, answering `SkpActionOut`."""
+    return submission_action_doc("post", summary, body, required=required, result="SkpActionOut")
 
 
 def _lock(body: dict):

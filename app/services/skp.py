@@ -43,7 +43,7 @@ from app.models.forms import _now
 from app.models.planning import Aspect, RhkKind, SkpState
 from app.scope import Scope, managed_employees
 from app.services import ValidationFailed, versioning
-from app.services.submissions import ActionRefused, VersionMissing
+from app.services.submissions import ActionRefused
 
 PERIOD_KINDS = ("annual", "quarterly")
 ANNEX_PARTS = ("resources", "accountability", "consequences")
@@ -195,13 +195,17 @@ def allowed_actions(skp: Skp, scope: Scope) -> set[str]:
         actions |= {"save", "submit"}
     if planner and version.state == SkpState.AGREED.value:
         actions.add("revise")
-    if (
-        version.state == SkpState.SUBMITTED.value
-        and scope.employee_id
-        and scope.employee_id == version.evaluator_id
-    ):
+    if version.state == SkpState.SUBMITTED.value and _is_evaluator(version, scope):
         actions |= {"agree", "return"}
     return actions
+
+
+def _is_evaluator(version: SkpVersion, scope: Scope) -> bool:
+    """The pejabat penilai agrees; for a unit head with none in the portal (the Bupati or
+    Sekda evaluates them), HR records the agreement."""
+    if version.evaluator_id is None:
+        return scope.regency_wide
+    return bool(scope.employee_id) and scope.employee_id == version.evaluator_id
 
 
 def _require(skp: Skp, scope: Scope, action: str) -> SkpVersion:
@@ -214,21 +218,16 @@ def _require(skp: Skp, scope: Scope, action: str) -> SkpVersion:
 
 
 def _check_lock(version: SkpVersion, lock_version: Any) -> None:
-    if lock_version is None or isinstance(lock_version, bool):
-        raise VersionMissing(
-            {"lock_version": [str(_l(
-                "This change does not say which version of the SKP it is based on "
-                "(lock_version). Reload the page; nothing was saved."
-            ))]}
-        )  # fmt: skip
-    if lock_version == version.lock_version:
-        return
-    who = version.updated_by.username if version.updated_by else "?"
-    raise SkpConflict(
-        {"_form": [str(_l(
+    versioning.check_lock(
+        version, lock_version, conflict=SkpConflict,
+        missing=_l(
+            "This change does not say which version of the SKP it is based on "
+            "(lock_version). Reload the page; nothing was saved."
+        ),
+        changed=lambda **who: _l(
             "This SKP was changed by %(who)s at %(when)s. Reload it; nothing was overwritten.",
-            who=who, when=version.updated_at.strftime("%d-%m-%Y %H:%M"),
-        ))]}
+            **who,
+        ),
     )  # fmt: skip
 
 
@@ -567,7 +566,7 @@ def save(
 def _check_complete(skp: Skp, version: SkpVersion) -> None:
     """A plan to submit: one main RHK at least, each with an indicator and a valid link."""
     errors: dict[str, list[str]] = {}
-    if skp.employee.supervisor_id is None:
+    if skp.employee.supervisor_id is None and not is_unit_head(skp.employee):
         errors["_form"] = [str(_l("%(name)s has no pejabat penilai; ask the unit admin to set one.",
                                   name=skp.employee.name))]  # fmt: skip
     if not any(rhk.kind == RhkKind.UTAMA.value for rhk in version.items):

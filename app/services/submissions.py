@@ -21,7 +21,7 @@ from app.models import AuditEntry, BehaviourValue, Submission
 from app.models.forms import _now
 from app.models.types import PeriodState, SubmissionState
 from app.scope import Scope
-from app.services import ValidationFailed
+from app.services import ValidationFailed, versioning
 from app.services import evidence as evidence_service
 from app.services.scoring import (
     ORG_TO_HASIL,
@@ -31,6 +31,7 @@ from app.services.scoring import (
     unit_rating_of_head,
 )
 from app.services.templates import form_versions, predikat_matrix
+from app.services.versioning import VersionMissing as VersionMissing  # re-exported
 from forms import evaluate, parse_definition
 
 EDITABLE = {SubmissionState.DRAFT.value, SubmissionState.RETURNED.value}
@@ -43,10 +44,6 @@ class ActionRefused(Exception):
 
 class SubmissionConflict(ValidationFailed):
     """The submission changed since the user loaded it."""
-
-
-class VersionMissing(ValidationFailed):
-    """The write does not say which version of the submission it was based on."""
 
 
 # --- who may do what -----------------------------------------------------------------
@@ -103,23 +100,16 @@ def _commit() -> None:
 
 
 def _check_lock(submission: Submission, lock_version: int | None) -> None:
-    if lock_version is None or isinstance(lock_version, bool):
-        raise VersionMissing(
-            {"lock_version": [str(_l(
-                "This change does not say which version of the submission it is based on "
-                "(lock_version). Reload the page; nothing was saved."
-            ))]}
-        )  # fmt: skip
-    if lock_version == submission.lock_version:
-        return
-    who = submission.updated_by.username if submission.updated_by else "?"
-    when = submission.updated_at.strftime("%d-%m-%Y %H:%M")
-    raise SubmissionConflict(
-        {"_form": [str(_l(
+    versioning.check_lock(
+        submission, lock_version, conflict=SubmissionConflict,
+        missing=_l(
+            "This change does not say which version of the submission it is based on "
+            "(lock_version). Reload the page; nothing was saved."
+        ),
+        changed=lambda **who: _l(
             "This submission was changed by %(who)s at %(when)s. "
-            "Reload it; nothing was overwritten.",
-            who=who, when=when,
-        ))]}
+            "Reload it; nothing was overwritten.", **who,
+        ),
     )  # fmt: skip
 
 

@@ -24,6 +24,10 @@ class DraftConflict(ValidationFailed):
     """Someone saved the draft since it was loaded."""
 
 
+class VersionMissing(ValidationFailed):
+    """The write does not say which version of the record it was based on (lock_version)."""
+
+
 def _fail(message, field: str = "_form") -> ValidationFailed:
     return ValidationFailed({field: [str(message)]})
 
@@ -112,3 +116,23 @@ def find_version(doc: DraftDocument, number: int | None) -> Any:
         if number is None or item.number == number:
             return item
     raise _fail(_l("Version %(n)s does not exist.", n=number), "version")
+
+
+def check_lock(
+    row: Any,
+    lock_version: Any,
+    *,
+    missing,
+    changed: Callable[..., Any],
+    conflict: type[ValidationFailed],
+) -> None:
+    """Optimistic locking of a write to `row` (with `lock_version`, `updated_by/at`): refuse
+    it without a lock version (`missing`), or based on another one (`changed(who=, when=)`,
+    raised as `conflict`)."""
+    if lock_version is None or isinstance(lock_version, bool):
+        raise VersionMissing({"lock_version": [str(missing)]})
+    if lock_version == row.lock_version:
+        return
+    who = row.updated_by.username if row.updated_by else "?"
+    when = row.updated_at.strftime("%d-%m-%Y %H:%M")
+    raise conflict({"_form": [str(changed(who=who, when=when))]})

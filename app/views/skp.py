@@ -207,7 +207,7 @@ class SkpView(BaseView):
         }
         annex = {part: request.form.get(f"annex-{part}", "") for part in service.ANNEX_PARTS}
         try:
-            service.save(
+            version = service.save(
                 skp, current_scope(), g.user.id, request.form.get("lock_version", type=int),
                 items=_items(rows), expectations=expectations, annex=annex,
             )  # fmt: skip
@@ -219,7 +219,7 @@ class SkpView(BaseView):
             posted = {"rows": rows, "expectations": expectations, "annex": annex}
             return self._page(skp, errors=exc.errors, posted=posted, status=_status(exc))
         if request.form.get("then") == "submit":
-            return self._transition(skp, "submit")
+            return self._transition(skp, "submit", version.lock_version)
         flash(_l("SKP saved."), "success")
         return redirect(url_for("SkpView.show", pk=pk) + "#plan")
 
@@ -229,8 +229,10 @@ class SkpView(BaseView):
     def act(self, pk, action):
         return self._transition(require(Skp, pk, visible_skps), action)
 
-    def _transition(self, skp, action):
-        scope, lock = current_scope(), request.form.get("lock_version", type=int)
+    def _transition(self, skp, action, lock=None):
+        """Run `action`; `lock` is the version just saved (default: the posted one)."""
+        scope = current_scope()
+        lock = lock if lock is not None else request.form.get("lock_version", type=int)
         reason = request.form.get("reason", "")
         calls = {
             "submit": lambda: service.submit(skp, scope, g.user.id, lock),
