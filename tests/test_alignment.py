@@ -31,7 +31,9 @@ def chain(iku):
     iku1.regency_goal_id = sasaran.id
     db.session.commit()
     plan = f.make_plan
-    _v, [head] = plan(people["head.dinkes"], [{"title": "Cakupan imunisasi naik", "iku": iku1}])
+    _v, [head, plan_only] = plan(people["head.dinkes"], [
+        {"title": "Cakupan imunisasi naik", "iku": iku1},
+        {"title": "Rencana strategis kepala"}])  # fmt: skip
     old, [old_rhk] = plan(people["penilai.dinkes"], [
         {"title": "Imunisasi (versi lama)", "parent": head, "key": "penilai-1"}],
         state="superseded")  # fmt: skip
@@ -48,7 +50,8 @@ def chain(iku):
     submission.targets = {"cakupan": 80}  # the individual target of the agreed SKP
     db.session.commit()
     return {"iku": iku, "iku1": iku1, "iku2": iku2, "sasaran": sasaran, "head": head,
-            "penilai": penilai, "pegawai": pegawai, "stray": stray, "disdik": disdik}  # fmt: skip
+            "penilai": penilai, "pegawai": pegawai, "stray": stray, "disdik": disdik,
+            "plan_only": plan_only}  # fmt: skip
 
 
 def _find(tree, type_, id_):
@@ -99,7 +102,7 @@ def test_gaps_are_shown(db, chain):
     [iku2] = unlinked.children
     assert iku2.id == chain["iku2"].id and iku2.gap == "no_rhk"
     orphans = {n.id for n in _group(tree, "no_parent").children}
-    assert orphans == {chain["stray"].id, chain["disdik"].id}
+    assert orphans == {chain["stray"].id, chain["disdik"].id, chain["plan_only"].id}
     assert all(n.gap == "no_parent" for n in _group(tree, "no_parent").children)
     no_skp = {n.title for n in _group(tree, "no_skp").children}
     people = chain["iku"].world.people
@@ -135,6 +138,7 @@ def test_employee_sees_their_chain_only(db, chain, login_as):
     assert "Bayi diimunisasi" in html and "Imunisasi wilayah kerja" in html
     assert "RHK Disdikpora rahasia" not in html
     assert "Perawat Puskesmas" not in html  # not their team
+    assert "Rencana strategis kepala" not in html  # the head's RHK outside their chain
 
 
 def test_hr_filters_one_unit(db, chain):

@@ -405,15 +405,20 @@ def build(scope: Scope, year: int, period: EvaluationPeriod | None = None,
         if parent is not None and parent in rhk_nodes and parent != rhk_id:
             rhk_nodes[parent].children.append(node)
         elif rhk.iku_id is not None and rhk.iku_id in iku_nodes:
-            iku = iku_nodes[rhk.iku_id]
-            iku.children.append(node)
-            if node.people[0] not in iku.people:
-                iku.people.append(node.people[0])
+            iku_nodes[rhk.iku_id].children.append(node)
         else:
             node.gap = "no_parent"
             orphans.append(node)
-    for iku in iku_nodes.values():
-        if not iku.children and iku.id in _full_ikus(iku_nodes, units):
+    orphans = [n for n in orphans if _keep(n, rhks.context)]
+    full = _full_ikus(iku_nodes, units)
+    for iku_id, iku in list(iku_nodes.items()):
+        iku.children = [n for n in iku.children if _keep(n, rhks.context)]
+        for child in iku.children:
+            if child.people[0] not in iku.people:
+                iku.people.append(child.people[0])
+        if iku_id not in full and not iku.children:
+            del iku_nodes[iku_id]  # reached only through a chain that is not shown
+        elif not iku.children:
             iku.gap = "no_rhk"
 
     nodes = _goal_nodes(year, iku_nodes, prune=not scope.regency_wide or unit_id is not None)
@@ -433,6 +438,12 @@ def build(scope: Scope, year: int, period: EvaluationPeriod | None = None,
     for node in nodes:
         _settle(node)
     return Tree(year, period, nodes)
+
+
+def _keep(node: Node, context: set[int]) -> bool:
+    """Drop the chain's RHK (of people out of sight) that lead to nothing shown."""
+    node.children = [child for child in node.children if _keep(child, context)]
+    return node.type != "rhk" or node.id not in context or bool(node.children)
 
 
 def _full_ikus(iku_nodes: dict[int, Node], units: set[int]) -> set[int]:
