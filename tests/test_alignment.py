@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -251,3 +252,16 @@ def test_a_revision_agreed_through_the_skp_service_keeps_the_chain(db, chain):
     node = _find(tree, "rhk", current.id)
     assert node is not None and [c.id for c in node.children] == [chain["pegawai"].id]
     assert _find(tree, "rhk", chain["penilai"].id) is None  # superseded: not in the tree
+
+
+def test_default_period_is_the_newest_closed_one(db):
+    from app.models.types import PeriodState
+
+    first = f.make_period("Triwulan I 2026", state=PeriodState.CLOSED)
+    second = f.make_period("Triwulan II 2026", state=PeriodState.OPEN,
+                           start=dt.date(2026, 4, 1), end=dt.date(2026, 6, 30))  # fmt: skip
+    periods = alignment.periods_of(2026)
+    assert periods == [second, first]
+    assert alignment.default_period(periods) == first
+    assert alignment.default_period([second]) == second
+    assert alignment.default_period([]) is None

@@ -36,7 +36,7 @@ from app.i18n import lazy_gettext as _l
 from app.models import Employee, EvaluationPeriod, Iku, Submission, Unit
 from app.models.planning import Skp as SkpModel
 from app.models.planning import SkpIndicator, SkpRhk, SkpState, SkpVersion
-from app.models.types import SubmissionState
+from app.models.types import PeriodState, SubmissionState
 from app.scope import Scope, managed_units, unit_subtree, visible_employees
 from app.services import regency_goals
 from app.services import rollup as rollup_service
@@ -138,6 +138,12 @@ def periods_of(year: int) -> list[EvaluationPeriod]:
     """The evaluation periods that start in `year`, newest first."""
     query = select(EvaluationPeriod).where(extract("year", EvaluationPeriod.start_date) == year)
     return list(db.session.scalars(query.order_by(EvaluationPeriod.start_date.desc())))
+
+
+def default_period(periods: list[EvaluationPeriod]) -> EvaluationPeriod | None:
+    """The newest closed period (final results), else the newest one."""
+    closed = [p for p in periods if p.state == PeriodState.CLOSED.value]
+    return (closed or periods or [None])[0]
 
 
 # --- scope -----------------------------------------------------------------------------------

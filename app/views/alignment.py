@@ -32,7 +32,8 @@ def _int(name: str) -> int | None:
 
 
 def _choice() -> dict:
-    """Year, period and unit from the query string (defaults: this year, its newest period)."""
+    """Year, period and unit from the query string (defaults: this year, its newest closed
+    period)."""
     year = _int("year")
     if year is None or not 2000 <= year <= 2100:
         year = dt.date.today().year
@@ -41,8 +42,8 @@ def _choice() -> dict:
     period = db.session.get(EvaluationPeriod, period_id) if period_id else None
     if period_id and period is None:
         abort(404)
-    if period is None and "period" not in request.args and periods:
-        period = periods[0]
+    if period is None and "period" not in request.args:
+        period = service.default_period(periods)
     unit_id = _int("unit")
     if unit_id is not None and not is_allowed(Unit, unit_id, managed_units):
         abort(404)
