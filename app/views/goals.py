@@ -15,6 +15,7 @@ from app.i18n import lazy_gettext as _l
 from app.models.planning import GoalKind, RegencyGoal, RegencyIndicator
 from app.services import ValidationFailed
 from app.services import regency_goals as service
+from app.views.calibration import _errors as _flash_errors
 
 MAX_ID = 2**31 - 1
 
@@ -22,12 +23,6 @@ MAX_ID = 2**31 - 1
 def _get(model, pk):
     row = db.session.get(model, pk) if 0 < pk <= MAX_ID else None
     return row or abort(404)
-
-
-def _flash_errors(exc: ValidationFailed) -> None:
-    for messages in exc.errors.values():
-        for message in messages:
-            flash(str(message), "danger")
 
 
 class RegencyGoalView(BaseView):
