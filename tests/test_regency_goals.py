@@ -180,3 +180,26 @@ def test_demo_iku_of_dinkes_support_a_sasaran(world, reference):
     _load_iku(db.session, json.loads((IKU_DIR / "dinkes.json").read_text(encoding="utf-8")))
     ikus = db.session.scalars(select(Iku).where(Iku.unit_id == world.dinkes.id)).all()
     assert ikus and all(i.regency_goal.code == "RPJMD-S1.1" for i in ikus)
+
+
+def test_hr_replaces_the_example_text(db, login_as):
+    load_regency_goals(db.session)
+    db.session.commit()
+    client = login_as("hr")
+    vision = _goal("RPJMD-V")
+    form = client.get(f"/regency-goals/goal/{vision.id}/edit").get_data(as_text=True)
+    assert 'name="example" value="1" checked' in form
+    for goal in db.session.scalars(select(RegencyGoal)).all():
+        client.post(
+            f"/regency-goals/goal/{goal.id}/edit",
+            data={
+                "code": goal.code,
+                "title": goal.title.replace(" (contoh)", ""),
+                "start_year": "2025",
+                "end_year": "2029",
+                "parent_id": goal.parent_id or "",
+            },
+        )
+    db.session.expire_all()
+    assert not any(g.example for g in db.session.scalars(select(RegencyGoal)))
+    assert 'id="example-banner"' not in client.get("/regency-goals/").get_data(as_text=True)

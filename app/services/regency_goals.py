@@ -148,6 +148,11 @@ def _position(data: dict, errors: dict) -> int:
     return int(raw)
 
 
+def _flag(data: dict, name: str) -> bool:
+    """A checkbox: still the example text (contoh) until HR unticks it."""
+    return str(data.get(name) or "").strip().lower() in ("1", "y", "on", "true")
+
+
 def _parent(kind: GoalKind, data: dict, errors: dict) -> RegencyGoal | None:
     expected = PARENT_KIND[kind]
     raw = str(data.get("parent_id") or "").strip()
@@ -183,6 +188,7 @@ def save_goal(data: dict, goal: RegencyGoal | None = None, user_id=None) -> Rege
     goal.parent_id = parent.id if parent else None
     goal.code, goal.title, goal.start_year, goal.end_year = code, title, start, end
     goal.position = position
+    goal.example = _flag(data, "example")
     db.session.flush()
     _audit("regency_goal", user_id, {"goal": goal.id, "kind": kind.value, "code": [old["code"],
            code], "title_changed": old["title"] != title})  # fmt: skip
@@ -229,6 +235,7 @@ def save_indicator(goal: RegencyGoal, data: dict, indicator: RegencyIndicator | 
         db.session.add(indicator)
     indicator.code, indicator.title, indicator.unit_label = code, title, unit_label
     indicator.position = position
+    indicator.example = _flag(data, "example")
     db.session.flush()
     _apply_targets(indicator, clean)
     saved = {str(year): None if v is None else str(v) for year, v in clean.items()}

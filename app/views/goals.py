@@ -71,8 +71,8 @@ class RegencyGoalView(BaseView):
     @permission_name("edit")
     def edit_goal(self, pk):
         goal = _get(RegencyGoal, pk)
-        data = {key: getattr(goal, key) for key in ("code", "title", "start_year", "end_year",
-                                                    "position", "parent_id")}  # fmt: skip
+        keys = ("code", "title", "start_year", "end_year", "position", "parent_id", "example")
+        data = {key: getattr(goal, key) for key in keys}
         return self._save_goal(goal, GoalKind(goal.kind), goal.parent, data)
 
     def _save_goal(self, goal, kind, parent, data):
@@ -118,7 +118,7 @@ class RegencyGoalView(BaseView):
     def edit_indicator(self, pk):
         indicator = _get(RegencyIndicator, pk)
         data = {key: getattr(indicator, key) for key in ("code", "title", "unit_label",
-                                                         "position")}  # fmt: skip
+                                                         "position", "example")}  # fmt: skip
         for row in indicator.targets:
             data[f"target_{row.year}"] = f"{row.target.normalize():f}"
         return self._save_indicator(indicator.goal, indicator, data)
