@@ -202,9 +202,8 @@ def make_skp(employee: Employee, year: int = 2026, state: str = "draft", rhk=(),
     skp = Skp(employee=employee, unit_id=employee.unit_id, year=year, period_kind="annual")
     agreed = state in ("agreed", "superseded")
     version = SkpVersion(
-        skp=skp, number=number, state=state, evaluator_id=employee.supervisor_id,
-        expectations={}, annex={}, published_at=_now() if agreed else None,
-        submitted_at=_now() if state != "draft" else None,
+        skp=skp, number=number, state="draft", evaluator_id=employee.supervisor_id,
+        expectations={}, annex={}, submitted_at=_now() if state != "draft" else None,
     )  # fmt: skip
     for position, item in enumerate(rhk):
         item = dict(item)
@@ -216,5 +215,7 @@ def make_skp(employee: Employee, year: int = 2026, state: str = "draft", rhk=(),
             indicators=[SkpIndicator(position=i, **ind) for i, ind in enumerate(indicators)],
         )  # fmt: skip
     db.session.add(skp)
+    db.session.commit()  # planned as a draft, then taken to `state` (agreed ones are frozen)
+    version.state, version.published_at = state, _now() if agreed else None
     db.session.commit()
     return skp

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, SkpVersion
+from app.models import AuditEntry, Skp, SkpVersion
 from app.models.versioning import FrozenVersionError
+from app.scope import reviewable_skps
 from app.services import ValidationFailed
 from app.services import skp as skp_service
 from app.services.submissions import ActionRefused, VersionMissing
@@ -327,40 +328,27 @@ def test_a_refused_link_in_the_page_keeps_what_was_typed(login_as, world, chain)
     assert skp_service.current_version(skp).items == []
 
 
-@pytest.mark.usefixtures("db")
-def test_demo_skps_form_the_dinkes_chain_and_are_never_overwritten(app):
-    from flask_appbuilder.security.sqla.models import User
+def test_hr_agrees_the_plan_of_a_unit_head_without_a_penilai(world, chain):
+    head = world.people["head.dinkes"]
+    scope = f.scope_of(head)
+    skp = skp_service.create(head, 2027, scope, None)
+    skp_service.save(skp, scope, None, _lock(skp), items=[_item(iku_id=chain["iku"].id)])
+    skp_service.submit(skp, scope, None, _lock(skp))
+    assert skp_service.current_version(skp).evaluator_id is None
+    penilai = _scope(world, "penilai.dinkes", ("Supervisor", "Employee"))
+    with pytest.raises(ActionRefused):
+        skp_service.agree(skp, penilai, None, _lock(skp))
+    hr = f.scope_of(None, ("HR",))
+    assert skp.id in set(db.session.scalars(select(Skp.id).where(reviewable_skps(hr))))
+    skp_service.agree(skp, hr, None, _lock(skp))
+    assert skp_service.current_version(skp).state == "agreed"
 
-    from app.models import Employee, Skp
 
-    def seed():
-        result = app.test_cli_runner().invoke(args=["seed", "--demo"])
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    assert "Demo SKP 2026: 6 plans created" in seed()
-
-    def skp_of(username):
-        employee = db.session.scalar(
-            select(Employee).join(User, Employee.user_id == User.id)
-            .where(User.username == username)
-        )  # fmt: skip
-        return employee, skp_service.skp_of(employee.id, 2026)
-
-    penilai, own = skp_of("penilai.dinkes")
-    pegawai, draft = skp_of("pegawai.dinkes")
-    assert skp_service.current_version(own).state == "agreed"
-    assert skp_service.current_version(draft).state == "draft"
-    head_rhk = skp_service.current_version(own).items[0].parent_rhk
-    assert head_rhk.iku is not None and head_rhk.iku.code.startswith("IKU-DINKES")
-    assert skp_service.current_version(draft).items[0].parent_rhk.version.skp is own
-    waiting = db.session.scalars(
-        select(Skp).where(Skp.id.in_(skp_service.with_state("submitted")))
-    ).all()
-    assert [s.employee.supervisor_id for s in waiting] == [penilai.id]
-    version = skp_service.current_version(draft)
-    version.annex = {"resources": "Diubah oleh pegawai"}
-    db.session.commit()
-    assert "Demo SKP 2026: 0 plans created" in seed()
-    db.session.expire_all()
-    assert skp_service.current_version(draft).annex == {"resources": "Diubah oleh pegawai"}
+def test_a_staff_member_without_a_penilai_cannot_submit(world, chain):
+    loner = f.make_employee(world.dinkes, "Tanpa Atasan")
+    scope = f.scope_of(loner)
+    skp = skp_service.create(loner, 2026, scope, None)
+    skp_service.save(skp, scope, None, _lock(skp), items=[_item()])
+    with pytest.raises(ValidationFailed) as refused:
+        skp_service.submit(skp, scope, None, _lock(skp))
+    assert "Tanpa Atasan" in refused.value.errors["_form"][0]

@@ -86,3 +86,18 @@ def test_my_skp_shows_only_my_own(login_as, skps):
     response = login_as("pegawai.dinkes").get("/skp/")
     assert response.status_code == 200
     assert _shown(response.text) == _ids(skps, {"pegawai.dinkes"})
+
+
+@pytest.mark.parametrize(
+    "account, links",
+    [
+        ("pegawai.dinkes", {"/skp/"}),
+        ("penilai.dinkes", {"/skp/", "/skp/approvals", "/skp/list"}),
+        ("admin.dinkes", {"/skp/", "/skp/list"}),  # also an employee
+        ("hr", {"/skp/approvals", "/skp/list"}),
+    ],
+)
+def test_menu_entries_per_role(login_as, world, account, links):
+    page = login_as(account).get("/skp/list").text
+    shown = set(re.findall(r'href="(/skp/(?:approvals|list)?)"', page))
+    assert shown == links

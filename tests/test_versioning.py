@@ -101,3 +101,18 @@ def test_the_mixin_keeps_the_tables_as_they_were():
         assert {"number", "published_at", "published_by_id"} <= set(model.__table__.columns.keys())
     assert FormVersion.__table__.c.published_at.nullable is False
     assert SkpVersion.__table__.c.published_at.nullable is True
+
+
+def test_nothing_is_added_to_an_agreed_skp(world):
+    from app.models import SkpIndicator, SkpRhk
+
+    skp = f.make_skp(world.people["pegawai.dinkes"], state="agreed", rhk=[{"title": "RHK"}])
+    version = skp.versions[0]
+    db.session.add(SkpRhk(version=version, key="baru", title="RHK sisipan"))
+    with pytest.raises(FrozenVersionError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.add(SkpIndicator(rhk=version.items[0], title="Indikator sisipan"))
+    with pytest.raises(FrozenVersionError):
+        db.session.commit()
+    db.session.rollback()

@@ -264,7 +264,7 @@ def _version_frozen(row: SkpRhk) -> bool:
     return row.version is not None and row.version.frozen
 
 
-freeze(SkpRhk, "SKP RHK", frozen=_version_frozen)
+freeze(SkpRhk, "SKP RHK", frozen=_version_frozen, inserts=True)
 
 
 class SkpIndicator(Model):
@@ -286,7 +286,12 @@ class SkpIndicator(Model):
     rhk: Mapped[SkpRhk] = relationship(SkpRhk, back_populates="indicators")
 
 
-freeze(SkpIndicator, "SKP indicator", frozen=lambda i: i.rhk is not None and _version_frozen(i.rhk))
+freeze(
+    SkpIndicator,
+    "SKP indicator",
+    frozen=lambda i: i.rhk is not None and _version_frozen(i.rhk),
+    inserts=True,
+)
 
 
 class SkpFeedback(Model):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, event, inspect
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, event, inspect, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 
@@ -61,17 +61,20 @@ def freeze(
     label: str,
     frozen: Callable[[Any], bool] = lambda _row: True,
     allowed: Callable[[Any, set[str]], bool] = lambda _row, _changed: False,
+    inserts: bool = False,
 ) -> None:
     """Refuse any update or delete of a `cls` row that was frozen before the change.
 
     `frozen(row)` is read on the values before the change; `allowed(row, changed)` may
     accept a change of the attributes `changed` (an agreed SKP becoming superseded).
+    With `inserts`, a new row that would be frozen at once is refused too (an RHK added
+    to an agreed SKP).
     """
 
     @event.listens_for(cls, "before_update")
     def _refuse_changes(mapper, connection, target) -> None:
         state = inspect(target)
-        before = _ValuesBefore(target, state)
+        before = _ValuesBefore(target, state, connection)
         if not frozen(before):
             return
         changed = {
@@ -84,6 +87,13 @@ def freeze(
         if changed and not allowed(target, changed):
             raise FrozenVersionError(f"{label} {target.id} is published and cannot change")
 
+    if inserts:
+
+        @event.listens_for(cls, "before_insert")
+        def _refuse_insert(mapper, connection, target) -> None:
+            if frozen(target):
+                raise FrozenVersionError(f"{label}: its version is published and cannot change")
+
     @event.listens_for(cls, "before_delete")
     def _refuse_delete(mapper, connection, target) -> None:
         if frozen(target):
@@ -91,13 +101,19 @@ def freeze(
 
 
 class _ValuesBefore:
-    """A row's attributes as they were loaded, before this flush's changes."""
+    """A row's attributes as they are stored, before this flush's changes."""
 
-    def __init__(self, target: Any, state) -> None:
-        self._target, self._state = target, state
+    def __init__(self, target: Any, state, connection) -> None:
+        self._target, self._state, self._connection = target, state, connection
 
     def __getattr__(self, name: str) -> Any:
         history = self._state.attrs[name].history
         if history.deleted:
             return history.deleted[0]
+        prop = self._state.mapper.get_property(name)
+        if history.added and hasattr(prop, "columns"):  # set while expired: read the stored
+            column = prop.columns[0]
+            key = self._state.mapper.primary_key[0]
+            found = select(column).where(key == self._state.identity[0])
+            return self._connection.execute(found).scalar()
         return getattr(self._target, name)

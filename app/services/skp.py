@@ -17,12 +17,12 @@ transition and item change is written to the audit trail (`AuditEntry.skp_id`).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -162,7 +162,7 @@ def form_field_keys(employee: Employee, year: int) -> dict[str, str]:
         select(Submission)
         .join(EvaluationPeriod, Submission.period_id == EvaluationPeriod.id)
         .where(Submission.employee_id == employee.id)
-        .where(EvaluationPeriod.start_date.between(f"{year}-01-01", f"{year}-12-31"))
+        .where(EvaluationPeriod.start_date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
         .order_by(EvaluationPeriod.start_date.desc())
         .limit(1)
     )
@@ -243,13 +243,7 @@ def _touch(version: SkpVersion, user_id) -> None:
 
 
 def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise SkpConflict(
-            {"_form": [str(_l("This SKP was changed by someone else just now. Reload it."))]}
-        ) from exc
+    versioning.commit(SkpConflict, _l("This SKP was changed by someone else just now. Reload it."))
 
 
 def history(skp: Skp) -> list[AuditEntry]:

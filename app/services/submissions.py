@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.ratings import OrgRating, Predikat, Rating, predikat
 from app.extensions import db
@@ -90,13 +89,10 @@ def _audit(submission: Submission, user_id, action: str, comment=None, changes=N
 
 
 def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise SubmissionConflict(
-            {"_form": [str(_l("This submission was changed by someone else just now. Reload it."))]}
-        ) from exc
+    versioning.commit(
+        SubmissionConflict,
+        _l("This submission was changed by someone else just now. Reload it."),
+    )
 
 
 def _check_lock(submission: Submission, lock_version: int | None) -> None:

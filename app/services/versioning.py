@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -136,3 +137,12 @@ def check_lock(
     who = row.updated_by.username if row.updated_by else "?"
     when = row.updated_at.strftime("%d-%m-%Y %H:%M")
     raise conflict({"_form": [str(changed(who=who, when=when))]})
+
+
+def commit(conflict: type[ValidationFailed], message) -> None:
+    """Commit; a row changed by someone else meanwhile (stale `lock_version`) is `conflict`."""
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise conflict({"_form": [str(message)]}) from exc

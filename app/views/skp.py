@@ -154,7 +154,7 @@ class SkpView(BaseView):
     @expose("/list")
     @has_access
     @permission_name("list")
-    def all(self):
+    def overview(self):
         year = _year(request.args.get("year", type=int))
         skps = _skps(visible_skps(current_scope()), year)
         return self.render_template(
