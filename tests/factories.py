@@ -141,10 +141,10 @@ def make_goal(kind: str, code: str, parent=None, **fields):
 
 
 def make_plan(employee: Employee, rhks=(), year: int = 2026, state: str = "agreed", skp=None):
-    """A version of the employee's SKP for `year` in `state` with its RHK, written at once
-    (agreed versions are frozen). A new SKP unless `skp` is given. `rhks`: dicts with
-    `title` and optionally `parent` (an SkpRhk), `iku`, `key`, `field_keys`, `target`.
-    Returns (version, [SkpRhk])."""
+    """A version of the employee's SKP for `year` in `state` with its RHK (planned as a
+    draft, then taken to `state`: agreed versions are frozen). A new SKP unless `skp` is
+    given. `rhks`: dicts with `title` and optionally `parent` (an SkpRhk), `iku`, `key`,
+    `field_keys`, `target`. Returns (version, [SkpRhk])."""
     from decimal import Decimal
 
     from app.models import Skp, SkpIndicator, SkpRhk, SkpVersion
@@ -153,7 +153,7 @@ def make_plan(employee: Employee, rhks=(), year: int = 2026, state: str = "agree
         skp = Skp(employee_id=employee.id, unit_id=employee.unit_id, year=year)
         db.session.add(skp)
         db.session.flush()
-    version = SkpVersion(skp_id=skp.id, number=len(skp.versions) + 1, state=state,
+    version = SkpVersion(skp_id=skp.id, number=len(skp.versions) + 1, state="draft",
                          evaluator_id=employee.supervisor_id)  # fmt: skip
     rows = []
     for position, item in enumerate(rhks):
@@ -170,6 +170,8 @@ def make_plan(employee: Employee, rhks=(), year: int = 2026, state: str = "agree
             position=position, indicators=indicators,
         ))  # fmt: skip
     db.session.add(version)
+    db.session.commit()  # planned as a draft, then taken to `state` (agreed ones are frozen)
+    version.state = state
     db.session.commit()
     return version, rows
 
