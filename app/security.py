@@ -242,6 +242,15 @@ for _role in (HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
     MENUS[_role].extend(["Announcements", "Guide"])
 
 
+# Regency goals (HR) and the alignment tree (everyone; branches: app.services.alignment).
+_ALIGNMENT = [(_views("AlignmentView", "AlignmentApi"), "^can_(list|get)$")]
+ROLES[HR].extend([("^RegencyGoalView$", ANY), *_ALIGNMENT])
+MENUS[HR].extend(["Regency goals", "Alignment tree"])
+for _role in (UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
+    ROLES[_role].extend(_ALIGNMENT)
+    MENUS[_role].append("Alignment tree")
+
+
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:
     """The FAB_ROLES mapping: permissions plus each role's menu entries."""
     roles = {name: list(perms) for name, perms in ROLES.items()}

@@ -16,7 +16,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import EvaluationPeriod, Iku, IkuTarget, IndicatorForm, Unit, UnitRating
+from app.models import (
+    EvaluationPeriod,
+    Iku,
+    IkuTarget,
+    IndicatorForm,
+    RegencyGoal,
+    Unit,
+    UnitRating,
+)
 from app.models.types import PeriodState
 from app.scope import Scope
 from app.security import HR
@@ -47,8 +55,12 @@ def _load_iku(session: Session, spec: dict) -> None:
     form = _iku_form(session, unit, spec["definition"])
     if session.scalar(select(Iku.id).where(Iku.unit_id == unit.id)) is None:
         rollup.set_iku_form(unit, form)
+        goal_id = session.scalar(
+            select(RegencyGoal.id).where(RegencyGoal.code == spec.get("regency_goal", ""))
+        )
         for iku in rollup.ikus_of(unit.id):
             iku.aggregation = spec["aggregation"].get(iku.key, "average")
+            iku.regency_goal_id = goal_id  # the sasaran it supports (example RPJMD)
         session.commit()
     periods = {p.name: p for p in session.scalars(select(EvaluationPeriod))}
     ikus = {iku.key: iku for iku in rollup.ikus_of(unit.id)}

@@ -1,4 +1,5 @@
-"""Loader of the reference data: ranks, BerAKHLAK values and units; adds only what is missing.
+"""Loader of the reference data: ranks, BerAKHLAK values, units and the example regency goals
+(`seeds.regency_goals`); adds only what is missing.
 
 Rows are matched by natural key (Rank: status + golongan; BehaviourValue and Unit: code) and
 created when missing. Existing rows are never changed or deleted: once loaded, the data
@@ -19,6 +20,7 @@ from app.domain.ranks import ranks
 from app.models import BehaviourValue, Rank, Unit
 from app.models.types import EmploymentStatus, UnitKind
 from seeds import read_yaml
+from seeds.regency_goals import load_regency_goals
 
 UNIT_FIELDS = ("name", "short_name", "kind")
 PROVENANCE_FLAGS = ("unconfirmed", "example")
@@ -30,6 +32,7 @@ def load_reference(session: Session) -> dict[str, int]:
     _load_ranks(session, counts)
     _load_behaviour_values(session, counts)
     _load_units(session, counts)
+    counts.update(load_regency_goals(session))
     session.flush()
     return dict(counts)
 

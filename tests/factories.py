@@ -145,7 +145,7 @@ def make_plan(employee, year: int = 2026, items=(), *, state: str = "agreed", ki
         if earlier.state == "agreed" and state == "agreed":
             earlier.state = "superseded"
     version = SkpVersion(
-        skp=skp, number=len(skp.versions) + 1, state=state,
+        skp=skp, number=len(skp.versions) + 1, state="draft",
         evaluator_id=employee.supervisor_id,
         **{"expectations": {}, "annex": {}, **version_fields},
     )  # fmt: skip
@@ -159,6 +159,8 @@ def make_plan(employee, year: int = 2026, items=(), *, state: str = "agreed", ki
                 SkpIndicator(rhk=rhk, position=index, title=label, target=target,
                              field_key=field_key, unit_label=unit[0] if unit else "")
             )  # fmt: skip
+    db.session.commit()  # planned as a draft, then taken to `state` (agreed ones are frozen)
+    version.state = state
     db.session.commit()
     return version
 
@@ -208,3 +210,56 @@ def make_skp(employee: Employee, year: int = 2026, state: str = "draft", rhk=(),
     version.state, version.published_at = state, _now() if agreed else None
     db.session.commit()
     return skp
+
+
+# --- goals: regency goals and agreed SKPs for the alignment tree -----------------------------
+
+
+def make_goal(kind: str, code: str, parent=None, **fields):
+    from app.models import RegencyGoal
+
+    goal = RegencyGoal(
+        kind=kind, code=code, parent=parent, title=fields.pop("title", f"Goal {code}"),
+        start_year=fields.pop("start_year", 2025), end_year=fields.pop("end_year", 2029), **fields,
+    )  # fmt: skip
+    db.session.add(goal)
+    db.session.commit()
+    return goal
+
+
+def make_alignment_plan(
+    employee: Employee, rhks=(), year: int = 2026, state: str = "agreed", skp=None
+):
+    """A version of the employee's SKP for `year` in `state` with its RHK (planned as a
+    draft, then taken to `state`: agreed versions are frozen). A new SKP unless `skp` is
+    given. `rhks`: dicts with `title` and optionally `parent` (an SkpRhk), `iku`, `key`,
+    `field_keys`, `target`. Returns (version, [SkpRhk])."""
+    from decimal import Decimal
+
+    from app.models import Skp, SkpIndicator, SkpRhk, SkpVersion
+
+    if skp is None:
+        skp = Skp(employee_id=employee.id, unit_id=employee.unit_id, year=year)
+        db.session.add(skp)
+        db.session.flush()
+    version = SkpVersion(skp_id=skp.id, number=len(skp.versions) + 1, state="draft",
+                         evaluator_id=employee.supervisor_id)  # fmt: skip
+    rows = []
+    for position, item in enumerate(rhks):
+        target = item.get("target")
+        indicators = [
+            SkpIndicator(position=n, title=f"{item['title']} {key}", field_key=key,
+                         target=Decimal(str(target)) if target is not None else None)
+            for n, key in enumerate(item.get("field_keys", ()))
+        ]  # fmt: skip
+        parent, iku = item.get("parent"), item.get("iku")
+        rows.append(SkpRhk(
+            version=version, key=item.get("key") or f"rhk-{next(_serial)}", title=item["title"],
+            parent_rhk_id=parent.id if parent else None, iku_id=iku.id if iku else None,
+            position=position, indicators=indicators,
+        ))  # fmt: skip
+    db.session.add(version)
+    db.session.commit()  # planned as a draft, then taken to `state` (agreed ones are frozen)
+    version.state = state
+    db.session.commit()
+    return version, rows

@@ -50,6 +50,7 @@ def register_views(appbuilder) -> None:
     register_printing(appbuilder)
     register_dashboard(appbuilder)
     register_calibration(appbuilder)
+    register_goals(appbuilder)
     register_skp(appbuilder)
     register_notifications(appbuilder)
     register_announcements(appbuilder)
@@ -145,6 +146,17 @@ def register_calibration(appbuilder) -> None:
     )  # fmt: skip
     appbuilder.add_api(CalibrationApi)
     appbuilder.add_api(AnnualApi)
+
+
+def register_goals(appbuilder) -> None:
+    """Regency goals (RPJMD), the alignment tree (pohon kinerja) and its API."""
+    from app.api.alignment import AlignmentApi
+    from app.views.alignment import register as register_alignment
+    from app.views.goals import register
+
+    register(appbuilder)
+    register_alignment(appbuilder)
+    appbuilder.add_api(AlignmentApi)
 
 
 def register_skp(appbuilder) -> None:

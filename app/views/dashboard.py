@@ -42,7 +42,7 @@ from app.scope import (
     visible_employees,
 )
 from app.security import SUPERVISOR, UNIT_ADMIN
-from app.services import ValidationFailed
+from app.services import ValidationFailed, regency_goals
 from app.services import awards as award_service
 from app.services import dashboard as figures
 from app.services import rollup as rollup_service
@@ -615,6 +615,7 @@ class IkuView(BaseView):
                 aggregations=rollup_service.AGGREGATION_LABELS,
                 thresholds=rollup_service.thresholds(), regency=scope.regency_wide,
                 org_ratings=list(OrgRating), title=_l("Unit key indicators (IKU)"),
+                sasaran=regency_goals.sasaran_choices(),
             ),
         )  # fmt: skip
 
@@ -659,6 +660,9 @@ class IkuView(BaseView):
                     request.form.get(f"aggregation_{iku.id}", iku.aggregation),
                     request.form.get(f"target_{iku.id}", ""), g.user.id,
                 )  # fmt: skip
+                if f"goal_{iku.id}" in request.form:
+                    regency_goals.link_iku(iku, request.form[f"goal_{iku.id}"], current_scope(),
+                                           g.user.id)  # fmt: skip
                 saved += 1
             except ValidationFailed as exc:
                 db.session.rollback()
