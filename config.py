@@ -122,6 +122,20 @@ class Config:
     HR_UNIT_CODE = os.environ.get("HR_UNIT_CODE", "BKPSDM")
     # Folder of pg_dump/pg_restore for `flask backup` (else the PATH, then /usr/lib/postgresql).
     PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
+    # Background jobs: RQ on Redis when REDIS_URL is set (run `flask worker`), else an
+    # embedded worker thread per app process. See app/services/jobs.py.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "kinerja")
+    JOBS_EAGER = False
+    JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS", "2"))
+    JOBS_STALE_SECONDS = int(os.environ.get("JOBS_STALE_SECONDS", "900"))
+    JOBS_TIMEOUT = int(os.environ.get("JOBS_TIMEOUT", "1800"))
+    # Seconds a period's data must stay unchanged before its recaps are rendered again.
+    JOBS_DEBOUNCE = float(os.environ.get("JOBS_DEBOUNCE", "30"))
+    RECAP_REFRESH = _bool("RECAP_REFRESH", True)
+    RECAP_REFRESH_LANGS = ["id"]
+    # An employee file with more rows than this is imported as a background job.
+    IMPORT_SYNC_ROWS = int(os.environ.get("IMPORT_SYNC_ROWS", "500"))
 
 
 class TestConfig(Config):
@@ -137,3 +151,6 @@ class TestConfig(Config):
     DEMO_PASSWORD = "test-password"  # noqa: S105 - test only
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for tests only
     STORAGE_DIR = str(INSTANCE_DIR / "test-storage")  # conftest points it at a temp dir
+    REDIS_URL = None  # tests/test_jobs.py selects Redis itself
+    JOBS_EAGER = True  # a job started without a delay runs at once (deterministic tests)
+    RECAP_REFRESH = False  # no background re-rendering on every approval in other tests

@@ -128,6 +128,14 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(storage)
     app.cli.add_command(_backup_commands())
 
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop once no job is waiting.")
+    def worker(burst: bool):
+        """Run background jobs: RQ's worker when REDIS_URL is set, else the embedded loop."""
+        from app.services.jobs import work
+
+        work(burst=burst)
+
 
 def _backup_commands() -> AppGroup:
     from pathlib import Path

@@ -344,3 +344,15 @@ def visible_awards(scope: Scope) -> ColumnElement:
 def managed_awards(scope: Scope) -> ColumnElement:
     """Awards one may propose, confirm or dismiss: HR (BKPSDM) only."""
     return true() if scope.regency_wide else false()
+
+
+# --- background jobs ---------------------------------------------------------------------
+
+
+def visible_jobs(scope: Scope) -> ColumnElement:
+    """Background jobs (pekerjaan) one may follow and download: one's own; HR all."""
+    from app.models import Job
+
+    if scope.regency_wide:
+        return true()
+    return Job.owner_id == scope.user_id if scope.user_id else false()

@@ -207,6 +207,14 @@ for _role, _extra in ((HR, _EVIDENCE_API_READ + _TEMPLATE_API),
                       (SUPERVISOR, _EVIDENCE_API_ACT), (EMPLOYEE, _EVIDENCE_API_ACT)):  # fmt: skip
     ROLES[_role].extend(_extra)
 
+# Background jobs: one's own (HR: everyone's; rows: app.scope.visible_jobs). Backups
+# (`JobView.backup`) are for administrators only.
+_JOBS = [("^JobView$", "^can_(list|show|retry|recap)$"), ("^JobApi$", "^can_(get|post)$")]
+for _role in (HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
+    ROLES[_role].extend(_JOBS)
+for _role in (HR, UNIT_ADMIN):
+    MENUS[_role].append("My jobs")
+
 
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:
     """The FAB_ROLES mapping: permissions plus each role's menu entries."""

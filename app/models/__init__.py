@@ -11,6 +11,7 @@ from app.models.evaluation import (
     UnitRating,
 )
 from app.models.forms import FormVersion, IndicatorForm
+from app.models.jobs import Job
 from app.models.org import Employee, Unit
 from app.models.periods import EvaluationPeriod
 from app.models.recognition import Award, Iku, IkuTarget, PolicySetting
@@ -35,6 +36,7 @@ __all__ = [
     "FormVersion",
     "IndicatorForm",
     "IssuedDocument",
+    "Job",
     "Rank",
     "Signatory",
     "Unit",

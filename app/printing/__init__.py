@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing import get_context
@@ -146,6 +147,17 @@ def render(template: str, context: dict) -> bytes:
     return html_to_pdf(render_html(template, context))
 
 
+#: Called with the number of parts done so far, in the caller's thread (a background
+#: job's progress bar); set it with `PARTS_DONE.set(callback)`.
+PARTS_DONE: ContextVar[Callable[[int], None] | None] = ContextVar("parts_done", default=None)
+
+
+def _report(results: list) -> None:
+    callback = PARTS_DONE.get()
+    if callback is not None:
+        callback(sum(r is not None for r in results))
+
+
 def render_parts(htmls: Sequence[str], workers: int | None = None) -> list[bytes]:
     """PDF bytes of several HTML documents, on `workers` processes when worth it.
 
@@ -156,7 +168,11 @@ def render_parts(htmls: Sequence[str], workers: int | None = None) -> list[bytes
     if workers is None:
         workers = int(os.environ.get("PRINT_WORKERS", "0")) or min(4, os.cpu_count() or 1)
     if workers <= 1 or len(htmls) < 2:
-        return [html_to_pdf(html) for html in htmls]
+        done: list[bytes | None] = [None] * len(htmls)
+        for index, html in enumerate(htmls):
+            done[index] = html_to_pdf(html)
+            _report(done)
+        return done  # type: ignore[return-value]
     todo = deque(sorted(range(len(htmls)), key=lambda i: len(htmls[i]), reverse=True))
     results: list[bytes | None] = [None] * len(htmls)
     failures: list[BaseException] = []
@@ -184,6 +200,7 @@ def render_parts(htmls: Sequence[str], workers: int | None = None) -> list[bytes
                 except IndexError:
                     break
                 results[index] = html_to_pdf(htmls[index])
+                _report(results)
         except BaseException as exc:
             failures.append(exc)
         finally:
@@ -194,6 +211,7 @@ def render_parts(htmls: Sequence[str], workers: int | None = None) -> list[bytes
             _discard_helpers()
             raise PrintError("a rendering process stopped") from failures[0]
         raise failures[0]
+    _report(results)
     return results  # type: ignore[return-value]
 
 

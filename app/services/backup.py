@@ -254,11 +254,14 @@ def _sqlite_engine(path: Path) -> Engine:
 
 
 def _storage_files(storage: Path) -> Iterator[str]:
+    """Stored files, but for background jobs' results (made again on demand, and among
+    them earlier backups)."""
     if not storage.is_dir():
         return
     for path in sorted(storage.rglob("*")):
-        if path.is_file():
-            yield path.relative_to(storage).as_posix()
+        relative = path.relative_to(storage).as_posix()
+        if path.is_file() and not relative.startswith("jobs/"):
+            yield relative
 
 
 def _sha256(path: Path) -> str:
