@@ -61,17 +61,6 @@ def _accepted(job: Job):
     return response
 
 
-_STATUS_RESPONSE = {
-    "description": "The job",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobStatus"}}},
-}
-_ACCEPTED = {
-    "description": "Queued (or already queued with the same inputs); poll the Location",
-    "headers": {"Location": {"schema": {"type": "string"}}},
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobStatus"}}},
-}
-
-
 class JobApi(ApiContract, BaseApi):
     """Background jobs of the caller (HR: everyone's)."""
 
@@ -80,11 +69,6 @@ class JobApi(ApiContract, BaseApi):
     openapi_spec_tag = "Jobs"
     openapi_spec_component_schemas = (*ApiContract.openapi_spec_component_schemas, JobStatus,
                                       RecapJobBody)  # fmt: skip
-    openapi_spec_methods = {
-        "get_job": {"get": {"responses": {"200": _STATUS_RESPONSE}}},
-        "start_recap_job": {"post": {"responses": {"202": _ACCEPTED}}},
-        "retry": {"post": {"responses": {"202": _ACCEPTED}}},
-    }
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
@@ -99,7 +83,10 @@ class JobApi(ApiContract, BaseApi):
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
           responses:
-            200: {description: The job}
+            200:
+              description: The job
+              content:
+                application/json: {schema: {$ref: '#/components/schemas/JobStatus'}}
             404: {$ref: '#/components/responses/404'}
         """
         return jsonify(_status(scoped(Job, pk, visible_jobs)))
@@ -145,7 +132,11 @@ class JobApi(ApiContract, BaseApi):
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
           responses:
-            202: {description: Queued}
+            202:
+              description: Queued (or already queued with the same inputs); poll the Location
+              headers: {Location: {schema: {type: string}}}
+              content:
+                application/json: {schema: {$ref: '#/components/schemas/JobStatus'}}
             404: {$ref: '#/components/responses/404'}
         """
         return _accepted(jobs.retry(scoped(Job, pk, visible_jobs)))
@@ -166,7 +157,11 @@ class JobApi(ApiContract, BaseApi):
               application/json:
                 schema: {$ref: '#/components/schemas/RecapJobBody'}
           responses:
-            202: {description: Queued}
+            202:
+              description: Queued (or already queued with the same inputs); poll the Location
+              headers: {Location: {schema: {type: string}}}
+              content:
+                application/json: {schema: {$ref: '#/components/schemas/JobStatus'}}
             403: {$ref: '#/components/responses/403'}
             404: {$ref: '#/components/responses/404'}
             415: {$ref: '#/components/responses/415'}
