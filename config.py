@@ -136,6 +136,8 @@ class Config:
     RECAP_REFRESH_LANGS = ["id"]
     # An employee file with more rows than this is imported as a background job.
     IMPORT_SYNC_ROWS = int(os.environ.get("IMPORT_SYNC_ROWS", "500"))
+    # A unit (with sub-units) with more active employees than this is assigned as a job.
+    ASSIGN_SYNC_EMPLOYEES = int(os.environ.get("ASSIGN_SYNC_EMPLOYEES", "500"))
 
 
 class TestConfig(Config):

@@ -324,3 +324,46 @@ def test_recap_job_refuses_a_unit_outside_scope(recap_data, db):
         start_recap(scope_for(user), recap_data.period.id, recap_data.world.dinkes.id, "csv",
                     "id", user.id)  # fmt: skip
     assert db.session.scalar(select(func.count(Job.id))) == 0
+
+
+def test_assigning_a_large_unit_runs_as_a_job(app, login_as, world, db, dinkes_template,
+                                              open_period):  # fmt: skip
+    app.config["ASSIGN_SYNC_EMPLOYEES"] = 2
+    try:
+        client = login_as("admin.dinkes")
+        response = client.post("/assign/", data={
+            "period_id": open_period.id, "template_version_id": dinkes_template.id,
+            "mode": "unit", "unit_id": world.dinkes.id, "include_subunits": "1",
+        })  # fmt: skip
+    finally:
+        app.config["ASSIGN_SYNC_EMPLOYEES"] = 500
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
+    assert (job.kind, job.state) == ("assign", "done")
+    assert (job.summary["created"], job.summary["existing"]) == (4, 0)
+    head = world.people["head.dinkes"]
+    assert [row[0] for row in job.summary["problems"]] == [head.nip]  # no evaluator
+    page = client.get(response.headers["Location"]).data.decode()
+    assert 'id="assign-problems"' in page and head.name in page
+    assert login_as("admin.disdik").get(f"/jobs/{job.id}").status_code == 404
+
+
+def test_recaps_page_offers_the_background_job(login_as, recap_data, db):
+    page = login_as("hr").get(f"/recaps/?period={recap_data.period.id}").data.decode()
+    assert 'id="recap-job"' in page and 'action="/jobs/recap"' in page
+    assert "Siapkan di latar belakang" in page
+
+
+def test_backup_job_is_for_administrators_only(login_as, world, db):
+    hr = login_as("hr")
+    assert 'id="backup-start"' not in hr.get("/jobs/").data.decode()
+    assert hr.post("/jobs/backup").status_code == 403
+    admin = login_as("admin")
+    assert 'id="backup-start"' in admin.get("/jobs/").data.decode()
+    response = admin.post("/jobs/backup")
+    assert response.status_code == 302
+    job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
+    assert (job.kind, job.state) == ("backup", "done"), job.error
+    assert jobs.result_content(job)[:2] == b"\x1f\x8b"  # gzip
+    assert login_as("hr").get(f"/jobs/{job.id}/status").status_code == 200  # HR sees all
+    assert login_as("admin.dinkes").get(f"/jobs/{job.id}").status_code == 404

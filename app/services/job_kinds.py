@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from app import printing
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.models import EvaluationPeriod, Submission, Unit, UnitRating
+from app.models import EvaluationPeriod, Submission, TemplateVersion, Unit, UnitRating
 from app.services import ValidationFailed, recaps
 from app.services import documents as docs
 from app.services.jobs import Context, JobFailed, handler, start
 
-RECAP, RECAP_REFRESH, IMPORT_EMPLOYEES, BACKUP = (
-    "recap", "recap_refresh", "import_employees", "backup",
+RECAP, RECAP_REFRESH, IMPORT_EMPLOYEES, ASSIGN, BACKUP = (
+    "recap", "recap_refresh", "import_employees", "assign", "backup",
 )  # fmt: skip
 UPLOADS = "jobs/uploads"
 
@@ -144,7 +144,7 @@ def _forget_recap_changes(session: Session) -> None:
 # --- employee import ------------------------------------------------------------------------
 
 
-def start_employee_import(filename: str, content: bytes, lang: str, user_id: int, unit_id=None):
+def start_employee_import(filename: str, content: bytes, lang: str, user_id: int):
     """Keep the uploaded file and queue its import (the same file twice at once: one job)."""
     digest = hashlib.sha256(content).hexdigest()
     key = f"{UPLOADS}/{digest}"
@@ -152,7 +152,7 @@ def start_employee_import(filename: str, content: bytes, lang: str, user_id: int
     if not path.is_file():
         docs._write_atomically(path, content)
     inputs = {"file": key, "filename": filename, "lang": lang}
-    return start(IMPORT_EMPLOYEES, inputs, owner_id=user_id, unit_id=unit_id)
+    return start(IMPORT_EMPLOYEES, inputs, owner_id=user_id)
 
 
 @handler(IMPORT_EMPLOYEES, _l("Employee import"))
@@ -176,6 +176,37 @@ def _import_employees(context: Context) -> None:
         message = _l("Nothing was imported: %(count)d problems in the file.", count=len(errors))
         raise JobFailed(str(message), summary={"errors": errors})
     context.summarise(created=result.created, updated=result.updated)
+
+
+# --- bulk assignment ------------------------------------------------------------------------
+
+
+def start_assignment(period_id: int, version_id: int, choice: dict, lang: str, user_id: int):
+    """Queue the assignment of a template to a unit's employees (`assignment.assign`)."""
+    inputs = {"period": period_id, "version": version_id, "choice": choice, "lang": lang}
+    return start(ASSIGN, inputs, owner_id=user_id, unit_id=choice.get("unit_id"))
+
+
+@handler(ASSIGN, _l("Evaluation assignment"))
+def _assign(context: Context) -> None:
+    from app.scope import assignable_versions
+    from app.services.assignment import assign
+
+    period = _period(context.inputs["period"])
+    version = db.session.scalar(
+        select(TemplateVersion).where(
+            TemplateVersion.id == context.inputs["version"], assignable_versions(context.scope)
+        )
+    )
+    if version is None:
+        raise JobFailed(str(_l("Choose a published template.")))
+    context.set_total(1)
+    try:
+        result = assign(period, version, context.scope, **context.inputs["choice"])
+    except ValidationFailed as exc:
+        raise JobFailed(" ".join(m for ms in exc.errors.values() for m in ms)) from None
+    problems = [[e.nip, e.name, message] for e, message in result.problems]
+    context.summarise(created=result.created, existing=result.existing, problems=problems)
 
 
 # --- backup ---------------------------------------------------------------------------------

@@ -47,9 +47,10 @@ class JobView(BaseView):
             .order_by(Job.id.desc())
             .limit(LIST_LIMIT)
         ).all()
+        can_backup = self.appbuilder.sm.has_access("can_backup", "JobView")
         return self.render_template(
             "jobs/list.html", jobs=rows, label=jobs.kind_label, state_labels=jobs.STATE_LABELS,
-            title=_l("My jobs"),
+            can_backup=can_backup, title=_l("My jobs"),
         )  # fmt: skip
 
     @expose("/<int:pk>")
