@@ -128,7 +128,7 @@ class Config:
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "kinerja")
     JOBS_EAGER = False
     JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS", "2"))
-    JOBS_STALE_SECONDS = int(os.environ.get("JOBS_STALE_SECONDS", "900"))
+    JOBS_STALE_SECONDS = int(os.environ.get("JOBS_STALE_SECONDS", "900"))  # at least the timeout
     JOBS_TIMEOUT = int(os.environ.get("JOBS_TIMEOUT", "1800"))
     # Seconds a period's data must stay unchanged before its recaps are rendered again.
     JOBS_DEBOUNCE = float(os.environ.get("JOBS_DEBOUNCE", "30"))

@@ -367,3 +367,16 @@ def test_backup_job_is_for_administrators_only(login_as, world, db):
     assert jobs.result_content(job)[:2] == b"\x1f\x8b"  # gzip
     assert login_as("hr").get(f"/jobs/{job.id}/status").status_code == 200  # HR sees all
     assert login_as("admin.dinkes").get(f"/jobs/{job.id}").status_code == 404
+
+
+def test_flask_worker_runs_the_waiting_jobs(app, login_as, recap_data, db, deferred):
+    client = login_as("admin.dinkes")
+    pk = _start(client, recap_data, recap_data.world.dinkes.id)
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert _job(db, pk).state == "done"
+
+
+def test_flask_worker_on_redis_starts_and_stops(app, db, redis_queue):
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0, result.output

@@ -379,15 +379,20 @@ def run_due(limit: int | None = None) -> int:
 
 
 def requeue_stale() -> int:
-    """Jobs left running by a process that died (no progress for JOBS_STALE_SECONDS)."""
-    limit = _now() - dt.timedelta(seconds=current_app.config["JOBS_STALE_SECONDS"])
-    count = db.session.execute(
-        update(Job)
-        .where(Job.state == RUNNING, Job.updated_at < limit)
-        .values(state=QUEUED, run_after=_now(), updated_at=_now())
-    ).rowcount
+    """Queue again the jobs left running by a process that died: no progress for longer
+    than both JOBS_STALE_SECONDS and the queue's job timeout (a live job is never taken)."""
+    config = current_app.config
+    seconds = max(config["JOBS_STALE_SECONDS"], config["JOBS_TIMEOUT"] + 60)
+    limit = _now() - dt.timedelta(seconds=seconds)
+    stale = list(
+        db.session.scalars(select(Job).where(Job.state == RUNNING, Job.updated_at < limit))
+    )
+    for job in stale:
+        job.state, job.run_after, job.updated_at = QUEUED, _now(), _now()
     db.session.commit()
-    return count
+    for job in stale:
+        queue().enqueue(job, eager=False)
+    return len(stale)
 
 
 class RedisQueue:
@@ -427,6 +432,7 @@ def work(burst: bool = False) -> None:
 
         # Each job runs in a forked child: it must not share the parent's connections.
         os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
+        requeue_stale()
         Worker([q.rq], connection=q.connection).work(burst=burst, with_scheduler=True)
         return
     requeue_stale()
