@@ -133,6 +133,7 @@ class Config:
     # Seconds a period's data must stay unchanged before its recaps are rendered again.
     JOBS_DEBOUNCE = float(os.environ.get("JOBS_DEBOUNCE", "30"))
     RECAP_REFRESH = _bool("RECAP_REFRESH", True)
+    JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "7"))  # then `flask storage gc`
     RECAP_REFRESH_LANGS = ["id"]
     # An employee file with more rows than this is imported as a background job.
     IMPORT_SYNC_ROWS = int(os.environ.get("IMPORT_SYNC_ROWS", "500"))

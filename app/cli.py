@@ -124,6 +124,10 @@ def register_cli(app: Flask) -> None:
         verb = "Would remove" if dry_run else "Removed"
         total = sum(item.size for item in found)
         click.echo(f"{verb} {len(found)} unused evidence item(s), {total} bytes.")
+        from app.services.jobs import expire_results
+
+        expired = expire_results(dry_run=dry_run)
+        click.echo(f"{verb} the files of {len(expired)} finished background job(s).")
 
     app.cli.add_command(storage)
     app.cli.add_command(_backup_commands())

@@ -380,3 +380,17 @@ def test_flask_worker_runs_the_waiting_jobs(app, login_as, recap_data, db, defer
 def test_flask_worker_on_redis_starts_and_stops(app, db, redis_queue):
     result = app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code == 0, result.output
+
+
+def test_storage_gc_removes_old_job_files_and_keeps_the_rows(app, login_as, recap_data, db):
+    client = login_as("admin.dinkes")
+    pk = _start(client, recap_data, recap_data.world.dinkes.id)
+    fresh = _start(client, recap_data, recap_data.world.dinkes.id, "xlsx")
+    job = _job(db, pk)
+    job.finished_at = dt.datetime(2020, 1, 1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["storage", "gc"])
+    assert result.exit_code == 0 and "files of 1 finished background job" in result.output
+    assert jobs.result_content(_job(db, pk)) is None
+    assert client.get(f"/jobs/{pk}/status").json["result_url"] is None
+    assert jobs.result_content(_job(db, fresh)) is not None

@@ -295,6 +295,37 @@ def result_content(job: Job) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
+def expire_results(dry_run: bool = False) -> list[Job]:
+    """Remove the files of jobs that ended more than JOBS_KEEP_DAYS ago (result and
+    uploaded input); the rows stay as the record of what was run."""
+    limit = _now() - dt.timedelta(days=current_app.config["JOBS_KEEP_DAYS"])
+    old = db.session.scalars(
+        select(Job).where(
+            Job.state.in_((DONE, FAILED)),
+            Job.finished_at < limit,
+            Job.result_key.is_not(None) | Job.inputs["file"].as_string().is_not(None),
+        )
+    ).all()
+    if dry_run:
+        return list(old)
+    for job in old:
+        for key in (job.result_key, job.inputs.get("file")):
+            if key and not _in_use(key, job):
+                (_storage_root() / key).unlink(missing_ok=True)
+        job.result_key = None
+        job.inputs = {k: v for k, v in job.inputs.items() if k != "file"}
+    db.session.commit()
+    return list(old)
+
+
+def _in_use(key: str, job: Job) -> bool:
+    """Whether an uploaded file is still the input of another job (the same file twice)."""
+    if key.startswith(f"{RESULTS}/{job.id}/"):
+        return False
+    others = select(Job.id).where(Job.id != job.id, Job.inputs["file"].as_string() == key)
+    return db.session.execute(others.limit(1)).first() is not None
+
+
 def status(job: Job) -> dict:
     """The job as the API and the progress page poll it."""
     return {
