@@ -12,7 +12,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from app.models import Employee, Job, Unit
+from app.models import Employee, Job, Unit, UnitRating
 from app.scope import scope_for
 from app.services import documents as docs
 from app.services import jobs, recaps
@@ -394,3 +394,19 @@ def test_storage_gc_removes_old_job_files_and_keeps_the_rows(app, login_as, reca
     assert jobs.result_content(_job(db, pk)) is None
     assert client.get(f"/jobs/{pk}/status").json["result_url"] is None
     assert jobs.result_content(_job(db, fresh)) is not None
+
+
+def test_recap_refresh_goes_through_rq(app, recap_data, db, redis_queue):
+    app.config.update(RECAP_REFRESH=True, JOBS_DEBOUNCE=0)
+    try:
+        unit_rating = db.session.scalars(select(UnitRating)).first()
+        unit_rating.rating = "istimewa"
+        db.session.commit()
+    finally:
+        app.config.update(RECAP_REFRESH=False, JOBS_DEBOUNCE=30)
+    job = db.session.scalars(select(Job).where(Job.kind == RECAP_REFRESH)).one()
+    assert job.state == "queued" and jobs.queue().rq.count == 1
+    _rq_burst(app)
+    assert _job(db, job.id).state == "done"
+    spec = docs.recap_spec(recap_data.period, recap_data.world.dinkes.id, "id")
+    assert docs.storage_path(spec.data_hash).is_file()  # the new data is in the PDF cache

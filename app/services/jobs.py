@@ -122,13 +122,13 @@ def start(kind: str, inputs: dict, *, owner_id: int | None, unit_id: int | None 
 
 
 def _debounce(session: Session, job: Job, run_after: dt.datetime) -> None:
+    """Push a queued job back (its earlier wake-up finds it not due and waits again), or
+    ask a running one to run once more."""
     if job.state == QUEUED:
         job.run_after = max(job.run_after, run_after)
     else:
         job.rerun = True
     session.commit()
-    if job.state == QUEUED:
-        queue().enqueue(job, eager=False)
 
 
 def retry(job: Job) -> Job:
@@ -359,7 +359,9 @@ class EmbeddedQueue:
         if eager and self.app.config.get("JOBS_EAGER"):
             execute(job.id)
             return
-        if not self.app.testing:  # tests start the thread themselves (or call run_due)
+        # In an app server only: a CLI command leaves the job queued for the servers or
+        # `flask worker`; tests start the thread themselves (or call run_due).
+        if has_request_context() and not self.app.testing:
             self.ensure_started()
         self.wake.set()
 
