@@ -410,3 +410,13 @@ def test_recap_refresh_goes_through_rq(app, recap_data, db, redis_queue):
     assert _job(db, job.id).state == "done"
     spec = docs.recap_spec(recap_data.period, recap_data.world.dinkes.id, "id")
     assert docs.storage_path(spec.data_hash).is_file()  # the new data is in the PDF cache
+
+
+def test_every_result_type_is_documented(client, api_token, recap_data, db, documented):
+    headers = api_token("hr")
+    for fmt in ("pdf", "xlsx", "csv"):
+        body = {"period": recap_data.period.id, "unit": recap_data.world.disdik.id, "format": fmt}
+        started = client.post("/api/v1/job/recap", json=body, headers=headers).json
+        result = client.get(f"/api/v1/job/{started['id']}/result", headers=headers)
+        assert result.status_code == 200
+        documented(result, "/api/v1/job/{pk}/result", "GET")

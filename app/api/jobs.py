@@ -105,9 +105,13 @@ class JobApi(ApiContract, BaseApi):
           - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
           responses:
             200:
-              description: The file
+              description: The file (a recap as PDF, XLSX or CSV; a backup archive)
               content:
-                application/octet-stream: {schema: {type: string, format: binary}}
+                application/pdf: {schema: {type: string, format: binary}}
+                application/vnd.openxmlformats-officedocument.spreadsheetml.sheet:
+                  schema: {type: string, format: binary}
+                text/csv: {schema: {type: string}}
+                application/gzip: {schema: {type: string, format: binary}}
             404: {$ref: '#/components/responses/404'}
         """
         job = scoped(Job, pk, visible_jobs)
