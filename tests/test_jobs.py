@@ -196,8 +196,9 @@ def redis_queue(app):
     yield name
     queue = app.extensions.pop("kinerja.jobs", None)
     if queue is not None:
-        queue.rq.empty()
         queue.rq.delete(delete_jobs=True)
+        for key in queue.connection.scan_iter(f"*{name}*"):  # its registries
+            queue.connection.delete(key)
     app.config.update(REDIS_URL=None, JOBS_QUEUE="kinerja")
 
 
