@@ -189,7 +189,9 @@ class Context:
         return _storage_root() / key
 
     def _write(self, force: bool = False) -> None:
-        """Commit the progress (not more often than every half second)."""
+        """Commit the progress (not more often than every half second). This commits the
+        handler's session too: a handler writes its data in one step after its progress
+        (as the services do), or accepts that what it flushed before is kept."""
         now = time.monotonic()
         if force or now - self._written >= _PROGRESS_EVERY:
             self._written = now
