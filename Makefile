@@ -13,7 +13,7 @@ APP_ENV ?= development
 export FLASK_APP := app:create_app
 export APP_ENV HOST PORT
 
-.PHONY: run test setup lint format db seed translations babel-extract babel-update clean
+.PHONY: run test setup lint format db seed translations babel-extract babel-update clean guide-screens
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,3 +64,7 @@ babel-update: babel-extract
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## guide-screens: take the guide's screenshots from the demo data (needs Debian's chromium)
+guide-screens: $(VENV)/.dev translations
+	$(FLASK) guide screens

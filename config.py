@@ -109,6 +109,19 @@ class Config:
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "mamuju2026")
     STORAGE_DIR = os.environ.get("STORAGE_DIR", str(INSTANCE_DIR / "storage"))
+    # Evidence, issued documents and the PDF cache (app/storage.py): unset keeps them in
+    # STORAGE_DIR; s3://bucket/prefix puts them in S3-compatible object storage.
+    STORAGE_URL = os.environ.get("STORAGE_URL") or None
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None  # e.g. MinIO; unset: AWS
+    S3_REGION = os.environ.get("S3_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+    # Unset: boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, an instance role …).
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID") or None
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY") or None
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE") or None  # path/virtual/auto
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For / -Proto (werkzeug's
+    # ProxyFix), so rate limits and logs see the client's address. 0: not behind a proxy.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
     # Supporting evidence per submission: total size and number of files.
     EVIDENCE_QUOTA_MB = int(os.environ.get("EVIDENCE_QUOTA_MB", "25"))
     EVIDENCE_MAX_FILES = int(os.environ.get("EVIDENCE_MAX_FILES", "20"))
@@ -120,6 +133,15 @@ class Config:
     EXTRA_TRUSTED_HOSTS = _hosts("TRUSTED_HOSTS")
     # The HR agency whose signatory signs the regency-wide recap (its name is editable).
     HR_UNIT_CODE = os.environ.get("HR_UNIT_CODE", "BKPSDM")
+    # E-mail copies of notifications: off unless MAIL_SERVER is set.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Kinerja Mamuju <kinerja@localhost>")
+    REMIND_DAYS_BEFORE_CLOSE = int(os.environ.get("REMIND_DAYS_BEFORE_CLOSE", "3"))
+    REMIND_REVIEW_AFTER_DAYS = int(os.environ.get("REMIND_REVIEW_AFTER_DAYS", "5"))
     # Folder of pg_dump/pg_restore for `flask backup` (else the PATH, then /usr/lib/postgresql).
     PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
     # Background jobs: RQ on Redis when REDIS_URL is set (run `flask worker`), else an
@@ -157,3 +179,5 @@ class TestConfig(Config):
     REDIS_URL = None  # tests/test_jobs.py selects Redis itself
     JOBS_EAGER = True  # a job started without a delay runs at once (deterministic tests)
     RECAP_REFRESH = False  # no background re-rendering on every approval in other tests
+    MAIL_SERVER = None  # tests that send mail set it to their local SMTP server
+    STORAGE_URL = None  # the folder, whatever the environment says

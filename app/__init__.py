@@ -21,6 +21,10 @@ def create_app(config_object: type | object = Config, **overrides) -> Flask:
     app.config.from_object(config_object)
     app.config.update(overrides)
     _configure_public_address(app)
+    _install_proxy_fix(app)
+    from app import storage
+
+    storage.init_app(app)
 
     from app import models  # noqa: F401 - registers every table on the metadata
     from app.extensions import csrf, db, migrate
@@ -75,6 +79,15 @@ def _configure_public_address(app: Flask) -> None:
     extra = list(app.config.get("EXTRA_TRUSTED_HOSTS") or [])
     if app.config.get("TRUSTED_HOSTS") is None and (extra or _is_production(app)):
         app.config["TRUSTED_HOSTS"] = [parts.hostname, *extra]
+
+
+def _install_proxy_fix(app: Flask) -> None:
+    """Trust PROXY_FIX_X_FOR/X_PROTO proxies' X-Forwarded-* headers (client address, scheme)."""
+    x_for, x_proto = app.config.get("PROXY_FIX_X_FOR", 0), app.config.get("PROXY_FIX_X_PROTO", 0)
+    if x_for or x_proto:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)
 
 
 def _is_production(app: Flask) -> bool:

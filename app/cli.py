@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -63,52 +64,17 @@ def register_cli(app: Flask) -> None:
     )  # fmt: skip
     def seed(demo: bool, synthetic: int):
         """Add the missing reference data (units, ranks, BerAKHLAK); never changes existing rows."""
-        from seeds.loader import load_reference
-
         environment = current_app.config.get("APP_ENV") or os.environ.get("APP_ENV", "development")
         if demo and environment != "development":
             raise click.ClickException(
                 f"Refusing to load demo data and demo accounts: APP_ENV is {environment!r}, "
                 "not 'development'. Demo accounts share one public password."
             )
-
-        sync_roles(db.session)
-        counts = load_reference(db.session)
-        db.session.commit()
-        changes = ", ".join(f"{k} {v}" for k, v in counts.items()) or "no changes"
-        click.echo(f"Reference data: {changes}")
-        if demo:
-            from seeds.demo import load_demo
-
-            password = current_app.config["DEMO_PASSWORD"]
-            accounts = load_demo(db.session, password=password, create_account=create_account)
-            db.session.commit()
-            from app.services.demo_accounts import record
-
-            record([account.username for account in accounts])
-            from seeds.demo_forms import load_demo_forms
-
-            forms = load_demo_forms(db.session)
-            click.echo(f"Example forms published: {', '.join(forms) or 'none new'}")
-            from seeds.demo_cycle import load_demo_cycle
-
-            created = load_demo_cycle(db.session, _employee_ids_of(DEMO_EMPLOYEES))
-            click.echo(f"Demo evaluation cycle: {created} submissions created")
-            click.echo(f"Demo accounts (password: {password}; demo only):")
-            for account in accounts:
-                click.echo(
-                    f"  {account.username:<20} {', '.join(account.roles):<22} {account.description}"
-                )
-
-        if synthetic:
-            from seeds.synthetic import load_synthetic
-
-            employees, submissions = load_synthetic(db.session, synthetic)
-            click.echo(f"Synthetic data: {employees} employees, {submissions} submissions added")
+        seed_data(demo, synthetic)
 
     app.cli.add_command(roles)
 
-    storage = AppGroup("storage", help="Uploaded files in STORAGE_DIR.")
+    storage = AppGroup("storage", help="Stored files (STORAGE_DIR or STORAGE_URL).")
 
     @storage.command("gc")
     @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
@@ -131,6 +97,9 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(storage)
     app.cli.add_command(_backup_commands())
+    app.cli.add_command(remind_command)
+    app.cli.add_command(_notify_commands())
+    app.cli.add_command(_guide_commands())
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop once no job is waiting.")
@@ -141,9 +110,118 @@ def register_cli(app: Flask) -> None:
         work(burst=burst)
 
 
-def _backup_commands() -> AppGroup:
-    from pathlib import Path
+def _guide_commands() -> AppGroup:
+    guide = AppGroup("guide", help="The in-app guide (Panduan).")
 
+    @guide.command("screens")
+    @click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Folder for the pictures (default: instance/guide).",
+    )
+    def guide_screens(out):
+        """Take the guide's screenshots from the demo data (Playwright, Debian's Chromium)."""
+        from app.services.guide import screens_dir
+        from app.services.guide_screens import take
+
+        written = take(out or screens_dir(), current_app.config["DEMO_PASSWORD"])
+        click.echo(f"Guide screenshots: {len(written)} written to {(out or screens_dir())}")
+
+    return guide
+
+
+@click.command("remind")
+@click.option(
+    "--days-before",
+    type=click.IntRange(0, 60),
+    default=None,
+    help="Remind this many days before a period closes (REMIND_DAYS_BEFORE_CLOSE).",
+)
+@click.option(
+    "--review-after",
+    type=click.IntRange(1, 365),
+    default=None,
+    help="Remind evaluators of evaluations waiting longer (REMIND_REVIEW_AFTER_DAYS).",
+)
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The day to remind for (default: today).",
+)
+def remind_command(days_before, review_after, on):
+    """Daily reminders (run once a day from cron or a systemd timer); never twice a day."""
+    import datetime as dt
+
+    from app.services.notifications import remind, send_pending
+
+    config = current_app.config
+    made = remind(
+        on.date() if on else dt.date.today(),
+        config["REMIND_DAYS_BEFORE_CLOSE"] if days_before is None else days_before,
+        config["REMIND_REVIEW_AFTER_DAYS"] if review_after is None else review_after,
+    )
+    sent, failed = send_pending() if config.get("MAIL_SERVER") else (0, 0)
+    click.echo(f"Reminders: {made} new; e-mails sent {sent}, failed {failed} (retried later).")
+
+
+def _notify_commands() -> AppGroup:
+    notify = AppGroup("notify", help="Notification e-mails waiting in the outbox.")
+
+    @notify.command("send")
+    def notify_send():
+        """Send (or retry) the e-mails that are due."""
+        from app.services.notifications import send_pending
+
+        sent, failed = send_pending()
+        click.echo(f"E-mails sent {sent}, failed {failed} (retried later).")
+
+    return notify
+
+
+def seed_data(demo: bool, synthetic: int = 0, echo=click.echo) -> None:
+    """Reference data, and with `demo` the demo staff, accounts, forms and cycle (insert-only)."""
+    from seeds.loader import load_reference
+
+    sync_roles(db.session)
+    counts = load_reference(db.session)
+    db.session.commit()
+    changes = ", ".join(f"{k} {v}" for k, v in counts.items()) or "no changes"
+    echo(f"Reference data: {changes}")
+    if demo:
+        from seeds.demo import load_demo
+
+        password = current_app.config["DEMO_PASSWORD"]
+        accounts = load_demo(db.session, password=password, create_account=create_account)
+        db.session.commit()
+        from app.services.demo_accounts import record
+
+        record([account.username for account in accounts])
+        from seeds.demo_forms import load_demo_forms
+
+        forms = load_demo_forms(db.session)
+        echo(f"Example forms published: {', '.join(forms) or 'none new'}")
+        from seeds.demo_cycle import load_demo_cycle
+
+        created = load_demo_cycle(db.session, _employee_ids_of(DEMO_EMPLOYEES))
+        echo(f"Demo evaluation cycle: {created} submissions created")
+        from seeds.demo_skp import load_demo_skp
+
+        echo(f"Demo SKP 2026: {load_demo_skp(db.session)} plans created")
+        echo(f"Demo accounts (password: {password}; demo only):")
+        for account in accounts:
+            echo(f"  {account.username:<20} {', '.join(account.roles):<22} {account.description}")
+
+    if synthetic:
+        from seeds.synthetic import load_synthetic
+
+        employees, submissions = load_synthetic(db.session, synthetic)
+        echo(f"Synthetic data: {employees} employees, {submissions} submissions added")
+
+
+def _backup_commands() -> AppGroup:
     from app.services.backup import BackupError, create_backup, restore_backup
 
     backup = AppGroup("backup", help="Back up and restore the database and the storage folder.")

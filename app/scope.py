@@ -356,3 +356,40 @@ def visible_jobs(scope: Scope) -> ColumnElement:
     if scope.regency_wide:
         return true()
     return Job.owner_id == scope.user_id if scope.user_id else false()
+
+
+# --- performance plans (SKP) --------------------------------------------------------------
+
+
+def visible_skps(scope: Scope) -> ColumnElement:
+    """SKPs one may see, like submissions: the unit's (unit admin), one's team's and the ones
+    one agrees (evaluator), one's own; HR every one."""
+    from app.models import Skp, SkpVersion
+
+    if scope.regency_wide:
+        return true()
+    in_units = []
+    if scope.has(UNIT_ADMIN) and scope.unit_id:
+        in_units.append(Skp.unit_id.in_(unit_subtree(scope.unit_id)))
+    if not scope.employee_id:
+        return _any(in_units)
+    if not scope.has(SUPERVISOR):
+        return _any([*in_units, Skp.employee_id == scope.employee_id])
+    ids = [select(Skp.id).where(condition) for condition in in_units]
+    ids.append(select(SkpVersion.skp_id).where(SkpVersion.evaluator_id == scope.employee_id))
+    ids.append(select(Skp.id).where(Skp.employee_id.in_(team(scope.employee_id))))
+    return _in_any(Skp.id, ids)
+
+
+def reviewable_skps(scope: Scope) -> ColumnElement:
+    """SKPs waiting for the user's agreement: submitted to them (pejabat penilai) or, for HR,
+    those of unit heads whose evaluator is outside the portal (no evaluator)."""
+    from app.models import Skp, SkpVersion
+
+    evaluators = []
+    if scope.employee_id:
+        evaluators.append(SkpVersion.evaluator_id == scope.employee_id)
+    if scope.regency_wide:
+        evaluators.append(SkpVersion.evaluator_id.is_(None))
+    waiting = select(SkpVersion.skp_id).where(SkpVersion.state == "submitted", _any(evaluators))
+    return Skp.id.in_(waiting)

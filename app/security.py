@@ -215,6 +215,40 @@ for _role in (HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
 for _role in (HR, UNIT_ADMIN):
     MENUS[_role].append("My jobs")
 
+# SKP planning (rows: app.scope.visible_skps; actions: app.services.skp).
+_SKP = [(_views("SkpView", "SkpApi"), ANY)]
+for _role, _menus in (
+    (HR, ["SKP approvals", "SKP list"]),
+    (UNIT_ADMIN, ["SKP list"]),
+    (SUPERVISOR, ["My SKP", "SKP approvals", "SKP list"]),
+    (EMPLOYEE, ["My SKP"]),
+):
+    ROLES[_role].extend(_SKP)
+    MENUS[_role].extend(_menus)
+
+
+# SKP tools (rows: app.scope.visible_skps; who may copy or import: app.services.skp_copy/_import).
+_SKP_PRINT = [("^SkpToolsView$", "^can_show$"), ("^SkpToolsApi$", "^can_get$")]
+_SKP_COPY = [("^SkpToolsView$", "^can_copy$"), ("^SkpToolsApi$", "^can_post$")]
+_SKP_IMPORT = [("^SkpToolsView$", "^can_import_targets$")]
+for _role, _extra, _menus in (
+    (HR, _SKP_PRINT + _SKP_IMPORT, ["Import SKP targets"]),
+    (UNIT_ADMIN, _SKP_PRINT + _SKP_IMPORT, ["Import SKP targets"]),
+    (SUPERVISOR, _SKP_PRINT + _SKP_COPY, ["Copy RHK to subordinates"]),
+    (EMPLOYEE, _SKP_PRINT, []),
+):
+    ROLES[_role].extend(_extra)
+    MENUS[_role].extend(_menus)
+
+
+# Every user's own notifications (rows: the service finds only the caller's); announcements
+# are read by everyone and written by HR.
+for _role in (HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
+    ROLES[_role].append((_views("NotificationView", "NotificationApi"), ANY))
+    ROLES[_role].append(("^AnnouncementView$", ANY if _role == HR else "^can_list$"))
+    ROLES[_role].append(("^GuideView$", "^can_list$"))
+    MENUS[_role].extend(["Announcements", "Guide"])
+
 
 def builtin_roles() -> dict[str, list[tuple[str, str]]]:
     """The FAB_ROLES mapping: permissions plus each role's menu entries."""

@@ -1,5 +1,5 @@
 """Form engine: definitions, safe expressions, evaluation, WTForms building, scoring,
-diffs and XLSX interchange. Pure Python; no Flask-AppBuilder or ``app`` imports."""
+diffs, XLSX and XLSForm interchange. Pure Python; no Flask-AppBuilder or ``app`` imports."""
 
 from forms.builder import build_form_class
 from forms.definition import check_definition, parse_definition
@@ -20,6 +20,7 @@ from forms.schema import (
     text,
 )
 from forms.scoring import IndicatorResult, achievement, indicator_breakdown, weighted_achievement
+from forms.xlsform import XlsFormImport, definition_to_xlsform, xlsform_to_definition
 from forms.xlsx import definition_to_xlsx, literal_text, xlsx_to_definition
 
 __all__ = [
@@ -53,5 +54,8 @@ __all__ = [
     "parse_definition",
     "text",
     "weighted_achievement",
+    "XlsFormImport",
+    "definition_to_xlsform",
+    "xlsform_to_definition",
     "xlsx_to_definition",
 ]

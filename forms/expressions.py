@@ -14,6 +14,8 @@ Grammar (lowest precedence first)::
     unary      := ("-" | "+") unary | primary
     primary    := NUMBER | STRING | "true" | "false" | NAME | NAME "(" args ")" | "(" or_expr ")"
 
+A field is named by its key, bare (``target``) or as in XLSForm (``${target}``).
+
 Evaluation semantics:
 
 * Values are ``Decimal`` numbers, ``str``, ``bool``, ``tuple[str, ...]`` (multiselect),
@@ -64,6 +66,7 @@ _TOKEN_RE = re.compile(
     r"""(?P<space>\s+)
     |(?P<number>[0-9]+(?:\.[0-9]+)?)
     |(?P<string>'[^']*'|"[^"]*")
+    |\$\{\s*(?P<ref>[A-Za-z_][A-Za-z0-9_]*)\s*\}
     |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
     |(?P<op><=|>=|!=|==|[-+*/%()<>=,])""",
     re.VERBOSE,
@@ -383,7 +386,9 @@ def tokenize(source: str) -> list[Token]:
         match = _TOKEN_RE.match(source, pos)
         if match is None:
             raise _bad_character(source, pos)
-        if match.lastgroup != "space":
+        if match.lastgroup == "ref":  # XLSForm's ${key}: the same name as a bare key
+            tokens.append(Token("name", match.group("ref"), pos))
+        elif match.lastgroup != "space":
             tokens.append(Token(match.lastgroup or "", match.group(), pos))
         pos = match.end()
     tokens.append(Token("end", "", len(source)))

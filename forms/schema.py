@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
@@ -221,6 +221,24 @@ class FormSchema:
     @property
     def indicators(self) -> tuple[FieldSchema, ...]:
         return tuple(item for item in self.fields if item.indicator is not None)
+
+    def with_targets(self, targets: Mapping[str, Any] | None) -> FormSchema:
+        """This form with individual indicator targets (``{field key: target}``) in place
+        of its default ones; keys that are no indicator of the form are ignored."""
+        chosen = {
+            key: Decimal(str(value))
+            for key, value in (targets or {}).items()
+            if key in self.by_key and self.by_key[key].indicator is not None and value is not None
+        }
+        if not chosen:
+            return self
+        fields = tuple(
+            replace(item, indicator=replace(item.indicator, target=chosen[item.key]))
+            if item.key in chosen
+            else item
+            for item in self.fields
+        )
+        return replace(self, fields=fields)
 
     def to_dict(self) -> dict[str, Any]:
         """The normalised JSON definition (parses back to an equal schema)."""

@@ -373,8 +373,9 @@ def _locate(path: str | None, locations: _Locations) -> str | None:
     return f"{FIELDS_SHEET}!{locations.fields[int(field)]}:{column}"
 
 
-def _open(data: bytes) -> Any:
-    problem = workbook_problem(data, MAX_SCANNED_ROWS, MAX_COLUMNS, MAX_CELLS)
+def open_workbook(data: bytes, max_columns: int = MAX_COLUMNS) -> Any:
+    """The workbook of uploaded bytes, read-only, after its size was checked."""
+    problem = workbook_problem(data, MAX_SCANNED_ROWS, max_columns, MAX_CELLS)
     if problem is not None:
         error = EngineError.of(ErrorCode.WORKBOOK_TOO_LARGE, path="file", detail=problem)
         raise DefinitionError([error])
@@ -402,7 +403,7 @@ def xlsx_to_definition(data: bytes) -> dict[str, Any]:
     """The definition dict of a workbook; raise :class:`DefinitionError` with every problem."""
     if not isinstance(data, bytes | bytearray):
         raise DefinitionError([EngineError.of(ErrorCode.BAD_FILE, path="file")])
-    workbook = _open(bytes(data))
+    workbook = open_workbook(bytes(data))
     try:
         return _read(workbook)
     except DefinitionError:

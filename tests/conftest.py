@@ -15,7 +15,13 @@ from config import TestConfig
 from tests import factories as f
 
 # One list for every fixture module (a second assignment would replace the first).
-pytest_plugins = ["tests.conftest_cycle", "tests.conftest_admin", "tests.conftest_dashboard"]
+pytest_plugins = [
+    "tests.conftest_cycle",
+    "tests.conftest_admin",
+    "tests.conftest_dashboard",
+    "tests.conftest_servers",
+    "tests.conftest_skp",
+]
 
 
 def _reset_schema(app) -> None:

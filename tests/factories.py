@@ -123,3 +123,87 @@ def field_errors(html: str, field: str) -> list[str]:
     block = html[start : end if end >= 0 else None]
     found = re.findall(r'<div class="alert alert-danger">\s*(.*?)\s*</div>', block, re.S)
     return [unescape(" ".join(m.split())) for m in found]
+
+
+# --- skpeval: SKP plans made directly from the models (app.models.planning) ----------------
+
+
+def make_plan(employee, year: int = 2026, items=(), *, state: str = "agreed", kind="annual",
+             skp=None, **version_fields):  # fmt: skip
+    """An SKP version of `employee` with RHK `items`: [(title, [(indicator, target,
+    field_key[, unit]), …][, {other SkpRhk fields}]), …]; a new version of `skp` when given
+    (the earlier one superseded)."""
+    import uuid
+
+    from app.models import Skp, SkpIndicator, SkpRhk, SkpVersion
+
+    if skp is None:
+        skp = Skp(employee_id=employee.id, unit_id=employee.unit_id, year=year, period_kind=kind)
+        db.session.add(skp)
+        db.session.flush()
+    for earlier in skp.versions:
+        if earlier.state == "agreed" and state == "agreed":
+            earlier.state = "superseded"
+    version = SkpVersion(
+        skp=skp, number=len(skp.versions) + 1, state=state,
+        evaluator_id=employee.supervisor_id,
+        **{"expectations": {}, "annex": {}, **version_fields},
+    )  # fmt: skip
+    db.session.add(version)
+    for position, (title, indicators, *extra) in enumerate(items):
+        rhk = SkpRhk(version=version, key=str(uuid.uuid4()), position=position, title=title,
+                     **(extra[0] if extra else {}))  # fmt: skip
+        db.session.add(rhk)
+        for index, (label, target, field_key, *unit) in enumerate(indicators):
+            db.session.add(
+                SkpIndicator(rhk=rhk, position=index, title=label, target=target,
+                             field_key=field_key, unit_label=unit[0] if unit else "")
+            )  # fmt: skip
+    db.session.commit()
+    return version
+
+
+# --- skp: performance plans (SKP) -------------------------------------------------------------
+
+
+def scope_of(employee: Employee | None = None, roles=("Employee",), user_id=None):
+    """The `Scope` of an account with `roles`, linked to `employee`."""
+    from app.scope import Scope
+
+    return Scope(
+        user_id=user_id,
+        roles=frozenset(roles),
+        employee_id=employee.id if employee else None,
+        unit_id=employee.unit_id if employee else None,
+    )
+
+
+def make_skp(employee: Employee, year: int = 2026, state: str = "draft", rhk=(), number=1):
+    """An SKP with one version in `state` whose RHK are `rhk`: dicts of `SkpRhk` fields
+    (`title`, `parent_rhk`, `iku`, `kind`) plus `indicators` (dicts of `SkpIndicator`
+    fields; one kuantitas indicator by default). Returns the SKP."""
+    import uuid
+    from decimal import Decimal
+
+    from app.models import Skp, SkpIndicator, SkpRhk, SkpVersion
+    from app.models.forms import _now
+
+    skp = Skp(employee=employee, unit_id=employee.unit_id, year=year, period_kind="annual")
+    agreed = state in ("agreed", "superseded")
+    version = SkpVersion(
+        skp=skp, number=number, state=state, evaluator_id=employee.supervisor_id,
+        expectations={}, annex={}, published_at=_now() if agreed else None,
+        submitted_at=_now() if state != "draft" else None,
+    )  # fmt: skip
+    for position, item in enumerate(rhk):
+        item = dict(item)
+        indicators = item.pop("indicators", None) or [
+            {"title": f"Jumlah {item['title']}", "target": Decimal(12), "unit_label": "laporan"}
+        ]
+        SkpRhk(
+            version=version, key=str(uuid.uuid4()), position=position, **item,
+            indicators=[SkpIndicator(position=i, **ind) for i, ind in enumerate(indicators)],
+        )  # fmt: skip
+    db.session.add(skp)
+    db.session.commit()
+    return skp

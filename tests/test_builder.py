@@ -283,3 +283,35 @@ def test_api_import_publish_export_and_scoping(client, api_token, world):
     rejected = client.post("/api/v1/form/import", json={"definition": broken}, headers=headers)
     assert rejected.status_code == 422
     assert "1bad" in rejected.json["errors"]["definition.fields[0].key"][0]
+
+
+def test_preview_stays_live_while_a_field_is_broken(login_as, dinkes_form):
+    client = login_as("admin.dinkes")
+    definition = copy.deepcopy(IMMUNISATION)
+    definition["fields"][3]["relevant"] = "cakupan < <b>x</b>"
+    response = _post_json(client, f"/builder/{dinkes_form.id}/preview", {"definition": definition})
+    html = response.json["html"]
+    assert 'class="form-group preview-field" data-key="sasaran"' in html
+    assert 'class="alert alert-warning preview-broken" data-key="kendala"' in html
+    assert "<b>x</b>" not in html
+    assert [error["code"] for error in response.json["errors"]] == ["EXPR_SYNTAX"]
+    evaluated = _post_json(
+        client,
+        f"/builder/{dinkes_form.id}/evaluate",
+        {"definition": definition, "answers": {"sasaran": "100", "diimunisasi": "90"}},
+    ).json
+    assert evaluated["values"]["cakupan"] == 90
+    assert evaluated["definition_errors"] == []
+
+
+def test_after_publishing_the_form_the_next_step_is_using_it_in_a_template(login_as, dinkes_form):
+    client = login_as("admin.dinkes")
+    response = client.post(f"/builder/{dinkes_form.id}/publish")
+    assert "published=1" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="next-use-in-template"' in page and "/evaluation-templates/?form_version=" in page
+    assert 'id="next-steps"' not in _page_text(client, f"/builder/{dinkes_form.id}/versions")
+
+
+def _page_text(client, url: str) -> str:
+    return client.get(url).get_data(as_text=True)

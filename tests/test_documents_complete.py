@@ -80,7 +80,7 @@ def test_emblem_upload_refuses_what_is_not_a_sound_png(login_as, app, content, n
     with app.app_context():
         from app.services import emblem
 
-        assert not emblem.path().exists()
+        assert emblem.current() is None
 
 
 def test_emblem_settings_are_for_hr_only(login_as):

@@ -44,7 +44,7 @@ def upload(call, cycle):
 
 
 def _stored_files() -> set[str]:
-    return {p.name for p in evidence_service.storage_dir().iterdir()}
+    return set(evidence_service.stored_files())
 
 
 def _assert_refusal(response, status: int, field: str | None = None) -> None:

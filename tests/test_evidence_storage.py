@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import time
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -28,7 +29,7 @@ def _rows():
 
 def _files(app) -> set[str]:
     with app.app_context():
-        return {p.name for p in service.storage_dir().iterdir()}
+        return set(service.stored_files())
 
 
 def test_control_characters_in_a_file_name_are_removed(login_as, cycle):
@@ -89,11 +90,8 @@ def test_the_quota_of_a_submission_refuses_an_upload_and_writes_nothing(login_as
     assert cycle.reload().answers == {}
 
 
-def test_storage_gc_lists_then_removes_only_what_nothing_refers_to(login_as, cycle, app):
-    client = login_as("pegawai.dinkes")
-    _post(client, cycle, TINY_PDF, "dipakai.pdf")
-    (used,) = _rows()
-    # Left behind by older versions: a replaced upload's row and file, and a lone file.
+def add_leftover(used: Evidence) -> Evidence:
+    """A row a year old for the field of `used`, replaced since (its answer names `used`)."""
     old = used.uploaded_at.replace(year=used.uploaded_at.year - 1)
     leftover = Evidence(
         submission_id=used.submission_id, field_ref=used.field_ref, stored_name="a" * 32 + ".pdf",
@@ -102,8 +100,16 @@ def test_storage_gc_lists_then_removes_only_what_nothing_refers_to(login_as, cyc
     )  # fmt: skip
     _db.session.add(leftover)
     _db.session.commit()
-    with app.app_context():
-        folder = service.storage_dir()
+    return leftover
+
+
+def test_storage_gc_lists_then_removes_only_what_nothing_refers_to(login_as, cycle, app):
+    client = login_as("pegawai.dinkes")
+    _post(client, cycle, TINY_PDF, "dipakai.pdf")
+    (used,) = _rows()
+    # Left behind by older versions: a replaced upload's row and file, and a lone file.
+    leftover = add_leftover(used)
+    folder = Path(app.config["STORAGE_DIR"]) / "evidence"  # the default storage: a folder
     for name, age in ((leftover.stored_name, 7200), ("b" * 32 + ".pdf", 7200), ("baru.pdf", 0)):
         (folder / name).write_bytes(TINY_PDF)
         os.utime(folder / name, (time.time() - age, time.time() - age))

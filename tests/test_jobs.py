@@ -12,6 +12,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from app import storage
 from app.models import Employee, Job, Unit, UnitRating
 from app.scope import scope_for
 from app.services import documents as docs
@@ -410,7 +411,8 @@ def test_recap_refresh_goes_through_rq(app, recap_data, db, redis_queue):
     _rq_burst(app)
     assert _job(db, job.id).state == "done"
     spec = docs.recap_spec(recap_data.period, recap_data.world.dinkes.id, "id")
-    assert docs.storage_path(spec.data_hash).is_file()  # the new data is in the PDF cache
+    key = docs.storage_key(spec.data_hash)
+    assert storage.current().get(key) is not None  # the new data is in the PDF cache
 
 
 def test_every_result_type_is_documented(client, api_token, recap_data, db, documented):

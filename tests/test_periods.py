@@ -64,8 +64,11 @@ def test_open_then_close_through_the_actions(login_as):
     assert response.status_code == 200
     assert "Status periode diubah menjadi Dibuka." in response.text
     assert _state(period.id) == "open"
-    response = client.post(f"/periodview/action/close_period/{period.id}", follow_redirects=True)
-    assert "Status periode diubah menjadi Ditutup." in response.text
+    response = client.post(f"/periodview/action/close_period/{period.id}")
+    assert response.headers["Location"].endswith(f"/periods/{period.id}/close")
+    assert _state(period.id) == "open"  # not before the confirmation
+    response = client.post(f"/periods/{period.id}/close", follow_redirects=True)
+    assert f"Periode {period.name} ditutup." in response.text
     assert _state(period.id) == "closed"
 
 
@@ -83,7 +86,7 @@ def test_closed_period_cannot_be_reopened_by_the_action(login_as):
 def test_draft_period_cannot_be_closed_directly(login_as):
     client = login_as("hr")
     period = f.make_period(state=PeriodState.DRAFT)
-    client.post(f"/periodview/action/close_period/{period.id}")
+    client.post(f"/periods/{period.id}/close")
     assert _state(period.id) == "draft"
 
 

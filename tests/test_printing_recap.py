@@ -113,7 +113,7 @@ def test_same_data_is_served_from_cache(login_as, recap_data, app, db):
     from pathlib import Path
 
     stored = list((Path(app.config["STORAGE_DIR"]) / "documents").glob("*.pdf"))
-    assert any(p.read_bytes() == first.data for p in stored)
+    assert any(p.read_bytes() == first.data for p in stored)  # the default: a folder
     # Changed data: a new document, a new code.
     recap_data.submissions[-1].state = "submitted"
     db.session.commit()

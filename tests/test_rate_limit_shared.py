@@ -2,98 +2,47 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import factories as f
+from tests.conftest_servers import REDIS_URL, migrated_sqlite, redis_available
+
 LIMIT = 3
-
-# One worker: the test app on a shared SQLite file, login limits on, served by werkzeug.
-SERVER = """
-import sys
-from werkzeug.serving import make_server
-from app import create_app
-from config import TestConfig
-
-database, port, limit, *storage = sys.argv[1:]
-settings = {"RATELIMIT_STORAGE_URI": storage[0]} if storage else {}  # else the default
-app = create_app(
-    TestConfig, SQLALCHEMY_DATABASE_URI=database, RATELIMIT_ENABLED=True,
-    AUTH_RATE_LIMIT=f"{limit} per minute", RATELIMIT_KEY_PREFIX=database, **settings,
-)
-make_server("127.0.0.1", int(port), app, threaded=True).serve_forever()
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read().decode()
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("the server did not start")
 
 
 @pytest.fixture
 def database(tmp_path):
-    """A migrated SQLite file with the test world's accounts."""
-    from flask_migrate import upgrade
-
-    from app import create_app
+    """A migrated SQLite file with one account."""
     from app.extensions import db
-    from app.security import sync_roles
-    from config import TestConfig
-    from tests import factories as f
 
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    app = migrated_sqlite(tmp_path / "shared.db")
     with app.app_context():
-        upgrade()
-        sync_roles(db.session)
         f.make_user("pegawai", ["Employee"], f.make_employee(f.make_unit("DINKES", "Dinkes"), "P"))
         db.session.remove()
         db.engine.dispose()
-    return url
+    return app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def _limited(database: str) -> dict:
+    return {"SQLALCHEMY_DATABASE_URI": database, "RATELIMIT_ENABLED": True,
+            "AUTH_RATE_LIMIT": f"{LIMIT} per minute"}  # fmt: skip
 
 
 @pytest.fixture
-def two_workers(database, tmp_path):
-    def start(*storage: str) -> list[str]:
-        env = {**os.environ, "SECRET_KEY": "x" * 32, "INSTANCE_PATH": str(tmp_path)}
-        ports = [_free_port(), _free_port()]
-        for port in ports:
-            command = [sys.executable, "-c", SERVER, database, str(port), str(LIMIT), *storage]
-            processes.append(
-                subprocess.Popen(
-                    command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-                )
-            )
-        for port, process in zip(ports, processes, strict=True):
-            _wait_for(port, process)
-        return [f"http://127.0.0.1:{port}" for port in ports]
+def two_workers(database, serve):
+    """`two_workers(storage_uri=None)`: two servers on the file, limits on; their URLs."""
 
-    processes = []
-    yield start
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=10)
+    def start(storage_uri: str | None = None) -> list[str]:
+        settings = {**_limited(database), "RATELIMIT_KEY_PREFIX": database}
+        if storage_uri:
+            settings["RATELIMIT_STORAGE_URI"] = storage_uri  # else the default
+        return serve(settings)
+
+    return start
 
 
 def _status(url: str, body: bytes, content_type: str) -> int:
@@ -125,11 +74,9 @@ def test_the_login_limits_hold_across_two_workers(two_workers):
 
 def test_redis_when_configured(two_workers):
     pytest.importorskip("redis")
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    first, second = two_workers("redis://127.0.0.1:6379")  # keys prefixed per test
+    if not redis_available():
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    first, second = two_workers(REDIS_URL)  # keys prefixed per test
     assert 429 not in [_api_login(first) for _ in range(LIMIT)]
     assert _api_login(second) == 429
 
@@ -152,3 +99,23 @@ def test_database_storage_counts_per_window(db, monkeypatch):
     assert storage.get("login/10.0.0.1") == 0
     assert storage.incr("x" * 300, 60) == 1  # long keys are hashed to fit the column
     assert storage.check()
+
+
+@pytest.mark.parametrize(("proxies", "other_client"), [(1, 401), (0, 429)])
+def test_behind_a_proxy_each_client_has_its_own_limit(database, proxies, other_client):
+    """PROXY_FIX_X_FOR=1: the address comes from the proxy's X-Forwarded-For; 0: the proxy's."""
+    from app import create_app
+    from config import TestConfig
+
+    app = create_app(TestConfig, **_limited(database), RATELIMIT_STORAGE_URI="memory://",
+                     PROXY_FIX_X_FOR=proxies)  # fmt: skip
+    client = app.test_client()
+
+    def login(address: str) -> int:
+        body = {"username": "pegawai", "password": "wrong", "provider": "db"}
+        headers = {"X-Forwarded-For": address}
+        return client.post("/api/v1/security/login", json=body, headers=headers).status_code
+
+    assert [login("203.0.113.7") for _ in range(LIMIT)] == [401] * LIMIT
+    assert login("203.0.113.7") == 429
+    assert login("198.51.100.20") == other_client

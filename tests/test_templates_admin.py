@@ -252,3 +252,34 @@ def test_employee_and_supervisor_cannot_open_the_designer(login_as, template):
         client = login_as(user)
         assert client.get("/evaluation-templates/").status_code in (302, 403)
         assert client.get(f"/evaluation-templates/{template.id}/").status_code in (302, 403)
+
+
+def test_after_publishing_the_template_the_next_step_is_assigning_it(
+    login_as, template, dinkes_form
+):
+    client = login_as("admin.dinkes")
+    data = editor_data(template, [(dinkes_form.id, 100)])
+    response = client.post(
+        f"/evaluation-templates/{template.id}/save", data={**data, "action": "publish"}
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    version = _template(template.id).versions[0]
+    assert 'id="next-assign"' in page
+    assert f"/assign/?template_version_id={version.id}" in page
+
+
+def test_a_template_made_from_the_forms_next_step_starts_with_that_form(
+    login_as, world, dinkes_form
+):
+    client = login_as("admin.dinkes")
+    page = client.get(f"/evaluation-templates/?form_version={dinkes_form.id}").get_data(
+        as_text=True
+    )
+    assert f'name="form_version_id" value="{dinkes_form.id}"' in page
+    client.post(
+        "/evaluation-templates/new",
+        data={"unit_id": world.dinkes.id, "code": "DINKES-BARU", "title": "Baru",
+              "form_version_id": dinkes_form.id},
+    )  # fmt: skip
+    made = _db.session.query(EvaluationTemplate).filter_by(code="DINKES-BARU").one()
+    assert made.draft["forms"] == [{"form_version_id": dinkes_form.id, "weight": 100}]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import g, request, send_file
+from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
@@ -188,16 +188,11 @@ class SubmissionEvidenceApi(ApiContract, BaseApi):
                 image/png: {schema: {type: string, format: binary}}
         """
         _submission, evidence = self._evidence(pk, evidence_id)
-        path = evidence_service.path_of(evidence)
-        if path is None or not path.is_file():
-            raise ApiError(404)
-        response = send_file(
-            path,
-            mimetype=evidence.content_type,
-            as_attachment=True,
-            download_name=_download_name(evidence),
-            max_age=0,
+        response = evidence_service.send(
+            evidence, as_attachment=True, download_name=_download_name(evidence), max_age=0
         )
+        if response is None:
+            raise ApiError(404)
         response.headers["Cache-Control"] = "private, no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import g, send_file
+from flask import g, request, send_file
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import select
@@ -17,16 +17,12 @@ from app.models import IndicatorForm
 from app.scope import current_scope, is_allowed, managed_forms, visible_forms
 from app.services import ValidationFailed
 from app.services import forms as form_service
-from app.services.form_files import export_version
+from app.services.form_files import FileProblem, ImportedFile, export_version, read_upload
 from forms import DefinitionError
 
 
 def _version_json(version) -> dict:
-    return {
-        "number": version.number,
-        "published_at": version.published_at.isoformat(),
-        "definition": version.definition,
-    }
+    return schemas.FormVersion().dump(version)
 
 
 def definition_errors(exc: DefinitionError) -> ApiError:
@@ -38,6 +34,25 @@ def definition_errors(exc: DefinitionError) -> ApiError:
             str(error.message)
         )
     return ApiError(422, errors=errors)
+
+
+def _uploaded(skip_unsupported: bool) -> ImportedFile:
+    """The definition of the multipart upload `file`; 422 keyed `file[.sheet!row]`."""
+    try:
+        return read_upload(request.files.get("file"), skip_unsupported)
+    except FileProblem as exc:
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors:
+            where = f"file.{error['path']}" if error.get("path") else "file"
+            errors.setdefault(where, []).append(error["message"])
+        raise ApiError(422, errors=errors) from None
+
+
+def _upload_fields() -> dict:
+    """`draft_revision` of a multipart import, validated like the JSON body's."""
+    if "draft_revision" not in request.form:
+        return {}
+    return schemas.UploadFields().load({"draft_revision": request.form["draft_revision"]})
 
 
 def _form_json(form: IndicatorForm, full: bool, own: bool = True) -> dict:
@@ -124,17 +139,29 @@ class FormApi(ApiContract, BaseApi):
         """Create a form, or replace its draft, from a JSON definition.
         ---
         post:
-          summary: Create a form (or replace its draft) from a JSON definition
+          summary: Create a form (or replace its draft) from a definition or a workbook
           description: >-
             The form is the unit's form with the definition's code. Replacing an existing
             draft needs the `draft_revision` last read (409 when someone saved since).
+            A multipart upload (`file`) takes a .json file, the portal's own .xlsx or a
+            standard XLSForm; an XLSForm with unsupported rows gives 422 listing them by
+            sheet and row, unless `skip_unsupported=true`, which imports the rest and lists
+            what was skipped.
           parameters:
           - {in: query, name: unit_id, schema: {type: integer, minimum: 1}}
+          - {in: query, name: skip_unsupported, schema: {type: boolean, default: false}}
           requestBody:
             required: true
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/ImportBody'}
+              multipart/form-data:
+                schema:
+                  type: object
+                  required: [file]
+                  properties:
+                    file: {type: string, format: binary}
+                    draft_revision: {type: integer, minimum: 0}
           responses:
             201:
               description: The form and its new draft revision
@@ -144,8 +171,14 @@ class FormApi(ApiContract, BaseApi):
             409: {$ref: '#/components/responses/409'}
         """
         scope = current_scope()
-        body = load_body(schemas.ImportBody())
-        unit_id = body.get("unit_id", load_args(schemas.ImportArgs()).get("unit_id"))
+        args = load_args(schemas.ImportArgs())
+        imported = None
+        if request.mimetype == "multipart/form-data":
+            imported = _uploaded(args["skip_unsupported"])
+            body = {"definition": imported.definition, **_upload_fields()}
+        else:
+            body = load_body(schemas.ImportBody())
+        unit_id = body.get("unit_id", args.get("unit_id"))
         try:
             form = form_service.import_definition(
                 body["definition"],
@@ -161,7 +194,12 @@ class FormApi(ApiContract, BaseApi):
         except ValidationFailed as exc:
             raise ApiError(422, errors=exc.errors) from None
         return self.response(
-            201, id=form.id, draft_revision=form.draft_revision, result=_form_json(form, False)
+            201,
+            id=form.id,
+            draft_revision=form.draft_revision,
+            result=_form_json(form, False),
+            skipped=imported.skipped if imported else [],
+            partial=imported.partial if imported else [],
         )
 
     @expose("/<int:pk>/publish", methods=["POST"])
@@ -203,7 +241,10 @@ class FormApi(ApiContract, BaseApi):
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
           - {in: query, name: version, schema: {type: integer, minimum: 1}}
-          - {in: query, name: format, schema: {type: string, enum: [json, xlsx], default: json}}
+          - in: query
+            name: format
+            schema: {type: string, enum: [json, xlsx, xlsform], default: json}
+            description: json, the portal's own workbook (xlsx) or a standard XLSForm
           responses:
             200:
               description: The version's definition, or the workbook
@@ -221,10 +262,11 @@ class FormApi(ApiContract, BaseApi):
             raise ApiError(404) from None
         if args["format"] == "json":
             return self.response(200, **_version_json(version))
-        content, mimetype = export_version(version, "xlsx")
+        content, mimetype = export_version(version, args["format"])
+        suffix = "-xlsform" if args["format"] == "xlsform" else ""
         return send_file(
             io.BytesIO(content),
             as_attachment=True,
-            download_name=f"{form.code}-v{version.number}.xlsx",
+            download_name=f"{form.code}-v{version.number}{suffix}.xlsx",
             mimetype=mimetype,
         )

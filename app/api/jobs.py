@@ -7,9 +7,7 @@ user who started it, and to HR (`app.scope.visible_jobs`); others get 404.
 
 from __future__ import annotations
 
-import io
-
-from flask import g, jsonify, send_file, url_for
+from flask import g, jsonify, url_for
 from flask_appbuilder.api import BaseApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import Schema, fields, validate
@@ -49,7 +47,7 @@ class RecapJobBody(schemas.Strict):
 def _status(job: Job) -> dict:
     body = status(job)
     body.pop("result_name")
-    done = jobs.result_content(job) is not None if job.result_key else False
+    done = job.state == "done" and job.result_key
     body["result_url"] = url_for("JobApi.result", pk=job.id) if done else None
     return body
 
@@ -114,13 +112,9 @@ class JobApi(ApiContract, BaseApi):
                 application/gzip: {schema: {type: string, format: binary}}
             404: {$ref: '#/components/responses/404'}
         """
-        job = scoped(Job, pk, visible_jobs)
-        content = jobs.result_content(job)
-        if content is None:
+        response = jobs.send_result(scoped(Job, pk, visible_jobs))
+        if response is None:
             raise ApiError(404)
-        response = send_file(io.BytesIO(content), mimetype=job.result_mime, as_attachment=True,
-                             download_name=job.result_name, max_age=0)  # fmt: skip
-        response.headers["Cache-Control"] = "private, no-store"
         return response
 
     @expose("/<int:pk>/retry", methods=["POST"])

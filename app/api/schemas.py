@@ -83,11 +83,14 @@ class AwardArgs(Strict):
 
 class ExportArgs(Strict):
     version = fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error=TOO_LARGE))
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx"]))
+    format = fields.String(
+        load_default="json", validate=validate.OneOf(["json", "xlsx", "xlsform"])
+    )
 
 
 class ImportArgs(Strict):
     unit_id = Id()
+    skip_unsupported = fields.Boolean(load_default=False)
 
 
 # --- request bodies -----------------------------------------------------------------------
@@ -143,6 +146,10 @@ class AssignBody(Strict):
     include_subunits = fields.Boolean(load_default=True)
     jabatan_types = fields.List(fields.String(validate=validate.Length(max=40)))
     employee_ids = fields.List(StrictId())
+
+
+class UploadFields(Strict):
+    draft_revision = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
 
 
 class ImportBody(Strict):
@@ -268,6 +275,17 @@ class SubmissionDetail(SubmissionSummary):
     evidence = fields.List(fields.Nested(EvidenceFile))
     history = fields.List(fields.Nested(HistoryEntry))
     allowed_actions = fields.List(fields.String())
+    skp_version_id = fields.Integer(
+        allow_none=True, metadata={"description": "The agreed SKP version giving the targets."}
+    )
+    targets = fields.Dict(
+        keys=fields.String(), values=fields.Float(), allow_none=True,
+        metadata={"description": "Individual targets {form field key: target}; null: the "
+                                 "forms' default targets"},
+    )  # fmt: skip
+    targets_notice = fields.String(
+        allow_none=True, metadata={"description": "Said when no agreed SKP gives the targets."}
+    )
 
 
 class SubmissionResult(Schema):
@@ -304,9 +322,16 @@ class FormSummary(Schema):
     shared = fields.Boolean(metadata={"description": "Readable by every unit (regency-wide)."})
 
 
-class FormVersion(Schema):
+class PublishedVersionSchema(Schema):
+    """A numbered, frozen version of a versioned document (form, template, SKP)."""
+
     number = fields.Integer()
-    published_at = fields.String()
+    published_at = UtcDateTime(allow_none=True)
+
+
+class FormVersion(PublishedVersionSchema):
+    """A published version of an indicator form (also the JSON export)."""
+
     definition = fields.Dict()
 
 
@@ -325,10 +350,21 @@ class FormResult(Schema):
     result = fields.Nested(FormDetail)
 
 
+class FileRow(Schema):
+    """A row of an uploaded XLSForm left out, or imported in part (`path`: sheet!row)."""
+
+    code = fields.String()
+    path = fields.String()
+    field = fields.String(allow_none=True)
+    message = fields.String()
+
+
 class FormImported(Schema):
     id = fields.Integer()
     draft_revision = fields.Integer()
     result = fields.Nested(FormSummary)
+    skipped = fields.List(fields.Nested(FileRow))
+    partial = fields.List(fields.Nested(FileRow))
 
 
 class Published(Schema):
@@ -427,6 +463,9 @@ class IkuResult(Indicator):
 
     code = fields.String()
     contributors = fields.Integer()
+    target_source = fields.String(
+        metadata={"description": "period (set for the period), skp (individual targets), form"}
+    )
 
 
 class UnitAchievement(Schema):

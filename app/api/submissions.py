@@ -14,6 +14,7 @@ from app.api.errors import ApiContract, load_args, load_body, refusals, safe, sc
 from app.extensions import db
 from app.models import Submission
 from app.scope import current_scope, visible_submissions
+from app.services import skp_targets
 from app.services import submissions as service
 
 
@@ -89,6 +90,9 @@ def _detail(item: Submission, scope) -> dict:
             for entry in item.history
         ],
         "allowed_actions": sorted(service.allowed_actions(item, scope)),
+        "skp_version_id": item.skp_version_id,
+        "targets": item.targets,
+        "targets_notice": skp_targets.notice(item),
     }
 
 
@@ -97,9 +101,12 @@ _PK = """
           - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}"""
 
 
-def action_doc(method: str, summary: str, body: str, *, required: bool = True):
-    """Document a submission action (FAB reads the YAML after `---` in the docstring):
-    path id, JSON body, the new state, and refusals (403), conflicts (409), bad input (422)."""
+def action_doc(
+    method: str, summary: str, body: str, *, required: bool = True, result: str = "ActionResult"
+):
+    """Document a submission (or SKP) action (FAB reads the YAML after `---` in the docstring):
+    path id, JSON body, the new state (`result`), and refusals (403), conflicts (409), bad
+    input (422)."""
     errors = "".join(
         f"\n            {s}: {{$ref: '#/components/responses/{s}'}}" for s in (403, 404, 409, 422)
     )
@@ -114,10 +121,10 @@ def action_doc(method: str, summary: str, body: str, *, required: bool = True):
                 schema: {{$ref: '#/components/schemas/{body}'}}
           responses:
             200:
-              description: The submission's new state
+              description: The new state
               content:
                 application/json:
-                  schema: {{$ref: '#/components/schemas/ActionResult'}}{errors}
+                  schema: {{$ref: '#/components/schemas/{result}'}}{errors}
         """
 
     def decorate(f):

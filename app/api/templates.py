@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe, scoped
-from app.api.schemas import MAX_ID, UtcDateTime
+from app.api.schemas import MAX_ID, PublishedVersionSchema
 from app.extensions import db
 from app.models import EvaluationTemplate
 from app.scope import current_scope, managed_templates
@@ -63,14 +63,12 @@ class TemplateExportQuerySchema(Schema):
     )
 
 
-class TemplateVersionSchema(Schema):
+class TemplateVersionSchema(PublishedVersionSchema):
     """A published, frozen version of a template (also the export)."""
 
     __component_name__ = "TemplateVersion"
 
     code = fields.String(attribute="template.code")
-    number = fields.Integer()
-    published_at = UtcDateTime()
     definition = fields.Dict()
 
 

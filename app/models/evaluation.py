@@ -18,18 +18,18 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
     func,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.forms import FrozenVersionError, _now
+from app.models.forms import _now
 from app.models.org import Employee, Unit
 from app.models.periods import EvaluationPeriod
+from app.models.versioning import DraftDocument, PublishedVersion, freeze
 
 
-class EvaluationTemplate(Model):
+class EvaluationTemplate(DraftDocument, Model):
     """A unit's evaluation template (templat penilaian): forms with weights and rating rules.
 
     Like indicator forms, it has a draft and frozen published versions.
@@ -43,25 +43,17 @@ class EvaluationTemplate(Model):
     code: Mapped[str] = mapped_column(String(40), nullable=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     archived: Mapped[bool] = mapped_column(default=False, nullable=False)
-    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    draft_revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
 
     unit: Mapped[Unit | None] = relationship(Unit)
     versions: Mapped[list[TemplateVersion]] = relationship(
         "TemplateVersion", back_populates="template", order_by="TemplateVersion.number"
     )
 
-    @property
-    def latest_version(self) -> TemplateVersion | None:
-        return self.versions[-1] if self.versions else None
-
     def __repr__(self) -> str:
         return f"{self.code} — {self.title}"
 
 
-class TemplateVersion(Model):
+class TemplateVersion(PublishedVersion, Model):
     """A published, frozen version of an evaluation template."""
 
     __tablename__ = "template_versions"
@@ -71,10 +63,7 @@ class TemplateVersion(Model):
     template_id: Mapped[int] = mapped_column(
         ForeignKey("evaluation_templates.id"), nullable=False, index=True
     )
-    number: Mapped[int] = mapped_column(Integer, nullable=False)
     definition: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
-    published_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
 
     template: Mapped[EvaluationTemplate] = relationship(
         EvaluationTemplate, back_populates="versions"
@@ -84,9 +73,7 @@ class TemplateVersion(Model):
         return f"{self.template.code} v{self.number}"
 
 
-@event.listens_for(TemplateVersion, "before_update")
-def _refuse_template_version_changes(mapper, connection, target: TemplateVersion) -> None:
-    raise FrozenVersionError(f"template version {target.id} is published and cannot change")
+freeze(TemplateVersion, "template version")
 
 
 class Submission(Model):
@@ -113,6 +100,9 @@ class Submission(Model):
     )
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # A draft's answers kept as typed that are not valid yet ("<form>:<key>" → raw value);
+    # their place in `answers` is empty until they are fixed. Submit refuses while any remain.
+    invalid_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     comments: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     behaviour: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     feedback: Mapped[str | None] = mapped_column(Text)
@@ -132,6 +122,11 @@ class Submission(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # The agreed SKP version whose individual targets this evaluation uses, and those
+    # targets ({form field key: target}) as they were when it began: a later revision of
+    # the SKP never changes an evaluation already made.
+    skp_version_id: Mapped[int | None] = mapped_column(ForeignKey("skp_versions.id"))
+    targets: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Kalibrasi: the unit head's (or HR's) adjustment of the approved predikat.
     calibrated_predikat: Mapped[str | None] = mapped_column(String(20))
     calibration_reason: Mapped[str | None] = mapped_column(Text)
@@ -192,6 +187,7 @@ class AuditEntry(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
     period_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_periods.id"), index=True)
+    skp_id: Mapped[int | None] = mapped_column(ForeignKey("skps.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
     action: Mapped[str] = mapped_column(String(32), nullable=False)

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    UniqueConstraint,
-    event,
-    false,
-)
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.org import Unit
+from app.models.versioning import (
+    DraftDocument,
+    FrozenVersionError,
+    PublishedVersion,
+    _now,
+    freeze,
+)
+
+__all__ = ["FormVersion", "FrozenVersionError", "IndicatorForm", "_now"]
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-class IndicatorForm(Model):
+class IndicatorForm(DraftDocument, Model):
     """A unit's indicator form (formulir indikator kinerja).
 
     `draft` holds the definition being edited (None when nothing is being
@@ -46,10 +41,6 @@ class IndicatorForm(Model):
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     archived: Mapped[bool] = mapped_column(default=False, nullable=False)
     shared: Mapped[bool] = mapped_column(default=False, server_default=false(), nullable=False)
-    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    draft_revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
 
     unit: Mapped[Unit | None] = relationship(Unit)
     updated_by: Mapped[User | None] = relationship(User)
@@ -57,15 +48,11 @@ class IndicatorForm(Model):
         "FormVersion", back_populates="form", order_by="FormVersion.number"
     )
 
-    @property
-    def latest_version(self) -> FormVersion | None:
-        return self.versions[-1] if self.versions else None
-
     def __repr__(self) -> str:
         return f"{self.code} — {self.title}"
 
 
-class FormVersion(Model):
+class FormVersion(PublishedVersion, Model):
     """A published, frozen version of an indicator form."""
 
     __tablename__ = "form_versions"
@@ -75,19 +62,9 @@ class FormVersion(Model):
     form_id: Mapped[int] = mapped_column(
         ForeignKey("indicator_forms.id", ondelete="RESTRICT"), nullable=False, index=True
     )
-    number: Mapped[int] = mapped_column(Integer, nullable=False)
     definition: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
-    published_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, nullable=False)
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
 
     form: Mapped[IndicatorForm] = relationship(IndicatorForm, back_populates="versions")
-    published_by: Mapped[User | None] = relationship(User)
 
 
-class FrozenVersionError(RuntimeError):
-    """A published form version was about to change."""
-
-
-@event.listens_for(FormVersion, "before_update")
-def _refuse_version_changes(mapper, connection, target: FormVersion) -> None:
-    raise FrozenVersionError(f"form version {target.id} is published and cannot change")
+freeze(FormVersion, "form version")

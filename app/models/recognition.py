@@ -50,9 +50,12 @@ class Iku(Model):
     code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     aggregation: Mapped[str] = mapped_column(String(12), nullable=False, default="sum")
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The regency's sasaran (RPJMD) this IKU supports.
+    regency_goal_id: Mapped[int | None] = mapped_column(ForeignKey("regency_goals.id"), index=True)
 
     unit: Mapped[Unit] = relationship(Unit)
     form: Mapped[IndicatorForm] = relationship(IndicatorForm)
+    regency_goal = relationship("RegencyGoal")
 
 
 class IkuTarget(Model):

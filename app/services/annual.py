@@ -39,11 +39,11 @@ from app.models import (
 from app.models.forms import _now
 from app.models.types import PeriodKind, SubmissionState
 from app.scope import Scope
-from app.services import ValidationFailed
+from app.services import ValidationFailed, skp_targets
 from app.services.rollup import aggregate_values
 from app.services.scoring import ORG_TO_HASIL
 from app.services.templates import Rules, form_versions, parse_rules, predikat_matrix
-from forms import evaluate, indicator_breakdown, parse_definition
+from forms import evaluate, indicator_breakdown
 from forms.schema import Aspect, FieldType
 from forms.scoring import achievement as indicator_achievement
 
@@ -150,7 +150,7 @@ def _lines(submissions: list[Submission], lang: str) -> list[IndicatorLine]:
     for submission in submissions:
         rules = parse_rules(submission.template_version.definition.get("rules"))
         for version, form_weight in form_versions(submission.template_version):
-            schema = parse_definition(version.definition)
+            schema = skp_targets.schema(submission, version.definition)
             answers = (submission.answers or {}).get(str(version.id)) or {}
             values = evaluate(schema, answers, partial=True, lang=lang).values
             fields = {f.key: f for f in schema.fields}

@@ -11,15 +11,20 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Employee, EvaluationPeriod, Submission, TemplateVersion
 from app.scope import Scope, managed_employees, unit_subtree
-from app.services import ValidationFailed
+from app.services import ValidationFailed, skp_targets
 from app.services.periods import ensure_open_for_changes
+from app.services.version_moves import stale_evaluations
 
 
 @dataclass
 class AssignmentResult:
+    """What an assignment did; `stale`: the chosen people's evaluations in the period on
+    another version of the template (to offer moving them, see services.version_moves)."""
+
     created: int = 0
     existing: int = 0
     problems: list[tuple[Employee, str]] = field(default_factory=list)
+    stale: list[Submission] = field(default_factory=list)
 
 
 def assign(
@@ -63,21 +68,23 @@ def assign(
             )
         )
     )
-    result = AssignmentResult()
+    result, created = AssignmentResult(), []
     for employee in employees:
         if employee.id in assigned:
             result.existing += 1
         elif employee.supervisor_id is None:
             result.problems.append((employee, str(_l("No evaluator (pejabat penilai) is set."))))
         else:
-            db.session.add(
+            created.append(
                 Submission(
                     period_id=period.id, employee_id=employee.id, unit_id=employee.unit_id,
                     evaluator_id=employee.supervisor_id, template_version_id=version.id,
                     answers={}, comments={}, behaviour={},
                 )
             )  # fmt: skip
-            result.created += 1
+    skp_targets.apply(created, period)  # individual targets of the agreed SKP
+    db.session.add_all(created)
+    result.created = len(created)
     try:
         db.session.commit()
     except IntegrityError as exc:  # someone assigned the same people at the same moment
@@ -85,4 +92,22 @@ def assign(
         raise ValidationFailed(
             {"_form": [str(_l("Assignment clashed with another one; run it again."))]}
         ) from exc
+    result.stale = stale_evaluations(period.id, sorted(assigned), version)
     return result
+
+
+def holders(period: EvaluationPeriod, version: TemplateVersion, scope: Scope) -> list[Submission]:
+    """The evaluations of `period` on `version` among the employees `scope` manages."""
+    managed = select(Employee.id).where(managed_employees(scope))
+    return list(
+        db.session.scalars(
+            select(Submission)
+            .join(Employee, Submission.employee_id == Employee.id)
+            .where(
+                Submission.period_id == period.id,
+                Submission.template_version_id == version.id,
+                Submission.employee_id.in_(managed),
+            )
+            .order_by(Employee.name)
+        )
+    )

@@ -2,9 +2,10 @@
 
 The archive is a ``.tar.gz`` holding ``manifest.json``, the database (``database.sqlite3``
 made with SQLite's online-backup API, or ``database.dump`` in ``pg_dump``'s custom format)
-and ``storage/`` (evidence, issued documents). The manifest records the format, the
+and ``storage/`` (evidence, issued documents: every object of `app.storage`, a folder or
+S3). The manifest records the format, the
 migration revision, the row count of every table and the SHA-256 of every other member.
-A restore goes into an empty database and an empty storage folder only, and checks the
+A restore goes into an empty database and an empty storage only, and checks the
 archive against the manifest before and the restored data after.
 """
 
@@ -20,7 +21,6 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -28,6 +28,7 @@ from flask import current_app
 from sqlalchemy import create_engine, func, inspect, select, table, text
 from sqlalchemy.engine import URL, Connection, Engine
 
+from app import storage
 from app.extensions import db
 
 FORMAT_VERSION = 1
@@ -57,7 +58,6 @@ def create_backup(path: Path | None = None) -> BackupResult:
     created = dt.datetime.now(dt.UTC)
     path = Path(path or _default_path(created))
     path.parent.mkdir(parents=True, exist_ok=True)
-    storage = Path(current_app.config["STORAGE_DIR"])
     with tempfile.TemporaryDirectory(prefix="kinerja-backup-") as work:
         database = Path(work) / _DATABASE_FILES[dialect]
         if dialect == "sqlite":
@@ -65,9 +65,7 @@ def create_backup(path: Path | None = None) -> BackupResult:
         else:
             counts, revision = _dump_postgresql(engine, database)
         files = {database.name: _sha256(database)}
-        files.update(
-            {f"{STORAGE}/{rel}": _sha256(storage / rel) for rel in _storage_files(storage)}
-        )
+        files.update(_stage_storage(storage.current(), Path(work)))
         manifest = {
             "format_version": FORMAT_VERSION,
             "created_at": created.isoformat(timespec="seconds"),
@@ -82,7 +80,7 @@ def create_backup(path: Path | None = None) -> BackupResult:
             archive.add(database, arcname=database.name)
             for name in files:
                 if name.startswith(f"{STORAGE}/"):
-                    archive.add(storage / name[len(STORAGE) + 1 :], arcname=name)
+                    archive.add(Path(work) / name, arcname=name)
         partial.replace(path)  # never leave a half-written archive under the final name
     return BackupResult(path, manifest)
 
@@ -123,11 +121,11 @@ def _dump_postgresql(engine: Engine, target: Path) -> tuple[dict[str, int], str 
 
 
 def restore_backup(path: Path) -> dict:
-    """Restore the archive at `path` into the empty database and storage folder; the manifest."""
+    """Restore the archive at `path` into the empty database and storage; the manifest."""
     engine = db.engine
     dialect = _dialect(engine)
-    storage = Path(current_app.config["STORAGE_DIR"])
-    _require_empty(engine, storage)
+    store = storage.current()
+    _require_empty(engine, store)
     with tempfile.TemporaryDirectory(prefix="kinerja-restore-") as work:
         manifest = _unpack(Path(path), Path(work))
         if manifest["dialect"] != dialect:
@@ -141,21 +139,21 @@ def restore_backup(path: Path) -> dict:
             _run_pg("pg_restore", engine.url, "--no-owner", "--no-privileges", "--exit-on-error",
                     "--single-transaction", str(database))  # fmt: skip
         engine.dispose()  # pooled connections may predate the restored schema
-        _copy_storage(Path(work) / STORAGE, storage)
-    _verify(engine, storage, manifest)
+        _copy_storage(Path(work) / STORAGE, store)
+    _verify(engine, store, manifest)
     return manifest
 
 
-def _require_empty(engine: Engine, storage: Path) -> None:
+def _require_empty(engine: Engine, store: storage.Storage) -> None:
     tables = inspect(engine).get_table_names()
     if tables:
         raise BackupError(
             f"The target database is not empty ({len(tables)} tables): restore only into a "
             "new, empty database."
         )
-    if storage.exists() and any(storage.iterdir()):
-        raise BackupError(f"The storage folder {storage} is not empty: restore only into an "
-                          "empty folder.")  # fmt: skip
+    if not store.is_empty():
+        raise BackupError(f"The storage {store.describe()} is not empty: restore only into an "
+                          "empty storage.")  # fmt: skip
 
 
 def _unpack(path: Path, work: Path) -> dict:
@@ -206,13 +204,32 @@ def _load_sqlite(engine: Engine, database: Path) -> None:
         raw.close()
 
 
-def _copy_storage(source: Path, storage: Path) -> None:
-    storage.mkdir(parents=True, exist_ok=True)
-    if source.is_dir():
-        shutil.copytree(source, storage, dirs_exist_ok=True)
+def _stage_storage(store: storage.Storage, work: Path) -> dict[str, str]:
+    """Copy every stored object under ``work/storage/``; their checksums by archive name."""
+    files = {}
+    for item in store.list():
+        if item.key.startswith("jobs/"):  # background jobs' results: made again on demand
+            continue
+        opened = store.open(item.key)
+        if opened is None:  # deleted since it was listed
+            continue
+        name = f"{STORAGE}/{item.key}"
+        target = work / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with opened.file as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out, _CHUNK)
+        files[name] = _sha256(target)
+    return files
 
 
-def _verify(engine: Engine, storage: Path, manifest: dict) -> None:
+def _copy_storage(source: Path, store: storage.Storage) -> None:
+    for path in sorted(source.rglob("*")) if source.is_dir() else ():
+        if path.is_file():
+            with path.open("rb") as handle:
+                store.put(path.relative_to(source).as_posix(), handle)
+
+
+def _verify(engine: Engine, store: storage.Storage, manifest: dict) -> None:
     """The restored rows and files are those the manifest lists."""
     with engine.connect() as conn:
         counts = _counts(conn)
@@ -222,8 +239,8 @@ def _verify(engine: Engine, storage: Path, manifest: dict) -> None:
         raise BackupError(f"Row counts differ after the restore: {', '.join(wrong)}.")
     for name, digest in manifest["files"].items():
         if name.startswith(f"{STORAGE}/"):
-            path = storage / name[len(STORAGE) + 1 :]
-            if not path.is_file() or _sha256(path) != digest:
+            opened = store.open(name[len(STORAGE) + 1 :])
+            if opened is None or _digest(opened.file) != digest:
                 raise BackupError(f"The restored file {name} differs from the backup.")
 
 
@@ -253,20 +270,14 @@ def _sqlite_engine(path: Path) -> Engine:
     return create_engine(f"sqlite:///{path}")
 
 
-def _storage_files(storage: Path) -> Iterator[str]:
-    """Stored files, but for background jobs' results (made again on demand, and among
-    them earlier backups)."""
-    if not storage.is_dir():
-        return
-    for path in sorted(storage.rglob("*")):
-        relative = path.relative_to(storage).as_posix()
-        if path.is_file() and not relative.startswith("jobs/"):
-            yield relative
-
-
 def _sha256(path: Path) -> str:
+    return _digest(path.open("rb"))
+
+
+def _digest(handle) -> str:
+    """SHA-256 of a binary file object, read in chunks; closes it."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

@@ -13,6 +13,7 @@ the period.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -434,3 +435,46 @@ def history(employee_id: int) -> list[HistoryRow]:
         .order_by(EvaluationPeriod.start_date)
     )  # fmt: skip
     return [HistoryRow(*row) for row in rows]
+
+
+# --- sorting and filtering the units of the overview ---------------------------------------
+
+#: How the overview may order its units; the first is the default (units behind first).
+UNIT_SORTS = ("behind", "completion", "violations", "rating")
+#: Which units the overview may keep: all, only those behind, only those off the curve.
+UNIT_FILTERS = ("all", "behind", "violations")
+_RATING_ORDER = {rating.value: i for i, rating in enumerate(OrgRating)}
+
+
+def expected_share(period: EvaluationPeriod, today: dt.date | None = None) -> Decimal:
+    """The share (%) of approved evaluations the calendar expects by `today` (target waktu):
+    the elapsed part of the period, all of it once the period ended or closed."""
+    today = today or dt.date.today()
+    if period.state == PeriodState.CLOSED.value or today >= period.end_date:
+        return Decimal(100)
+    days = (period.end_date - period.start_date).days or 1
+    elapsed = max(0, (today - period.start_date).days)
+    return pct(elapsed, days)
+
+
+def is_behind(unit: UnitFigures, expected: Decimal) -> bool:
+    """Whether the unit's approved share lags behind the calendar (tertinggal)."""
+    return unit.total > 0 and unit.share(SubmissionState.APPROVED.value) < expected
+
+
+def arrange_units(
+    units: list[UnitFigures], expected: Decimal, sort: str = "behind", keep: str = "all"
+) -> list[UnitFigures]:
+    """The units filtered by `keep` and ordered by `sort` (see UNIT_SORTS, UNIT_FILTERS)."""
+    approved = SubmissionState.APPROVED.value
+    if keep == "behind":
+        units = [u for u in units if is_behind(u, expected)]
+    elif keep == "violations":
+        units = [u for u in units if u.curve_ok is False]
+    keys = {
+        "behind": lambda u: (not is_behind(u, expected), u.share(approved), u.code),
+        "completion": lambda u: (u.share(approved), u.code),
+        "violations": lambda u: (-len(u.violations), u.code),
+        "rating": lambda u: (_RATING_ORDER.get(u.rating or "", len(_RATING_ORDER)), u.code),
+    }
+    return sorted(units, key=keys.get(sort, keys["behind"]))

@@ -4,7 +4,7 @@ Every printed document is described by a `Spec`: its kind, its subject (the reca
 period and unit, or the submission), the language and a `payload` of the data it
 prints. The data hash covers all four, so the same data in the same language gives
 the same hash on every app server. The first request for a hash issues a code
-(`IssuedDocument`) and renders the PDF into ``STORAGE_DIR/documents/<hash>-<address>.pdf``
+(`IssuedDocument`) and renders the PDF into the storage as ``documents/<hash>-<address>.pdf``
 (the printed verify address comes from ``PUBLIC_BASE_URL``, and is part of the file name);
 later requests serve that file as is. If the file is missing (a new server, a
 cleaned disk) it is rendered again with the code and date it was issued with.
@@ -18,13 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import secrets
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from flask import current_app, url_for
 from flask_babel import force_locale
@@ -32,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import printing
+from app import printing, storage
 from app.domain.ratings import DISTRIBUTION_CURVE, OrgRating, Predikat
 from app.extensions import db
 from app.i18n import long_date, number
@@ -47,7 +44,7 @@ from app.models import (
 )
 from app.models.forms import _now
 from app.models.types import SubmissionState
-from app.services import emblem, recaps, unit_ratings
+from app.services import emblem, recaps, skp_targets, unit_ratings
 from app.services.templates import form_versions, parse_rules
 from forms import evaluate, indicator_breakdown, parse_definition, text
 
@@ -123,8 +120,8 @@ def new_code() -> str:
     return "KM-" + "-".join(chars[i : i + 4] for i in range(0, 20, 4))
 
 
-def storage_path(digest: str) -> Path:
-    """The cached PDF of a data hash, as printed for the public address and emblem.
+def storage_key(digest: str) -> str:
+    """The storage key of a data hash's cached PDF, as printed for the public address and emblem.
 
     The emblem changes the print, not the data: a new emblem makes a new PDF under the
     same document code, and `verify` still finds the data unchanged.
@@ -132,19 +129,7 @@ def storage_path(digest: str) -> Path:
     base = hashlib.sha256(current_app.config["PUBLIC_BASE_URL"].encode()).hexdigest()[:16]
     mark = emblem.digest()
     name = f"{digest}-{base}-{mark}.pdf" if mark else f"{digest}-{base}.pdf"
-    return Path(current_app.config["STORAGE_DIR"]) / "documents" / name
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    return f"documents/{name}"
 
 
 def obtain(spec: Spec, user_id: int | None) -> tuple[bytes, IssuedDocument, bool]:
@@ -159,9 +144,10 @@ def obtain(spec: Spec, user_id: int | None) -> tuple[bytes, IssuedDocument, bool
         .order_by(IssuedDocument.id)
         .limit(1)
     )
-    path = storage_path(digest)
-    if issued is not None and path.is_file():
-        return path.read_bytes(), issued, True
+    key = storage_key(digest)
+    cached = storage.current().get(key) if issued is not None else None
+    if cached is not None:
+        return cached, issued, True
     if issued is None:
         issued = IssuedDocument(
             code=new_code(), kind=spec.kind, period_id=spec.period_id, unit_id=spec.unit_id,
@@ -172,7 +158,7 @@ def obtain(spec: Spec, user_id: int | None) -> tuple[bytes, IssuedDocument, bool
         db.session.flush()
     assert spec.build is not None
     pdf = spec.build(issued)
-    _write_atomically(path, pdf)
+    storage.current().put(key, pdf)
     db.session.commit()
     return pdf, issued, False
 
@@ -227,6 +213,10 @@ def current_spec(issued: IssuedDocument) -> Spec | None:
             from app.services.awards import current_certificate_spec
 
             return current_certificate_spec(issued)
+        if issued.kind == "skp":
+            from app.services.skp_documents import current_spec as current_skp_spec
+
+            return current_skp_spec(issued)
         if issued.kind == "annual_evaluation":
             from app.services.annual_documents import current_annual_spec
 
@@ -465,9 +455,10 @@ def _results(submission: Submission, lang: str) -> list[dict]:
     """Per-indicator results of every form, grouped later by Utama/Tambahan."""
     rules = parse_rules(submission.template_version.definition.get("rules"))
     comments = submission.comments or {}
+    planned = skp_targets.rhk_texts(submission)  # the agreed SKP's RHK, when it gives targets
     rows = []
     for version, _weight in form_versions(submission.template_version):
-        schema = parse_definition(version.definition)
+        schema = skp_targets.schema(submission, version.definition)
         answers = (submission.answers or {}).get(str(version.id)) or {}
         values = evaluate(schema, answers, partial=True, lang=lang).values
         results = indicator_breakdown(schema, values, rules.cap, lang)
@@ -475,10 +466,12 @@ def _results(submission: Submission, lang: str) -> list[dict]:
         for result in results:
             unit = f" {result.unit}" if result.unit else ""
             realisation, achieved = result.realisation, result.achievement
+            parent = supported.get(result.parent, result.parent or "")
+            rhk, parent = planned.get(result.key, (result.rhk, parent))
             rows.append({
                 "group": result.group.value,
-                "parent": printing.clip(supported.get(result.parent, result.parent or "")),
-                "rhk": printing.clip(result.rhk),
+                "parent": printing.clip(parent),
+                "rhk": printing.clip(rhk),
                 "indicator": printing.clip(result.label),
                 "aspect": result.aspect.value,
                 "target": number(result.target) + unit,
@@ -546,6 +539,8 @@ def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
         payload["override"] = [submission.proposed_hasil_rating,
                                submission.proposed_perilaku_rating,
                                submission.override_reason]  # fmt: skip
+    if submission.skp_version_id:  # only then: earlier documents keep their hash
+        payload["skp_version"] = submission.skp_version_id
     if kind == FORM:
         payload["results"] = _results(submission, lang)
         payload["behaviour"] = _behaviour(submission)
@@ -638,6 +633,7 @@ def _build_submission(submission, kind, payload, issued, lang) -> bytes:
         "override": _override(payload),
         "org_achievement": payload.get("org_achievement"),
         "pattern": distribution_pattern(payload["org_rating"], payload.get("distribution", {})),
+        "targets_notice": skp_targets.notice(submission),
     }  # fmt: skip
     if kind == FORM:
         aspects = {

@@ -1,6 +1,6 @@
 """The regency's emblem (lambang daerah) printed on the letterhead (kop) of every document.
 
-HR uploads it once; it is stored under ``STORAGE_DIR/settings/``. Only PNG is taken:
+HR uploads it once; it is stored as ``settings/emblem.png`` (`app.storage`). Only PNG is taken:
 checked by content (signature, decodable by Pillow, at most `MAX_BYTES` and
 `MAX_SIDE` pixels a side) and stored re-encoded, so nothing but pixels reaches the
 printer. SVG is refused: xhtml2pdf does not render it reliably and an SVG can carry
@@ -13,12 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
-import tempfile
-from pathlib import Path
 
-from flask import current_app
-
+from app import storage
 from app.i18n import lazy_gettext as _l
 from app.services import ValidationFailed
 
@@ -27,10 +23,7 @@ MAX_SIDE = 2000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FIELD = "emblem"
 BOX_POINTS = 46.0  # the emblem's square on the letterhead, about 1.6 cm
-
-
-def path() -> Path:
-    return Path(current_app.config["STORAGE_DIR"]) / "settings" / "emblem.png"
+KEY = "settings/emblem.png"
 
 
 def _refuse(message) -> ValidationFailed:
@@ -72,27 +65,16 @@ def checked_png(content: bytes, filename: str = "") -> bytes:
 
 def save(content: bytes, filename: str = "") -> None:
     """Check and store the emblem, replacing the previous one."""
-    png = checked_png(content, filename)
-    target = path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(png)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    storage.current().put(KEY, checked_png(content, filename))
 
 
 def remove() -> None:
     """Print documents without an emblem from now on."""
-    path().unlink(missing_ok=True)
+    storage.current().delete(KEY)
 
 
 def current() -> bytes | None:
-    target = path()
-    return target.read_bytes() if target.is_file() else None
+    return storage.current().get(KEY)
 
 
 def digest() -> str:

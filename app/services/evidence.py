@@ -1,7 +1,7 @@
 """Supporting evidence (bukti dukung) files: checked by content, stored outside the web root.
 
-Files live under `STORAGE_DIR/evidence/` with random names, so every app server
-that mounts the same storage finds them; only the database knows the original name.
+Files are stored as ``evidence/<random name>`` in the shared storage (`app.storage`: a
+folder or S3), so every app server finds them; only the database knows the original name.
 A submission's evidence is bounded (`EVIDENCE_QUOTA_MB`, `EVIDENCE_MAX_FILES`); a file
 no answer refers to any more is deleted when its answer changes (`forget`), and
 `flask storage gc` removes what older versions left behind (`collect_garbage`).
@@ -21,11 +21,13 @@ import filetype
 from flask import current_app
 from sqlalchemy import func, select
 
+from app import storage
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Evidence, Submission
 from app.models.forms import _now
 from app.services import ValidationFailed
+from app.storage import StoredObject
 
 MAX_BYTES = 5 * 1024 * 1024
 ALLOWED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
@@ -36,10 +38,17 @@ MAX_NAME = 200
 GC_GRACE = dt.timedelta(hours=1)
 
 
-def storage_dir() -> Path:
-    path = Path(current_app.config["STORAGE_DIR"]) / "evidence"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+PREFIX = "evidence/"
+
+
+def key_of(stored_name: str) -> str:
+    """The storage key of a stored evidence file."""
+    return PREFIX + stored_name
+
+
+def stored_files() -> dict[str, StoredObject]:
+    """The evidence files in the storage, by stored name."""
+    return {item.name: item for item in storage.current().list(PREFIX)}
 
 
 def _refuse(field_ref: str, message) -> ValidationFailed:
@@ -99,7 +108,7 @@ def store(submission: Submission, field_ref: str, filename: str, stream, user_id
                suffix=suffix, kind=kind.extension.upper()),
         )  # fmt: skip
     stored_name = secrets.token_hex(16) + ALLOWED[kind.mime]
-    (storage_dir() / stored_name).write_bytes(content)
+    storage.current().put(key_of(stored_name), content)
     evidence = Evidence(
         submission=submission,
         field_ref=field_ref[:80],
@@ -115,20 +124,26 @@ def store(submission: Submission, field_ref: str, filename: str, stream, user_id
 
 
 def content_disposition(evidence: Evidence) -> str:
-    """An attachment header with an ASCII fallback and the UTF-8 name (RFC 6266/5987).
+    """The download header of an evidence file.
 
     The name is cleaned again: rows stored before names were cleaned may hold anything.
     """
-    name = safe_name(evidence.original_name)
+    return attachment_header(evidence.original_name, "bukti")
+
+
+def attachment_header(filename: str | None, default: str) -> str:
+    """An attachment header with an ASCII fallback and the UTF-8 name (RFC 6266/5987)."""
+    name = safe_name(filename)
     fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     fallback = "".join(c if c.isalnum() or c in " .-_()" else "_" for c in fallback).strip()
     return (
-        f"attachment; filename=\"{fallback or 'bukti'}\"; filename*=UTF-8''{quote(name, safe='')}"
+        f"attachment; filename=\"{fallback or default}\"; filename*=UTF-8''{quote(name, safe='')}"
     )
 
 
-def path_of(evidence: Evidence) -> Path:
-    return storage_dir() / evidence.stored_name
+def send(evidence: Evidence, **options):
+    """A response streaming the evidence file (`send_file` options), or None when it is missing."""
+    return storage.send(key_of(evidence.stored_name), evidence.content_type, **options)
 
 
 def as_answer(evidence: Evidence) -> dict[str, str]:
@@ -169,9 +184,8 @@ def remove_files(stored_names: list[str]) -> None:
             select(Evidence.stored_name).where(Evidence.stored_name.in_(stored_names))
         )
     )
-    folder = storage_dir()
     for name in set(stored_names) - named:
-        (folder / name).unlink(missing_ok=True)
+        storage.current().delete(key_of(name))
 
 
 @dataclass(frozen=True)
@@ -204,9 +218,9 @@ def collect_garbage(dry_run: bool = False) -> list[Leftover]:
     found = [Leftover(e.stored_name, e.size, e.id, e.submission_id) for e in rows]
     known = set(db.session.scalars(select(Evidence.stored_name)))
     oldest = time.time() - GC_GRACE.total_seconds()
-    for path in sorted(storage_dir().iterdir()):
-        if path.is_file() and path.name not in known and path.stat().st_mtime < oldest:
-            found.append(Leftover(path.name, path.stat().st_size))
+    for name, item in sorted(stored_files().items()):
+        if name not in known and item.modified < oldest:
+            found.append(Leftover(name, item.size))
     if not dry_run:
         for evidence in rows:
             db.session.delete(evidence)
@@ -218,6 +232,5 @@ def collect_garbage(dry_run: bool = False) -> list[Leftover]:
 def discard(stored_names: list[str]) -> None:
     """Forget the uploads of a save that failed: roll back their rows, delete their files."""
     db.session.rollback()
-    folder = storage_dir()
     for name in stored_names:
-        (folder / name).unlink(missing_ok=True)
+        storage.current().delete(key_of(name))

@@ -1,16 +1,25 @@
-"""Form definitions as files: JSON and XLSX (XLSForm-like) import and export."""
+"""Form definitions as files: JSON, the portal's XLSX and standard XLSForm, in and out."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from app.i18n import lazy_gettext as _l
 from app.models import FormVersion
-from forms import DefinitionError, definition_to_xlsx, parse_definition, xlsx_to_definition
+from forms import (
+    DefinitionError,
+    definition_to_xlsform,
+    definition_to_xlsx,
+    parse_definition,
+)
+from forms.xlsform import Unsupported, workbook_to_definition
 
 JSON_MIME = "application/json"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD = 5 * 1024 * 1024  # a form definition file
 
 
 class FileProblem(Exception):
@@ -25,8 +34,44 @@ def _problem(message) -> FileProblem:
     return FileProblem([{"code": "BAD_FILE", "field": None, "message": str(message)}])
 
 
-def definition_from_upload(upload, max_bytes: int) -> dict[str, Any]:
-    """Read a definition from an uploaded .json or .xlsx file."""
+class UnsupportedRows(FileProblem):
+    """An XLSForm has rows the portal cannot represent; nothing was imported."""
+
+    def __init__(self, rows: list[Unsupported]):
+        super().__init__([_row_error(row) for row in rows])
+        self.rows = rows
+
+
+def _row_error(row: Unsupported) -> dict[str, Any]:
+    message = _l(
+        "%(sheet)s sheet, row %(row)d (%(name)s, %(type)s): %(reason)s",
+        sheet=row.sheet,
+        row=row.row,
+        name=row.name or "—",
+        type=row.type or "—",
+        reason=str(row.reason),
+    )
+    where = f"{row.sheet}!{row.row}"
+    return {"code": "UNSUPPORTED_ROW", "field": row.name, "message": str(message), "path": where}
+
+
+@dataclass
+class ImportedFile:
+    """A definition read from a file, and the XLSForm rows left out or imported in part."""
+
+    definition: Any
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    partial: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_upload(
+    upload, skip_unsupported: bool = False, max_bytes: int = MAX_UPLOAD
+) -> ImportedFile:
+    """Read a definition from an uploaded .json or .xlsx file (portal workbook or XLSForm).
+
+    An XLSForm with unsupported rows raises :class:`UnsupportedRows` unless
+    `skip_unsupported`, when the rest is imported and the skipped rows are listed.
+    """
     if upload is None or not upload.filename:
         raise _problem(_l("Choose a .json or .xlsx file."))
     content = upload.read(max_bytes + 1)
@@ -34,13 +79,22 @@ def definition_from_upload(upload, max_bytes: int) -> dict[str, Any]:
         raise _problem(_l("The file is too large."))
     name = upload.filename.lower()
     if name.endswith(".json"):
-        return definition_from_json(content)
-    if name.endswith(".xlsx"):
-        try:
-            return xlsx_to_definition(content)
-        except DefinitionError as exc:
-            raise FileProblem([error.to_dict() for error in exc.errors]) from exc
-    raise _problem(_l("Choose a .json or .xlsx file."))
+        return ImportedFile(definition_from_json(content))
+    if not name.endswith(".xlsx"):
+        raise _problem(_l("Choose a .json or .xlsx file."))
+    try:
+        stem = PurePath(upload.filename).stem
+        result = workbook_to_definition(content, stem, stem)
+    except DefinitionError as exc:
+        raise FileProblem([error.to_dict() for error in exc.errors]) from exc
+    if result.skipped and not skip_unsupported:
+        raise UnsupportedRows(result.skipped)
+    partial = [item for item in result.unsupported if item.partial]
+    return ImportedFile(
+        result.definition,
+        [_row_error(row) for row in result.skipped],
+        [_row_error(row) for row in partial],
+    )
 
 
 def definition_from_json(content: bytes) -> Any:
@@ -51,8 +105,10 @@ def definition_from_json(content: bytes) -> Any:
 
 
 def export_version(version: FormVersion, fmt: str) -> tuple[bytes, str]:
-    """The definition of `version` as JSON or XLSX bytes, with its MIME type."""
+    """The definition of `version` as JSON, portal XLSX or XLSForm bytes, with its MIME type."""
     if fmt == "xlsx":
         return definition_to_xlsx(parse_definition(version.definition)), XLSX_MIME
+    if fmt == "xlsform":
+        return definition_to_xlsform(parse_definition(version.definition)), XLSX_MIME
     text = json.dumps(version.definition, ensure_ascii=False, indent=2)
     return text.encode("utf-8"), JSON_MIME

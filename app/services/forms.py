@@ -10,23 +10,18 @@ import copy
 import json
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import FormVersion, IndicatorForm
-from app.models.forms import _now
 from app.scope import Scope, managed_units
-from app.services import ValidationFailed
+from app.services import ValidationFailed, versioning
+from app.services.versioning import DraftConflict
 from forms import DefinitionError, EngineError, ErrorCode, check_definition, parse_definition
 from forms.diff import diff_definitions
 
 MAX_JSON_BYTES = 2 * 1024 * 1024
-
-
-class DraftConflict(ValidationFailed):
-    """Someone saved the draft since it was loaded."""
 
 
 def _fail(message, field: str = "_form") -> ValidationFailed:
@@ -113,23 +108,7 @@ def create_form(unit_id, code: str, title: str, scope: Scope, user_id=None) -> I
 
 def editable_draft(form: IndicatorForm) -> dict[str, Any]:
     """The draft to edit; a new one copied from the latest version if none exists."""
-    if form.draft is not None:
-        return form.draft
-    latest = form.latest_version
-    return copy.deepcopy(latest.definition) if latest else blank_definition(form.code, form.title)
-
-
-def _check_revision(form: IndicatorForm, revision: int | None) -> None:
-    """Refuse to overwrite a draft someone saved after `revision` was read."""
-    if revision == form.draft_revision:
-        return
-    who = form.updated_by.username if form.updated_by else "?"
-    raise DraftConflict(
-        {"_form": [str(_l(
-            "This draft was changed by %(who)s at %(when)s. Reload it before saving.",
-            who=who, when=form.updated_at.strftime("%d-%m-%Y %H:%M"),
-        ))]}
-    )  # fmt: skip
+    return versioning.editable_draft(form, lambda: blank_definition(form.code, form.title))
 
 
 def save_draft(form: IndicatorForm, definition: Any, revision: int, user_id=None) -> int:
@@ -140,13 +119,10 @@ def save_draft(form: IndicatorForm, definition: Any, revision: int, user_id=None
         raise _fail(_l("The definition is too large."))
     if form.archived:
         raise _fail(_l("This form is archived; restore it before editing."))
-    _check_revision(form, revision)
+    versioning.check_revision(form, revision)
     definition = dict(definition, code=form.code)
-    form.draft = definition
     form.title = _title(definition) or form.title
-    form.draft_revision += 1
-    form.updated_at = _now()
-    form.updated_by_id = user_id
+    versioning.touch(form, user_id, definition)
     db.session.commit()
     return form.draft_revision
 
@@ -157,29 +133,11 @@ def publish(form: IndicatorForm, user_id=None) -> FormVersion:
         raise _fail(_l("There is no draft to publish."))
     schema = parse_definition(form.draft)  # raises DefinitionError with every problem
     normalised = schema.to_dict()
-    latest = form.latest_version
-    if latest is not None and latest.definition == normalised:
-        raise _fail(
-            _l("The draft is the same as version %(n)d; nothing to publish.", n=latest.number)
-        )
-    number = (db.session.scalar(
-        select(func.max(FormVersion.number)).where(FormVersion.form_id == form.id)
-    ) or 0) + 1  # fmt: skip
-    version = FormVersion(form=form, number=number, definition=normalised, published_by_id=user_id)
-    db.session.add(version)
-    form.draft = None
-    form.draft_revision += 1
     form.title = _title(normalised)
-    form.updated_at = _now()
-    form.updated_by_id = user_id
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise _fail(
-            _l("Someone published this form at the same moment. Reload and try again.")
-        ) from exc
-    return version
+    return versioning.publish_draft(
+        form, normalised, FormVersion, "form", user_id,
+        _l("Someone published this form at the same moment. Reload and try again."),
+    )  # fmt: skip
 
 
 UNCHECKED = object()  # import without a revision check (the web upload)
@@ -208,12 +166,9 @@ def import_definition(
     elif form.archived:
         raise _fail(_l("This form is archived; restore it before editing."))
     elif form.draft is not None and revision is not UNCHECKED:
-        _check_revision(form, revision)
-    form.draft = definition
+        versioning.check_revision(form, revision)
     form.title = _title(definition)
-    form.draft_revision += 1
-    form.updated_at = _now()
-    form.updated_by_id = user_id
+    versioning.touch(form, user_id, definition)
     db.session.commit()
     return form
 
@@ -252,10 +207,7 @@ def set_shared(form: IndicatorForm, shared: bool) -> None:
 
 def version(form: IndicatorForm, number: int | None) -> FormVersion:
     """Version `number` of `form` (latest when None)."""
-    for item in reversed(form.versions):
-        if number is None or item.number == number:
-            return item
-    raise _fail(_l("Version %(n)s does not exist.", n=number), "version")
+    return versioning.find_version(form, number)
 
 
 def diff(form: IndicatorForm, old: int, new: int | None) -> list[dict[str, Any]]:

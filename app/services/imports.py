@@ -78,13 +78,18 @@ class ImportFileError(Exception):
     """The file as a whole cannot be read (format, encoding, headers)."""
 
 
-def _header(name) -> str:
+def _header(name, aliases: dict[str, str]) -> str:
     key = str(name or "").strip().lower().replace(" ", "_").replace("-", "_").replace("/", "_")
-    return _ALIASES.get(key, key)
+    return aliases.get(key, key)
 
 
-def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
-    """Rows of a CSV (`,` or `;`, UTF-8 with or without BOM) or XLSX file."""
+def read_rows(
+    filename: str, content: bytes, required=REQUIRED, aliases=None
+) -> list[dict[str, str]]:
+    """Rows of a CSV (`,` or `;`, UTF-8 with or without BOM) or XLSX file.
+
+    `required` and `aliases` (header → column) default to the employee import's.
+    """
     if filename.lower().endswith(".xlsx"):
         raw = _xlsx_rows(content)
     elif filename.lower().endswith(".csv"):
@@ -93,8 +98,8 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
         raise ImportFileError(_l("Upload a .csv or .xlsx file."))
     if not raw:
         raise ImportFileError(_l("The file is empty."))
-    headers = [_header(h) for h in raw[0]]
-    missing = sorted(REQUIRED - set(headers))
+    headers = [_header(h, _ALIASES if aliases is None else aliases) for h in raw[0]]
+    missing = sorted(set(required) - set(headers))
     if missing:
         raise ImportFileError(_l("Missing columns: %(columns)s.", columns=", ".join(missing)))
     if len(raw) - 1 > MAX_ROWS:
@@ -139,7 +144,7 @@ def _jabatan_type(value: str) -> str:
     return labels.get(key, key)
 
 
-def _nip_text(value: str) -> str:
+def nip_text(value: str) -> str:
     """Spreadsheets turn NIPs into numbers such as 1.96608011988031E+17: undo what we can."""
     return value[:-2] if value.endswith(".0") else value.replace(" ", "")
 
@@ -149,7 +154,7 @@ def import_employees(rows: list[dict[str, str]], scope: Scope) -> ImportResult:
     result = ImportResult()
     units = {u.code.upper(): u.id for u in db.session.scalars(select(Unit))}
     existing = {e.nip: e for e in db.session.scalars(
-        select(Employee).where(Employee.nip.in_([_nip_text(r.get("nip", "")) for r in rows]))
+        select(Employee).where(Employee.nip.in_([nip_text(r.get("nip", "")) for r in rows]))
     )}  # fmt: skip
     seen: dict[str, int] = {}
     prepared = []
@@ -180,7 +185,7 @@ def _check_row(number, row, units, existing, seen, scope, result):
     def error(column, message):
         result.errors.append(RowError(number, column, str(message)))
 
-    nip = _nip_text(row.get("nip", ""))
+    nip = nip_text(row.get("nip", ""))
     if nip in seen:
         error("nip", _l("NIP %(nip)s also appears in row %(row)d.", nip=nip, row=seen[nip]))
     seen.setdefault(nip, number)
@@ -215,7 +220,7 @@ def _check_row(number, row, units, existing, seen, scope, result):
         name=row.get("nama", ""),
         jabatan=row.get("jabatan", ""),
         active=active not in _FALSE,
-        supervisor_nip=_nip_text(row.get("nip_atasan", "")),
+        supervisor_nip=nip_text(row.get("nip_atasan", "")),
     )
 
 

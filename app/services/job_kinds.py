@@ -7,6 +7,7 @@ role removed meanwhile counts) and reports progress in rows or units.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from pathlib import Path
 
 from flask import current_app
@@ -14,7 +15,7 @@ from flask_babel import force_locale
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from app import printing
+from app import printing, storage
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import EvaluationPeriod, Submission, TemplateVersion, Unit, UnitRating
@@ -146,11 +147,8 @@ def _forget_recap_changes(session: Session) -> None:
 
 def start_employee_import(filename: str, content: bytes, lang: str, user_id: int):
     """Keep the uploaded file and queue its import (the same file twice at once: one job)."""
-    digest = hashlib.sha256(content).hexdigest()
-    key = f"{UPLOADS}/{digest}"
-    path = Path(current_app.config["STORAGE_DIR"]) / key
-    if not path.is_file():
-        docs._write_atomically(path, content)
+    key = f"{UPLOADS}/{hashlib.sha256(content).hexdigest()}"
+    storage.current().put(key, content)
     inputs = {"file": key, "filename": filename, "lang": lang}
     return start(IMPORT_EMPLOYEES, inputs, owner_id=user_id)
 
@@ -159,11 +157,11 @@ def start_employee_import(filename: str, content: bytes, lang: str, user_id: int
 def _import_employees(context: Context) -> None:
     from app.services.imports import ImportFileError, import_employees, read_rows
 
-    path = Path(current_app.config["STORAGE_DIR"]) / context.inputs["file"]
-    if not path.is_file():
+    content = storage.current().get(context.inputs.get("file", UPLOADS + "/none"))
+    if content is None:
         raise JobFailed(str(_l("The uploaded file is gone; upload it again.")))
     try:
-        rows = read_rows(context.inputs["filename"], path.read_bytes())
+        rows = read_rows(context.inputs["filename"], content)
     except ImportFileError as exc:
         raise JobFailed(str(exc.args[0])) from None
     context.set_total(len(rows))
@@ -218,8 +216,11 @@ def _backup(context: Context) -> None:
 
     context.set_total(1)
     name = f"kinerja-{context.job.id}-{context.job.created_at:%Y%m%d-%H%M%S}.tar.gz"
-    try:
-        result = create_backup(context.result_file(name, "application/gzip"))
-    except BackupError as exc:
-        raise JobFailed(str(exc)) from None
+    with tempfile.TemporaryDirectory(prefix="kinerja-backup-job-") as work:
+        try:
+            result = create_backup(Path(work) / name)
+        except BackupError as exc:
+            raise JobFailed(str(exc)) from None
+        with result.path.open("rb") as archive:
+            context.save_result(name, archive, "application/gzip")
     context.summarise(rows=sum(result.manifest["tables"].values()))

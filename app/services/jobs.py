@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from pathlib import Path
+from typing import BinaryIO
 
 from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale
@@ -36,6 +36,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import storage
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Job
@@ -53,7 +54,7 @@ UNEXPECTED = _l(
     "The job stopped because of an error on our side (it has been recorded). Try again."
 )
 _PROGRESS_EVERY = 0.5  # seconds between two progress writes
-RESULTS = "jobs"  # results live under STORAGE_DIR/jobs/<id>/ (not in backups)
+RESULTS = "jobs"  # results are stored objects jobs/<id>/<name> (not in backups)
 
 
 class JobFailed(Exception):
@@ -179,14 +180,11 @@ class Context:
         """Plain values shown with the result (e.g. rows imported, errors by row)."""
         self.job.summary = {**(self.job.summary or {}), **values}
 
-    def save_result(self, name: str, content: bytes, mimetype: str) -> None:
-        _write_file(self.result_file(name, mimetype), content)
-
-    def result_file(self, name: str, mimetype: str) -> Path:
-        """Where to write a large result in place; it becomes the job's result."""
+    def save_result(self, name: str, content: bytes | BinaryIO, mimetype: str) -> None:
+        """Store the result (bytes or a binary file) in `app.storage`, as the job's result."""
         key = f"{RESULTS}/{self.job.id}/{_safe_name(name)}"
+        storage.current().put(key, content)
         self.job.result_key, self.job.result_name, self.job.result_mime = key, name, mimetype
-        return _storage_root() / key
 
     def _write(self, force: bool = False) -> None:
         """Commit the progress (not more often than every half second). This commits the
@@ -279,22 +277,23 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:120] or "result"
 
 
-def _storage_root() -> Path:
-    return Path(current_app.config["STORAGE_DIR"])
-
-
-def _write_file(path: Path, content: bytes) -> None:
-    from app.services.documents import _write_atomically
-
-    _write_atomically(path, content)
-
-
 def result_content(job: Job) -> bytes | None:
     """The result file of a finished job, or None if it has none (or it was removed)."""
     if job.state != DONE or not job.result_key:
         return None
-    path = _storage_root() / job.result_key
-    return path.read_bytes() if path.is_file() else None
+    return storage.current().get(job.result_key)
+
+
+def send_result(job: Job):
+    """A response streaming the job's result as a download, or None if it has none."""
+    if job.state != DONE or not job.result_key:
+        return None
+    mimetype = job.result_mime or "application/octet-stream"
+    response = storage.send(job.result_key, mimetype, as_attachment=True,
+                            download_name=job.result_name, max_age=0)  # fmt: skip
+    if response is not None:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def expire_results(dry_run: bool = False) -> list[Job]:
@@ -313,7 +312,7 @@ def expire_results(dry_run: bool = False) -> list[Job]:
     for job in old:
         for key in (job.result_key, job.inputs.get("file")):
             if key and not _in_use(key, job):
-                (_storage_root() / key).unlink(missing_ok=True)
+                storage.current().delete(key)
         job.result_key = None
         job.inputs = {k: v for k, v in job.inputs.items() if k != "file"}
     db.session.commit()

@@ -164,3 +164,26 @@ def confirm_units(units: list[Unit], user_id: int | None) -> None:
         unit.unconfirmed = unit.example = False
         db.session.add(AuditEntry(user_id=user_id, action="unit_confirmed", changes=changes))
     db.session.commit()
+
+
+SEARCH_LIMIT = 25
+
+
+def find_employees(scope: Scope, text: str, limit: int = SEARCH_LIMIT) -> list[Employee]:
+    """Employees `scope` may see whose NIP starts with `text` or whose name contains it
+    (cari pegawai); active ones first. Fewer than two characters find nothing."""
+    text = " ".join(str(text or "").split())[:100]
+    if len(text) < 2:
+        return []
+    if text.isdigit():
+        match = Employee.nip.startswith(text, autoescape=True)
+    else:
+        match = Employee.name.icontains(text, autoescape=True)
+    return list(
+        db.session.scalars(
+            select(Employee)
+            .where(visible_employees(scope), match)
+            .order_by(Employee.active.desc(), Employee.name)
+            .limit(limit)
+        )
+    )

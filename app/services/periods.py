@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.models import AuditEntry, EvaluationPeriod
-from app.models.types import PeriodState
+from app.models import AuditEntry, EvaluationPeriod, Submission, Unit
+from app.models.types import PeriodState, SubmissionState
 from app.services import ValidationFailed
 
 _ALLOWED = {
@@ -74,3 +77,37 @@ def _check_move(period: EvaluationPeriod, state: PeriodState, reason: str) -> No
                 ]
             }
         )
+
+
+#: The states of an evaluation that closing the period leaves unfinished, in cycle order.
+UNFINISHED = (
+    SubmissionState.DRAFT.value,
+    SubmissionState.RETURNED.value,
+    SubmissionState.SUBMITTED.value,
+)
+
+
+@dataclass
+class UnfinishedUnit:
+    """One unit's evaluations not yet approved (belum selesai), counted by state."""
+
+    unit: Unit
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def unfinished_by_unit(period: EvaluationPeriod) -> list[UnfinishedUnit]:
+    """What closing `period` would lock unfinished: per unit (most first), counts by state."""
+    rows = db.session.execute(
+        select(Submission.unit_id, Submission.state, func.count(Submission.id))
+        .where(Submission.period_id == period.id, Submission.state.in_(UNFINISHED))
+        .group_by(Submission.unit_id, Submission.state)
+    ).all()
+    units: dict[int, UnfinishedUnit] = {}
+    for unit_id, state, count in rows:
+        entry = units.setdefault(unit_id, UnfinishedUnit(db.session.get(Unit, unit_id)))
+        entry.counts[state] = count
+    return sorted(units.values(), key=lambda u: (-u.total, u.unit.name))

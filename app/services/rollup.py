@@ -255,6 +255,8 @@ class IkuResult:
     realisation: Decimal | None = None
     achievement: Decimal | None = None
     contributors: int = 0
+    # "period" (set for the period), "skp" (the contributors' individual targets), "form".
+    target_source: str = "form"
 
     @property
     def aggregation_label(self) -> str:
@@ -275,6 +277,7 @@ class IkuResult:
             "realisation": num(self.realisation),
             "achievement": num(self.achievement),
             "contributors": self.contributors,
+            "target_source": self.target_source,
         }
 
 
@@ -300,8 +303,8 @@ class Rollup:
         }
 
 
-def _contributing_fields(unit_id: int, codes: set[str]) -> list[tuple[int, str, str]]:
-    """(form version id, field key, IKU code) of individual indicators naming `codes`.
+def _contributing_fields(unit_id: int, codes: set[str]) -> list[tuple[int, str, str, float]]:
+    """(form version id, field key, IKU code, default target) of indicators naming `codes`.
 
     Only forms of the unit's subtree and regency-wide forms count.
     """
@@ -320,42 +323,60 @@ def _contributing_fields(unit_id: int, codes: set[str]) -> list[tuple[int, str, 
             indicator = item.get("indicator") if isinstance(item, dict) else None
             parent = indicator.get("parent") if isinstance(indicator, dict) else None
             if isinstance(parent, str) and parent.strip() in codes:
-                found.append((version_id, item["key"], parent.strip()))
+                default = float(indicator.get("target") or 0)
+                found.append((version_id, item["key"], parent.strip(), default))
     return found
 
 
 def _aggregate(unit_id: int, period_id: int, contributions) -> dict[str, dict]:
-    """Per IKU code: total, count, minimum and latest (value, approved_at, id) in SQL."""
-    stats: dict[str, dict] = defaultdict(lambda: {"sum": 0.0, "count": 0, "min": None,
-                                                  "latest": None})  # fmt: skip
+    """Per IKU code: total, count, minimum and latest (value, approved_at, id) in SQL.
+
+    `targets` holds the same statistics of the contributors' targets (their individual
+    SKP target, else the form's default) and `individual` how many came from an SKP.
+    """
+    stats: dict[str, dict] = defaultdict(lambda: {**_empty(), "individual": 0, "targets": _empty()})
     base = [
         Submission.period_id == period_id,
         Submission.state == SubmissionState.APPROVED.value,
         Submission.unit_id.in_(unit_subtree(unit_id)),
     ]
-    for version_id, key, code in contributions:
+    for version_id, key, code, default in contributions:
         value = Submission.answers[(str(version_id), key)].as_float()
+        individual = Submission.targets[key].as_float()
+        target = func.coalesce(individual, default)
         # Only submissions whose template uses this form version carry its answers.
         where = [*base, value.isnot(None)]
-        total, count, low = db.session.execute(
-            select(func.sum(value), func.count(value), func.min(value)).where(*where)
-        ).one()
+        total, count, low, t_total, t_low, n_individual = db.session.execute(
+            select(func.sum(value), func.count(value), func.min(value), func.sum(target),
+                   func.min(target), func.count(individual)).where(*where)
+        ).one()  # fmt: skip
         if not count:
             continue
         entry = stats[code]
-        entry["sum"] += float(total)
-        entry["count"] += count
-        entry["min"] = low if entry["min"] is None else min(entry["min"], low)
+        entry["individual"] += n_individual
         latest = db.session.execute(
-            select(value, Submission.approved_at, Submission.id)
+            select(value, Submission.approved_at, Submission.id, target)
             .where(*where)
             .order_by(Submission.approved_at.desc(), Submission.id.desc())
             .limit(1)
         ).one()
         stamp = (latest[1], latest[2])
-        if entry["latest"] is None or stamp > entry["latest"][1]:
-            entry["latest"] = (latest[0], stamp)
+        _add(entry, total, count, low, (latest[0], stamp))
+        _add(entry["targets"], t_total, count, t_low, (latest[3], stamp))
     return stats
+
+
+def _empty() -> dict:
+    return {"sum": 0.0, "count": 0, "min": None, "latest": None}
+
+
+def _add(entry: dict, total, count: int, low, latest) -> None:
+    """Fold one contributing field's statistics into an IKU's."""
+    entry["sum"] += float(total)
+    entry["count"] += count
+    entry["min"] = low if entry["min"] is None else min(entry["min"], low)
+    if entry["latest"] is None or latest[1] > entry["latest"][1]:
+        entry["latest"] = latest
 
 
 def _number(value: float) -> Decimal:
@@ -381,6 +402,20 @@ def aggregate_values(rule: str, values: list[Decimal]) -> Decimal | None:
     entry = {"sum": float(sum(values)), "count": len(values), "min": float(min(values)),
              "latest": (float(values[-1]), len(values))}  # fmt: skip
     return _realisation(rule, entry)
+
+
+def _iku_target(iku: Iku, period_targets: dict, default: Decimal, entry: dict | None):
+    """The IKU's target for the period and where it comes from (`TARGET_SOURCES`).
+
+    A target set for the period wins; else, when contributors carry individual SKP
+    targets, their targets aggregated by the IKU's rule (as the realisations are);
+    else the IKU form's target.
+    """
+    if iku.id in period_targets:
+        return period_targets[iku.id], "period"
+    if entry and entry["individual"]:
+        return _realisation(iku.aggregation, entry["targets"]), "skp"
+    return default, "form"
 
 
 def unit_rollup(unit: Unit, period: EvaluationPeriod, bounds=None) -> Rollup:
@@ -410,15 +445,15 @@ def unit_rollup(unit: Unit, period: EvaluationPeriod, bounds=None) -> Rollup:
         if schema_field is None:  # no longer in the form's latest version
             continue
         indicator = schema_field.indicator
-        target = targets.get(iku.id, indicator.target)
         entry = stats.get(iku.code)
+        target, source = _iku_target(iku, targets, indicator.target, entry)
         realisation = _realisation(iku.aggregation, entry)
         result = IkuResult(
             iku=iku, code=iku.code, label=text(schema_field.label, _lang()),
             unit=indicator.unit, polarity=indicator.polarity.value, weight=indicator.weight,
             aggregation=iku.aggregation, target=Decimal(target), realisation=realisation,
             achievement=achievement(realisation, Decimal(target), indicator.polarity),
-            contributors=entry["count"] if entry else 0,
+            contributors=entry["count"] if entry else 0, target_source=source,
         )  # fmt: skip
         rollup.results.append(result)
         weights += indicator.weight

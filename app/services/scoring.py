@@ -27,8 +27,9 @@ from app.domain.ratings import (
 )
 from app.extensions import db
 from app.models import Submission, Unit, UnitRating
+from app.services import skp_targets
 from app.services.templates import form_versions, parse_rules, predikat_matrix
-from forms import evaluate, parse_definition
+from forms import evaluate
 from forms.schema import IndicatorGroup
 from forms.scoring import indicator_breakdown
 
@@ -60,7 +61,7 @@ def result_achievements(submission: Submission) -> list[ResultAchievement]:
     rules = parse_rules(submission.template_version.definition.get("rules"))
     results = []
     for version, form_weight in form_versions(submission.template_version):
-        schema = parse_definition(version.definition)
+        schema = skp_targets.schema(submission, version.definition)
         values = evaluate(schema, submission.answers.get(str(version.id), {}), partial=True).values
         rows = indicator_breakdown(schema, values, rules.cap)
         total = sum((row.weight for row in rows), Decimal(0))

@@ -22,7 +22,7 @@ from app.i18n import lang
 from app.i18n import lazy_gettext as _l
 from app.models import Evidence, Submission
 from app.models.types import SubmissionState
-from app.services import ValidationFailed
+from app.services import ValidationFailed, skp_targets
 from app.services import evidence as evidence_service
 from app.services.recaps import predikat_label
 from app.services.submissions import (
@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "approve": _l("Approved"),
     "reopen": _l("Reopened"),
     "calibrate": _l("Predikat calibrated"),
+    "migrate": _l("Moved to a new template version"),
 }
 NEEDS_EMPLOYEE = (SubmissionState.DRAFT.value, SubmissionState.RETURNED.value)
 
@@ -80,7 +81,7 @@ def form_parts(submission: Submission) -> list[FormPart]:
     rules = parse_rules(submission.template_version.definition.get("rules"))
     parts = []
     for version, weight in form_versions(submission.template_version):
-        schema = parse_definition(version.definition)
+        schema = skp_targets.schema(submission, version.definition)
         answers = (submission.answers or {}).get(str(version.id)) or {}
         result = evaluate(schema, answers, partial=True, lang=lang())
         part = FormPart(version, weight, schema, relevant=result.relevant, values=result.values)
@@ -107,8 +108,9 @@ def _as_form_data(field_schema: FieldSchema, value: Any) -> Any:
     return value
 
 
-def bind_forms(parts: list[FormPart], formdata: Any = None) -> None:
-    """Attach a WTForms form to each part: from `formdata` (a POST) or the saved values."""
+def bind_forms(parts: list[FormPart], formdata: Any = None, invalid: Any = None) -> None:
+    """Attach a WTForms form to each part: from `formdata` (a POST) or the saved values,
+    with a draft's `invalid` answers ("<form>:<key>" → as typed) shown as typed."""
     for part in parts:
         form_class = build_form_class(part.schema, lang(), base=FlaskForm)
         if formdata is not None:
@@ -121,6 +123,20 @@ def bind_forms(parts: list[FormPart], formdata: Any = None) -> None:
         }
         # formdata=None: never read the request; the saved answers are the data.
         part.form = form_class(formdata=None, data=data, prefix=f"{part.id}:", meta={"csrf": False})
+        _show_as_typed(part, invalid or {})
+
+
+def _show_as_typed(part: FormPart, invalid: dict[str, Any]) -> None:
+    """Put the invalid answers of a draft back into their inputs, as the employee typed them."""
+    for ref, raw in invalid.items():
+        form_id, _, key = ref.partition(":")
+        if form_id != str(part.id) or key not in part.schema.by_key:
+            continue
+        bound = part.form[key]
+        if isinstance(raw, str):
+            bound.raw_data = [raw]
+        elif isinstance(raw, list):
+            bound.data = raw
 
 
 def posted_answers(part: FormPart) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from app.models import AuditEntry, BehaviourValue, Submission
 from app.models.forms import _now
 from app.models.types import PeriodState, SubmissionState
 from app.scope import Scope
-from app.services import ValidationFailed
+from app.services import ValidationFailed, versioning
 from app.services import evidence as evidence_service
 from app.services.scoring import (
     ORG_TO_HASIL,
@@ -31,6 +31,7 @@ from app.services.scoring import (
     unit_rating_of_head,
 )
 from app.services.templates import form_versions, predikat_matrix
+from app.services.versioning import VersionMissing as VersionMissing  # re-exported
 from forms import evaluate, parse_definition
 
 EDITABLE = {SubmissionState.DRAFT.value, SubmissionState.RETURNED.value}
@@ -43,10 +44,6 @@ class ActionRefused(Exception):
 
 class SubmissionConflict(ValidationFailed):
     """The submission changed since the user loaded it."""
-
-
-class VersionMissing(ValidationFailed):
-    """The write does not say which version of the submission it was based on."""
 
 
 # --- who may do what -----------------------------------------------------------------
@@ -103,23 +100,16 @@ def _commit() -> None:
 
 
 def _check_lock(submission: Submission, lock_version: int | None) -> None:
-    if lock_version is None or isinstance(lock_version, bool):
-        raise VersionMissing(
-            {"lock_version": [str(_l(
-                "This change does not say which version of the submission it is based on "
-                "(lock_version). Reload the page; nothing was saved."
-            ))]}
-        )  # fmt: skip
-    if lock_version == submission.lock_version:
-        return
-    who = submission.updated_by.username if submission.updated_by else "?"
-    when = submission.updated_at.strftime("%d-%m-%Y %H:%M")
-    raise SubmissionConflict(
-        {"_form": [str(_l(
+    versioning.check_lock(
+        submission, lock_version, conflict=SubmissionConflict,
+        missing=_l(
+            "This change does not say which version of the submission it is based on "
+            "(lock_version). Reload the page; nothing was saved."
+        ),
+        changed=lambda **who: _l(
             "This submission was changed by %(who)s at %(when)s. "
-            "Reload it; nothing was overwritten.",
-            who=who, when=when,
-        ))]}
+            "Reload it; nothing was overwritten.", **who,
+        ),
     )  # fmt: skip
 
 
@@ -155,10 +145,14 @@ def save_answers(
     user_id,
     lock_version: int | None = None,
     merge: str = MERGE_FORMS,
-) -> None:
+    keep_invalid: bool = False,
+) -> dict[str, list[str]]:
     """Save a draft (incomplete is fine); type errors refuse the save, by field.
 
-    With `MERGE_FIELDS` or `REPLACE` (the API), unknown forms and fields are refused too.
+    With `keep_invalid` (the web page) a draft never refuses an answer: invalid ones are
+    kept as typed in `invalid_answers` and returned as errors by field, to be flagged;
+    only submit needs a valid form. With `MERGE_FIELDS` or `REPLACE` (the API), unknown
+    forms and fields are refused too.
     """
     _require(submission, scope, "save")
     _check_lock(submission, lock_version)
@@ -166,20 +160,57 @@ def save_answers(
         raise ValidationFailed({"_form": [str(_l("Answers must be grouped by form."))]})
     if merge != MERGE_FORMS and (unknown := _unknown_answers(submission, answers)):
         raise ValidationFailed(unknown)
-    merged = _merged(submission.answers, answers, merge)
+    merged = _merged(typed_answers(submission), answers, merge)
     values, errors = _evaluate_all(submission, merged, partial=True)
-    errors.update(_foreign_files(submission, values))
-    if errors:
-        raise ValidationFailed(errors)
+    foreign = _foreign_files(submission, values)
+    if foreign or (errors and not keep_invalid):
+        raise ValidationFailed({**errors, **foreign})
     changes = _changes(submission.answers, values)
     before = evidence_service.file_refs(submission.answers)
-    submission.answers = values
+    _store(submission, values, merged, errors)
     replaced = evidence_service.forget(submission, before)
     _touch(submission, user_id)
     if changes:
         _audit(submission, user_id, "answers", changes=changes)
     _commit()
     evidence_service.remove_files(replaced)
+    return errors
+
+
+def typed_answers(submission: Submission) -> dict[str, Any]:
+    """The saved answers with the draft's invalid ones back as the employee typed them."""
+    answers = {form_id: dict(values) for form_id, values in (submission.answers or {}).items()}
+    for ref, raw in (submission.invalid_answers or {}).items():
+        form_id, _, key = ref.partition(":")
+        answers.setdefault(form_id, {})[key] = raw
+    return answers
+
+
+def _store(submission: Submission, values: dict, typed: dict, errors: dict) -> None:
+    """Store the clean `values`; the invalid answers (`errors`) are kept as typed aside."""
+    invalid = {}
+    for ref in errors:
+        form_id, _, key = ref.partition(":")
+        invalid[ref] = (typed.get(form_id) or {}).get(key)
+        if key in values.get(form_id, {}):
+            values[form_id][key] = None
+    submission.answers = values
+    submission.invalid_answers = invalid or None
+
+
+def keep_typed(submission: Submission, typed: dict[str, Any]) -> dict[str, list[str]]:
+    """Store `typed` answers as a draft of the submission's current version (no commit):
+    valid ones as answers, the others kept as typed; returns their errors by field."""
+    values, errors = _evaluate_all(submission, typed, partial=True)
+    _store(submission, values, typed, errors)
+    return errors
+
+
+def draft_problems(submission: Submission, complete: bool = False) -> dict[str, list[str]]:
+    """What stands between the draft and a submit, by field: its invalid answers, and
+    with `complete` also the required ones still empty."""
+    _values, errors = _evaluate_all(submission, typed_answers(submission), partial=not complete)
+    return errors
 
 
 def _merged(saved: dict[str, Any], sent: dict[str, Any], merge: str) -> dict[str, Any]:
@@ -235,10 +266,11 @@ def submit(submission: Submission, scope: Scope, user_id, lock_version: int | No
     """Send the submission to the evaluator; every required answer must be valid."""
     _require(submission, scope, "submit")
     _check_lock(submission, lock_version)
-    values, errors = _evaluate_all(submission, submission.answers, partial=False)
+    values, errors = _evaluate_all(submission, typed_answers(submission), partial=False)
     if errors:
         raise ValidationFailed(errors)
     submission.answers = values
+    submission.invalid_answers = None
     submission.state = SubmissionState.SUBMITTED.value
     submission.submitted_at = _now()
     _touch(submission, user_id)

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from app.domain.ratings import (
     DEFAULT_PREDIKAT_MATRIX,
@@ -40,9 +39,8 @@ from app.models import (
     PolicySetting,
     TemplateVersion,
 )
-from app.models.forms import _now
 from app.scope import Scope, managed_units
-from app.services import ValidationFailed
+from app.services import ValidationFailed, versioning
 
 MATRIX_KEY = "predikat_matrix"
 
@@ -344,23 +342,16 @@ def import_definition(definition: Any, unit_id, scope: Scope, user_id=None) -> E
 
 
 def editable_draft(template: EvaluationTemplate) -> dict[str, Any]:
-    if template.draft is not None:
-        return template.draft
-    latest = template.latest_version
-    return (
-        copy.deepcopy(latest.definition)
-        if latest
-        else blank_definition(template.code, template.title)
+    """The draft to edit; a new one copied from the latest version if none exists."""
+    return versioning.editable_draft(
+        template, lambda: blank_definition(template.code, template.title)
     )
 
 
 def save_draft(template: EvaluationTemplate, definition: dict[str, Any], user_id=None) -> None:
     definition = dict(definition, code=template.code)
-    template.draft = definition
     template.title = str(definition.get("title") or template.title)[:200]
-    template.draft_revision += 1
-    template.updated_at = _now()
-    template.updated_by_id = user_id
+    versioning.touch(template, user_id, definition)
     db.session.commit()
 
 
@@ -373,43 +364,14 @@ def publish(template: EvaluationTemplate, user_id=None) -> TemplateVersion:
     if errors:
         raise ValidationFailed(errors)
     definition = {**definition, "rules": {**DEFAULT_RULES, **(definition.get("rules") or {})}}
-    latest = template.latest_version
-    if latest is not None and latest.definition == definition:
-        raise ValidationFailed(
-            {
-                "_form": [
-                    str(
-                        _l(
-                            "The draft is the same as version %(n)d; nothing to publish.",
-                            n=latest.number,
-                        )
-                    )
-                ]
-            }
-        )
-    number = (
-        db.session.scalar(
-            select(func.max(TemplateVersion.number)).where(
-                TemplateVersion.template_id == template.id
-            )
-        )
-        or 0
-    ) + 1
-    version = TemplateVersion(
-        template=template, number=number, definition=definition, published_by_id=user_id
+    return versioning.publish_draft(
+        template,
+        definition,
+        TemplateVersion,
+        "template",
+        user_id,
+        _l("Someone published this template at the same moment."),
     )
-    db.session.add(version)
-    template.draft = None
-    template.draft_revision += 1
-    template.updated_at = _now()
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise ValidationFailed(
-            {"_form": [str(_l("Someone published this template at the same moment."))]}
-        ) from exc
-    return version
 
 
 def set_archived(template: EvaluationTemplate, archived: bool) -> None:

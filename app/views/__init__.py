@@ -50,6 +50,35 @@ def register_views(appbuilder) -> None:
     register_printing(appbuilder)
     register_dashboard(appbuilder)
     register_calibration(appbuilder)
+    register_skp(appbuilder)
+    register_notifications(appbuilder)
+    register_announcements(appbuilder)
+    from app.views.guide import GuideView
+
+    appbuilder.add_view(GuideView, "Guide", label=_l("Guide"), icon="fa-question-circle")
+
+
+def register_announcements(appbuilder) -> None:
+    """HR's announcements (sosialisasi), shown on the dashboards."""
+    from app.views.announcements import AnnouncementView, dashboard_announcements
+
+    appbuilder.add_view(
+        AnnouncementView, "Announcements", label=_l("Announcements"), icon="fa-bullhorn",
+        category="Performance", category_label=_l("Performance"),
+    )  # fmt: skip
+    current_app.add_template_global(dashboard_announcements)
+
+
+def register_notifications(appbuilder) -> None:
+    """The inbox, its API and the bell's count."""
+    from app.api.notifications import NotificationApi
+    from app.services import notifications
+    from app.views.notifications import NotificationView, unread_notifications
+
+    appbuilder.add_view_no_menu(NotificationView)
+    appbuilder.add_api(NotificationApi)
+    current_app.add_template_global(unread_notifications)
+    notifications.init_app(current_app)
 
 
 def register_cycle_views(appbuilder) -> None:
@@ -129,3 +158,22 @@ def register_calibration(appbuilder) -> None:
     )  # fmt: skip
     appbuilder.add_api(CalibrationApi)
     appbuilder.add_api(AnnualApi)
+
+
+def register_skp(appbuilder) -> None:
+    """SKP planning (SKP Saya, Persetujuan SKP, the SKP list) and its API."""
+    from app.api.skp import SkpApi
+    from app.views.skp import register
+
+    register(appbuilder)
+    appbuilder.add_api(SkpApi)
+    register_skp_tools(appbuilder)
+
+
+def register_skp_tools(appbuilder) -> None:
+    """Copy RHK to subordinates, import SKP targets, the SKP document (and their API)."""
+    from app.api.skp_tools import SkpToolsApi
+    from app.views.skp_tools import register
+
+    register(appbuilder)
+    appbuilder.add_api(SkpToolsApi)

@@ -17,14 +17,16 @@ from app.models import FormVersion, IndicatorForm, Unit
 from app.scope import clonable_versions, current_scope, managed_forms, managed_units, require
 from app.services import ValidationFailed
 from app.services import forms as form_service
-from app.services.form_files import FileProblem, definition_from_upload, export_version
-from forms import DefinitionError, check_definition, parse_definition
+from app.services.form_files import FileProblem, UnsupportedRows, export_version, read_upload
+from forms import DefinitionError, check_definition
 from forms.builder import build_form_class
 from forms.evaluation import evaluate
+from forms.preview import preview
+from forms.rename import rewrites
 from forms.schema import Aspect, FieldType, IndicatorGroup, Polarity, text
 from forms.scoring import weighted_achievement
 
-MAX_UPLOAD = 5 * 1024 * 1024
+EXPORTS = {"json": ".json", "xlsx": ".xlsx", "xlsform": "-xlsform.xlsx"}
 
 FIELD_TYPE_LABELS = {
     FieldType.INTEGER: _l("Whole number"),
@@ -174,10 +176,15 @@ class FormBuilderView(BaseView):
     def import_file(self):
         upload = request.files.get("file")
         try:
-            definition = definition_from_upload(upload, MAX_UPLOAD)
+            imported = read_upload(upload, bool(request.form.get("skip_unsupported")))
             form = form_service.import_definition(
-                definition, _unit_arg(request.form.get("unit_id")), current_scope(), g.user.id
+                imported.definition,
+                _unit_arg(request.form.get("unit_id")),
+                current_scope(),
+                g.user.id,
             )
+        except UnsupportedRows as exc:
+            return self._import_failed(exc.errors, unsupported=True)
         except FileProblem as exc:
             return self._import_failed(exc.errors)
         except DefinitionError as exc:
@@ -185,15 +192,21 @@ class FormBuilderView(BaseView):
         except ValidationFailed as exc:
             flash(str(exc), "danger")
             return redirect(url_for("FormBuilderView.index"))
+        for row in imported.skipped + imported.partial:
+            flash(row["message"], "warning")
         if request.form.get("publish") and form.draft is not None:
             return self._publish(form)
         flash(_l("Definition imported as the draft of %(code)s.", code=form.code), "success")
         return redirect(url_for("FormBuilderView.editor", pk=form.id))
 
-    def _import_failed(self, errors):
+    def _import_failed(self, errors, unsupported: bool = False):
         flash(_l("Nothing was imported: the file has %(n)d problems.", n=len(errors)), "danger")
         return self.render_template(
-            "builder/import_errors.html", errors=errors, title=_l("Import problems")
+            "builder/import_errors.html",
+            errors=errors,
+            unsupported=unsupported,
+            units=_unit_choices(current_scope()),
+            title=_l("Import problems"),
         )
 
     @expose("/<int:pk>/")
@@ -206,11 +219,20 @@ class FormBuilderView(BaseView):
             "revision": form.draft_revision,
             "urls": {
                 name: url_for(f"FormBuilderView.{name}", pk=pk)
-                for name in ("draft", "check", "preview", "evaluate", "publish", "versions")
+                for name in (
+                    "draft",
+                    "check",
+                    "preview",
+                    "evaluate",
+                    "publish",
+                    "versions",
+                    "rename",
+                )
             }
             | {
                 "export_json": url_for("FormBuilderView.export", pk=pk, format="json"),
                 "export_xlsx": url_for("FormBuilderView.export", pk=pk, format="xlsx"),
+                "export_xlsform": url_for("FormBuilderView.export", pk=pk, format="xlsform"),
                 "list": url_for("FormBuilderView.index"),
             },
             "field_types": _pairs(FIELD_TYPE_LABELS),
@@ -255,18 +277,33 @@ class FormBuilderView(BaseView):
         _managed_form(pk)
         body = _json_body()
         lang = "en" if body.get("lang") == "en" else "id"
-        try:
-            schema = parse_definition(body.get("definition"))
-        except DefinitionError as exc:
-            return jsonify(html="", errors=form_service.engine_errors(exc.errors))
+        shown = preview(body.get("definition"))
+        if shown.schema is None and not shown.broken:
+            errors = check_definition(body.get("definition"))
+            return jsonify(html="", errors=form_service.engine_errors(errors))
         html = self.render_template(
             "builder/_preview.html",
-            schema=schema,
-            form=build_form_class(schema, lang)(),
+            schema=shown.schema,
+            items=shown.items(),
+            form=build_form_class(shown.schema, lang)() if shown.schema else None,
             lang=lang,
             text=text,
         )
-        return jsonify(html=html, errors=[])
+        broken = [error.to_dict() for item in shown.broken for error in item.errors]
+        return jsonify(html=html, errors=broken)
+
+    @expose("/<int:pk>/rename", methods=["POST"])
+    @has_access
+    @permission_name("list")
+    def rename(self, pk):
+        """The expressions that use a renamed key, and how they would read with the new one."""
+        _managed_form(pk)
+        body = _json_body()
+        old, new = body.get("old"), body.get("new")
+        if not isinstance(old, str) or not isinstance(new, str):
+            return jsonify(rewrites=[])
+        found = rewrites(body.get("definition"), old.strip(), new.strip())
+        return jsonify(rewrites=[item.to_dict() for item in found])
 
     @expose("/<int:pk>/evaluate", methods=["POST"])
     @has_access
@@ -274,10 +311,10 @@ class FormBuilderView(BaseView):
     def evaluate(self, pk):
         _managed_form(pk)
         body = _json_body()
-        try:
-            schema = parse_definition(body.get("definition"))
-        except DefinitionError as exc:
-            return jsonify(definition_errors=form_service.engine_errors(exc.errors))
+        schema = preview(body.get("definition")).schema  # the fields that work, while editing
+        if schema is None:
+            errors = check_definition(body.get("definition"))
+            return jsonify(definition_errors=form_service.engine_errors(errors))
         answers = body.get("answers") if isinstance(body.get("answers"), dict) else {}
         lang = body.get("lang") if body.get("lang") in ("id", "en") else _lang()
         result = evaluate(schema, answers, lang=lang)
@@ -310,7 +347,7 @@ class FormBuilderView(BaseView):
                 _l("Version %(n)d of %(code)s published.", n=version.number, code=form.code),
                 "success",
             )
-            return redirect(url_for("FormBuilderView.versions", pk=form.id))
+            return redirect(url_for("FormBuilderView.versions", pk=form.id, published=1))
         return redirect(url_for("FormBuilderView.editor", pk=form.id))
 
     @expose("/<int:pk>/archive", methods=["POST"])
@@ -366,16 +403,17 @@ class FormBuilderView(BaseView):
             version = form_service.version(form, request.args.get("version", type=int))
         except ValidationFailed:
             abort(404)
-        fmt = "xlsx" if request.args.get("format") == "xlsx" else "json"
+        fmt = request.args.get("format") if request.args.get("format") in EXPORTS else "json"
         content, mimetype = export_version(version, fmt)
         return send_file(
             io.BytesIO(content),
             as_attachment=True,
-            download_name=f"{form.code}-v{version.number}.{fmt}",
+            download_name=f"{form.code}-v{version.number}{EXPORTS[fmt]}",
             mimetype=mimetype,
         )
 
 
+ENDPOINTS = ("draft", "check", "preview", "evaluate", "publish", "versions", "rename")
 UI_TEXT = {
     "saved": _l("Saved"),
     "unsaved": _l("Not saved yet"),
@@ -426,4 +464,24 @@ UI_TEXT = {
     "default_date": _l("A date as YYYY-MM-DD"),
     "default_multiselect": _l("Choice values separated by commas"),
     "default_select": _l("One of the choice values"),
+    "rename_found": _l("%(n)s expressions use the old key “%(old)s”. Update them to “%(new)s”?"),
+    "rename_apply": _l("Update them"),
+    "rename_done": _l("%(n)s expressions now use “%(new)s”."),
+    "cb_summary": _l("Build the condition"),
+    "cb_add": _l("Add a condition"),
+    "cb_write": _l("Write the expression"),
+    "cb_all": _l("all of these (and)"),
+    "cb_any": _l("any of these (or)"),
+    "cb_field": _l("Field"),
+    "cb_operator": _l("Condition"),
+    "cb_value": _l("Value"),
+    "op_eq": _l("is"),
+    "op_ne": _l("is not"),
+    "op_lt": _l("is less than"),
+    "op_le": _l("is at most"),
+    "op_gt": _l("is more than"),
+    "op_ge": _l("is at least"),
+    "op_selected": _l("has chosen"),
+    "op_empty": _l("is empty"),
+    "op_filled": _l("is filled"),
 }

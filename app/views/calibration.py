@@ -26,6 +26,7 @@ from app.services import annual as annual_service
 from app.services import calibration as service
 from app.services.annual_documents import annual_download
 from app.services.recaps import org_label, predikat_label, rating_label
+from app.services.skp_feedback import feedback_for
 from app.views.recaps import _send
 
 MAX_ID = 2**31 - 1
@@ -162,6 +163,7 @@ class AnnualView(BaseView):
             may_approve=annual_service.may_approve(current_scope(), proposal)
             and proposal.evaluation is None and proposal.perilaku is not None,
             ratings=list(Rating), title=_l("Annual evaluation"), **LABELS,
+            skp_notes=feedback_for(employee, year),
         )  # fmt: skip
 
     @expose("/<int:pk>", methods=["POST"])

@@ -47,6 +47,8 @@ from app.services import awards as award_service
 from app.services import dashboard as figures
 from app.services import rollup as rollup_service
 from app.services import training as training_service
+from app.services.org import SEARCH_LIMIT, find_employees
+from app.services.todo import employee_actions
 
 STATE_LABELS = {
     figures.NOT_STARTED: _l("Not started"),
@@ -190,12 +192,25 @@ def render_role_dashboard(view):
     return None
 
 
+def _arranged(summary) -> dict:
+    """The overview's units as the user sorted and filtered them (units behind first)."""
+    sort = request.args.get("sort") if request.args.get("sort") in figures.UNIT_SORTS else "behind"
+    keep = request.args.get("keep") if request.args.get("keep") in figures.UNIT_FILTERS else "all"
+    expected = figures.expected_share(summary.period)
+    return {
+        "table_units": figures.arrange_units(summary.units, expected, sort, keep),
+        "expected": expected, "sort": sort, "keep": keep,
+        "behind": {u.id for u in summary.units if figures.is_behind(u, expected)},
+    }  # fmt: skip
+
+
 def render_overview(view, scope: Scope, period, unit: Unit | None = None):
     summary = figures.summary(scope, period, unit.id if unit else None) if period else None
     return view.render_template(
         "dashboard/overview.html",
         **_common(
             period=period, summary=summary, charts=summary_charts(summary) if summary else {},
+            **(_arranged(summary) if summary else {}),
             unit=unit, curve=curve_rules(), regency=scope.regency_wide,
             may_manage_awards=scope.regency_wide,
             title=_l("Performance dashboard"),
@@ -211,7 +226,7 @@ def render_team(view, scope: Scope, period):
     return view.render_template(
         "dashboard/team.html",
         **_common(period=period, counts=counts, members=members, waiting=waiting, chart=chart,
-                  title=_l("My team")),
+                  actions=employee_actions(scope), title=_l("My team")),
     )  # fmt: skip
 
 
@@ -231,6 +246,7 @@ def render_employee(view, scope: Scope, employee_id: int, own: bool = False):
         "dashboard/employee.html",
         **_common(employee=employee, rows=rows, trend=trend, awards=awards, own=own,
                   needs=training_service.own_needs(employee_id),
+                  actions=employee_actions(scope) if own else [],
                   title=_l("My results") if own else employee.name),
     )  # fmt: skip
 
@@ -297,6 +313,20 @@ class DashboardView(BaseView):
                 rollup=rollup_service.unit_rollup(unit, period),
                 title=unit.name,
             ),
+        )  # fmt: skip
+
+    @expose("/search")
+    @has_access
+    @permission_name("show")
+    def search(self):
+        """Find an employee by name or NIP (the top bar's box); one match opens at once."""
+        text = request.args.get("q", "")
+        found = find_employees(current_scope(), text)
+        if len(found) == 1:
+            return redirect(url_for("DashboardView.employee", pk=found[0].id))
+        return self.render_template(
+            "dashboard/search.html", text=text, found=found, limit=SEARCH_LIMIT,
+            title=_l("Find an employee"),
         )  # fmt: skip
 
     @expose("/employee/<int:pk>")

@@ -40,7 +40,7 @@ from app.models import (
     TemplateVersion,
     Unit,
 )
-from app.models.types import JabatanType, PeriodState
+from app.models.types import JabatanType, PeriodState, SubmissionState
 from app.scope import (
     assignable_versions,
     current_scope,
@@ -54,11 +54,13 @@ from app.scope import (
 from app.services import ValidationFailed
 from app.services import templates as template_service
 from app.services import unit_ratings as rating_service
-from app.services.assignment import assign
+from app.services.assignment import assign, holders
 from app.services.job_kinds import start_assignment
-from app.services.periods import change_period_state
+from app.services.periods import UNFINISHED, change_period_state, unfinished_by_unit
+from app.services.recaps import state_label
 from app.services.scoring import total_achievement
 from app.services.submissions import behaviour_values
+from app.services.version_moves import STAYING, move_to_version, plans
 
 PERILAKU_RULE_LABELS = {
     "majority": _l(
@@ -311,6 +313,11 @@ class TemplateDesignerView(BaseView):
         except ValidationFailed as exc:
             flash(str(exc), "danger")
             return redirect(url_for("TemplateDesignerView.index"))
+        start_with = _int(request.form.get("form_version_id"))
+        if start_with is not None and start_with in dict(_form_choices(template, {})):
+            draft = template_service.editable_draft(template)
+            draft = {**draft, "forms": [{"form_version_id": start_with, "weight": 100}]}
+            template_service.save_draft(template, draft, g.user.id)
         flash(_l("Template %(code)s created. Choose its forms below.", code=template.code), "info")
         return redirect(url_for("TemplateDesignerView.editor", pk=template.id))
 
@@ -447,6 +454,7 @@ class TemplateDesignerView(BaseView):
                 _l("Version %(n)d of %(code)s published.", n=version.number, code=template.code),
                 "success",
             )
+            return redirect(url_for("TemplateDesignerView.editor", pk=template.id, published=1))
         return redirect(url_for("TemplateDesignerView.editor", pk=template.id))
 
     @expose("/<int:pk>/archive", methods=["POST"])
@@ -550,6 +558,9 @@ class AssignmentView(BaseView):
             result, errors = self._run(scope, data)
             if isinstance(result, Job):  # a large unit: assigned in the background
                 return redirect(url_for("JobView.show", pk=result.id))
+        return self._page(scope, data, result, errors)
+
+    def _page(self, scope, data, result=None, errors=None):
         employees = db.session.scalars(
             select(Employee)
             .where(managed_employees(scope), Employee.active.is_(True))
@@ -565,8 +576,48 @@ class AssignmentView(BaseView):
             jabatan_types=list(JabatanType),
             data=data,
             result=result,
-            errors=errors,
+            errors=errors or {},
+            outcome=self._outcome(scope, data, result),
+            state_label=state_label,
             title=_l("Assign evaluations"),
+        )
+
+    @staticmethod
+    def _outcome(scope, data, result) -> dict[str, Any]:
+        """After an assignment: who has the version now, and what can move to it."""
+        if result is None:
+            return {}
+        period = db.session.get(EvaluationPeriod, data["period_id"])
+        version = db.session.get(TemplateVersion, data["template_version_id"])
+        return {
+            "version": version,
+            "holders": holders(period, version, scope),
+            "plans": plans(result.stale, version),
+            "staying": [s for s in result.stale if s.state in STAYING],
+        }
+
+    @expose("/move", methods=["POST"])
+    @has_access
+    @permission_name("assign")
+    def move(self):
+        """Move the confirmed evaluations (not yet submitted) to the newer template version."""
+        scope = current_scope()
+        period_id = _int(request.form.get("period_id"))
+        version_id = _int(request.form.get("template_version_id"))
+        if not is_allowed(TemplateVersion, version_id, assignable_versions) or period_id is None:
+            abort(404)
+        ids = [i for i in map(_int, request.form.getlist("submission_ids")) if i is not None]
+        version = db.session.get(TemplateVersion, version_id)
+        try:
+            moved = move_to_version(ids, period_id, version, scope, g.user.id)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(" ".join(m for messages in exc.errors.values() for m in messages), "danger")
+        else:
+            message = _l("%(n)d evaluations moved to version %(v)d.", n=moved, v=version.number)
+            flash(message, "success")
+        return redirect(
+            url_for("AssignmentView.index", period_id=period_id, template_version_id=version_id)
         )
 
     def _run(self, scope, data):
@@ -646,6 +697,32 @@ class PeriodAdminView(BaseView):
         return self.render_template(
             "evaluation_admin/periods.html", periods=periods, title=_l("Period management")
         )
+
+    @expose("/<int:pk>/close", methods=["GET", "POST"])
+    @has_access
+    @permission_name("reopen")
+    def close(self, pk):
+        """Close a period after seeing, per unit, how many evaluations are still unfinished."""
+        period = db.session.get(EvaluationPeriod, pk) or abort(404)
+        errors: dict[str, list[str]] = {}
+        if request.method == "POST":
+            try:
+                change_period_state([period], PeriodState.CLOSED, g.user.id)
+            except ValidationFailed as exc:
+                db.session.rollback()
+                errors = exc.errors
+            else:
+                flash(_l("Period %(name)s closed.", name=period.name), "success")
+                return redirect(url_for("PeriodAdminView.index"))
+        page = self.render_template(
+            "evaluation_admin/close.html",
+            period=period,
+            units=unfinished_by_unit(period),
+            states=[(state, SubmissionState(state).label) for state in UNFINISHED],
+            errors=errors,
+            title=_l("Close %(name)s", name=period.name),
+        )
+        return page, 422 if errors else 200
 
     @expose("/<int:pk>/reopen", methods=["GET", "POST"])
     @has_access

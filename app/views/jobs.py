@@ -6,9 +6,7 @@ download link when the job is done; it can be left and found again in the list.
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import select
@@ -76,13 +74,9 @@ class JobView(BaseView):
     @has_access
     @permission_name("show")
     def download(self, pk):
-        job = require(Job, pk, visible_jobs)
-        content = jobs.result_content(job)
-        if content is None:
+        response = jobs.send_result(require(Job, pk, visible_jobs))
+        if response is None:
             abort(404)
-        response = send_file(io.BytesIO(content), mimetype=job.result_mime, as_attachment=True,
-                             download_name=job.result_name, max_age=0)  # fmt: skip
-        response.headers["Cache-Control"] = "private, no-store"
         return response
 
     @expose("/<int:pk>/retry", methods=["POST"])

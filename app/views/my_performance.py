@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.i18n import lang
+from app.i18n import lazy_gettext as _l
 from app.models import EvaluationPeriod, Evidence, Submission
 from app.models.types import PeriodState
 from app.scope import current_scope, own_submissions, require, visible_submissions
@@ -35,6 +35,7 @@ from app.services.submissions import (
     VersionMissing,
     allowed_actions,
     behaviour_values,
+    draft_problems,
     save_answers,
     submit,
 )
@@ -102,8 +103,10 @@ class MyPerformanceView(BaseView):
     def fill(self, pk):
         submission = _own(pk)
         parts = form_parts(submission)
-        bind_forms(parts)
-        return self._page(submission, parts)
+        bind_forms(parts, invalid=submission.invalid_answers)
+        editable = "save" in allowed_actions(submission, current_scope())
+        problems = draft_problems(submission, complete=bool(request.args.get("check")))
+        return self._page(submission, parts, problems if editable else None)
 
     @expose("/<int:pk>/", methods=["POST"])
     @has_access
@@ -122,7 +125,9 @@ class MyPerformanceView(BaseView):
             db.session.rollback()
             return self._page(submission, parts, exc.errors, posted_lock, status=422)
         try:
-            save_answers(submission, answers, scope, g.user.id, lock_version=posted_lock)
+            kept = save_answers(
+                submission, answers, scope, g.user.id, lock_version=posted_lock, keep_invalid=True
+            )
         except ActionRefused as exc:
             evidence_service.discard(stored)
             flash(str(exc), "danger")
@@ -139,8 +144,13 @@ class MyPerformanceView(BaseView):
             flash(_l("Nothing was saved: some answers have the wrong form."), "danger")
             return self._page(submission, parts, exc.errors, posted_lock, status=422)
         if request.form.get("action") != "submit":
-            flash(_l("Draft saved."), "success")
-            return redirect(url_for("MyPerformanceView.fill", pk=pk))
+            return self._saved(submission)
+        if kept:
+            flash(
+                _l("Your answers were saved as a draft, but not submitted: fix the marked fields."),
+                "warning",
+            )
+            return redirect(url_for("MyPerformanceView.fill", pk=pk, check=1))
         try:
             submit(submission, scope, g.user.id, lock_version=submission.lock_version)
         except ActionRefused as exc:
@@ -157,9 +167,26 @@ class MyPerformanceView(BaseView):
         flash(_l("Submitted to your evaluator."), "success")
         return redirect(url_for("MyPerformanceView.fill", pk=pk))
 
+    @staticmethod
+    def _saved(submission):
+        """After a draft save: say so, and how many answers still block a submit (marked)."""
+        problems = draft_problems(submission, complete=True)
+        if not problems:
+            flash(_l("Draft saved."), "success")
+            return redirect(url_for("MyPerformanceView.fill", pk=submission.id))
+        flash(
+            _l(
+                "Draft saved. %(n)d answers must still be fixed or filled in before you can "
+                "submit; they are marked below.",
+                n=len(problems),
+            ),
+            "warning",
+        )
+        return redirect(url_for("MyPerformanceView.fill", pk=submission.id, check=1))
+
     def _page(self, submission, parts, errors=None, lock_version=None, status=200):
         language = lang()
-        if errors:
+        if errors and status != 200:
             db.session.refresh(submission)
         general = set_errors(parts, errors or {})
         scope = current_scope()
@@ -235,9 +262,8 @@ class EvidenceView(BaseView):
         if evidence is None:
             abort(404)
         require(Submission, evidence.submission_id, visible_submissions)
-        path = evidence_service.path_of(evidence)
-        if not path.is_file():
+        response = evidence_service.send(evidence)
+        if response is None:
             abort(404)
-        response = send_file(path, mimetype=evidence.content_type)
         response.headers["Content-Disposition"] = evidence_service.content_disposition(evidence)
         return response

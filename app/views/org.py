@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import flash, g, redirect
+from flask import flash, g, redirect, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import Select2Widget
@@ -369,6 +369,10 @@ class PeriodView(ScopedModelView):
     def open_period(self, items):
         return self._change_state(items, PeriodState.OPEN)
 
-    @action("close_period", _l("Close"), _l("Close the selected periods?"), "fa-lock")
+    @action("close_period", _l("Close"), "", "fa-lock")
     def close_period(self, items):
-        return self._change_state(items, PeriodState.CLOSED)
+        """Closing is confirmed on its own page, after seeing what is still unfinished."""
+        items = _items(items)
+        if len(items) > 1:
+            flash(_l("Close periods one at a time, after seeing what is unfinished."), "warning")
+        return redirect(url_for("PeriodAdminView.close", pk=items[0].id))

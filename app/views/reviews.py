@@ -17,6 +17,7 @@ from app.models.types import SubmissionState
 from app.scope import current_scope, require, reviewable_submissions
 from app.services import ValidationFailed
 from app.services.recaps import predikat_label, rating_label, state_label
+from app.services.skp_feedback import feedback_for
 from app.services.submission_forms import (
     display,
     evidence_of,
@@ -283,6 +284,7 @@ class ReviewView(BaseView):
                 changes=changes,
                 labels=labels,
                 history=history_rows(submission, labels),
+                skp_notes=feedback_for(submission.employee_id, submission.period.start_date.year),
                 evidence=evidence_of(submission),
                 evidence_by_section=_evidence_by_section,
                 indicator_rows=indicator_rows,

@@ -1,7 +1,7 @@
 """background jobs (pekerjaan latar belakang)
 
 Revision ID: jobs01
-Revises: rateb01
+Revises: flows01
 Create Date: 2026-12-01 17:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "jobs01"
-down_revision = "rateb01"
+down_revision = "flows01"
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,36 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(app, name: str = "e2e"):
+    """Serve `app` on 127.0.0.1:<free port> in a background thread; yields the base URL."""
+    from werkzeug.serving import make_server
+
+    from app.extensions import db
+
+    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def log_in(tab, username: str, password: str) -> None:
+    """Log in through the real login page."""
+    tab.goto("/login/")
+    tab.fill("input[name=username]", username)
+    tab.fill("input[name=password]", password)
+    with tab.expect_navigation():
+        tab.click("form input[type=submit], form button[type=submit]")
+    assert "/login" not in tab.url, f"login failed for {username}"
 
 
 @dataclass

@@ -129,6 +129,10 @@ def test_design_preview_publish_and_republish(page, live_app):
     expect(page.locator('[data-path="relevant"] .builder-prop-error')).to_contain_text("tidak_ada")
     expect(page.locator("#builder-errors")).to_contain_text("kendala")
     expect(page.locator("#builder-publish")).to_be_disabled()
+    # The preview stays live: the broken field shows its problem in its place.
+    broken = page.locator('#builder-preview .preview-broken[data-key="kendala"]')
+    expect(broken).to_contain_text("tidak_ada")
+    expect(_preview_input(page, "diimunisasi")).to_have_count(1)
     page.fill("#prop-relevant", "cakupan < 95")
     page.check("#prop-required")
     _wait_clean(page)
@@ -283,3 +287,85 @@ def test_user_text_is_never_markup(page, live_app):
     assert page.locator("#builder-app script:not([type='application/json'])").count() == 0
     page.wait_for_timeout(500)  # give a broken image time to fire onerror
     assert dialogs == []
+
+
+def test_renaming_a_key_offers_to_update_the_expressions_using_it(page, live_app):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    _create_form(page, live_app, "DINKES-RENAME", "Uji ganti kunci")
+    _row(page, "realisasi").click()
+    page.fill("#prop-key", "sasaran")
+    page.uncheck("#prop-indicator")
+    _add_field(page, "integer")
+    page.fill("#prop-key", "capaian")
+    page.fill("#prop-label-id", "Capaian")
+    page.fill("#prop-constraint", "capaian <= ${sasaran}")
+    _wait_clean(page)
+
+    _row(page, "sasaran").click()
+    page.fill("#prop-key", "bayi_sasaran")
+    page.locator("#prop-key").blur()
+    box = page.locator("#builder-rename")
+    expect(box).to_be_visible()
+    expect(page.locator("#builder-rename-list")).to_contain_text("capaian.constraint")
+    expect(page.locator("#builder-rename-list ins")).to_have_text("capaian <= ${bayi_sasaran}")
+    page.click("#builder-rename-apply")
+    _wait_clean(page)
+    _row(page, "capaian").click()
+    expect(page.locator("#prop-constraint")).to_have_value("capaian <= ${bayi_sasaran}")
+    assert not errors, errors
+
+
+def test_fields_reorder_by_drag_and_drop_and_by_keyboard(page, live_app):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    _create_form(page, live_app, "DINKES-URUT", "Uji urutan")
+    for key in ("kedua", "ketiga"):
+        _add_field(page, "text")
+        page.fill("#prop-key", key)
+        page.fill("#prop-label-id", key.title())
+    keys = page.locator(".builder-field-row .builder-row-key")
+    expect(keys).to_have_text(["realisasi", "kedua", "ketiga"])
+
+    _row(page, "ketiga").locator(".builder-row-label").drag_to(
+        _row(page, "realisasi").locator(".builder-row-label")
+    )
+    expect(keys).to_have_text(["ketiga", "realisasi", "kedua"])
+    definition = page.evaluate("window.KinerjaBuilder.definition()")
+    assert [field["key"] for field in definition["fields"]] == ["ketiga", "realisasi", "kedua"]
+
+    _row(page, "kedua").locator(".builder-row-up").focus()
+    page.keyboard.press("Enter")
+    expect(keys).to_have_text(["ketiga", "kedua", "realisasi"])
+    assert not errors, errors
+
+
+def test_condition_builder_writes_an_editable_expression(page, live_app):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    _create_form(page, live_app, "DINKES-KONDISI", "Uji kondisi")
+    _row(page, "realisasi").click()
+    page.fill("#prop-key", "cakupan")
+    page.uncheck("#prop-indicator")
+    _add_field(page, "textarea")
+    page.fill("#prop-key", "kendala")
+    page.fill("#prop-label-id", "Kendala")
+
+    builder = page.locator('.condition-builder[data-for="prop-relevant"]')
+    builder.locator("summary").click()
+    row = builder.locator(".cb-row").last
+    row.locator(".cb-field").select_option("cakupan")
+    row.locator(".cb-op").select_option("lt")
+    row.locator(".cb-value").fill("95")
+    builder.locator(".cb-add").click()
+    row = builder.locator(".cb-row").last
+    row.locator(".cb-field").select_option("cakupan")
+    row.locator(".cb-op").select_option("filled")
+    builder.locator(".cb-write").click()
+    expect(page.locator("#prop-relevant")).to_have_value("cakupan < 95 and count(cakupan) > 0")
+    _wait_clean(page)
+    page.fill("#prop-relevant", "cakupan < 90")  # still editable by hand
+    _wait_clean(page)
+    definition = page.evaluate("window.KinerjaBuilder.definition()")
+    assert definition["fields"][1]["relevant"] == "cakupan < 90"
+    assert not errors, errors

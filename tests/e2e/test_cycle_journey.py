@@ -186,8 +186,9 @@ def test_employee_and_evaluator_complete_the_cycle(browser, journey):
         expect(me.locator(f'[name="{ref("kunjungan")}"]')).to_have_value("90")
         expect(kendala).to_be_visible()
         assert _stored(journey)["answers"][str(journey.form_id)]["kunjungan"] == 90
+        me.click("#fill-submit")  # asks once, in the page
         with me.expect_navigation():
-            me.click("#fill-submit")
+            me.click("#fill-submit-confirm")
         expect(me.locator("#submission-state")).to_have_class("label label-default state-submitted")
         expect(me.locator("#fill-form")).to_have_count(0)  # read-only now
 
@@ -219,8 +220,9 @@ def test_employee_and_evaluator_complete_the_cycle(browser, journey):
             "Target 100 kunjungan belum tercapai"
         )
         me.fill(f'[name="{ref("kunjungan")}"]', "120")
+        me.click("#fill-submit")  # asks once, in the page
         with me.expect_navigation():
-            me.click("#fill-submit")
+            me.click("#fill-submit-confirm")
         expect(me.locator("#submission-state")).to_have_class("label label-default state-submitted")
 
         # --- evaluator: the change is highlighted; rate, feedback, recommendation, approve

@@ -121,8 +121,9 @@ def test_fill_live_save_submit_and_return(live_cycle):
             f'[name="{ref}bukti__file"]',
             files=[{"name": "bukti.pdf", "mimeType": "application/pdf", "buffer": TINY_PDF}],
         )
+        page.click("#fill-submit")  # asks once, in the page
         with page.expect_navigation():
-            page.click("#fill-submit")
+            page.click("#fill-submit-confirm")
         expect(page.locator("#submission-state")).to_have_attribute(
             "class", "label label-default state-submitted"
         )

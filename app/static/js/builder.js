@@ -522,6 +522,51 @@
     }
   }
 
+  /** Move a field from one position to another (drag and drop). */
+  function moveTo(from, to) {
+    var list = fields();
+    if (from === to || to < 0 || to >= list.length || from < 0 || from >= list.length) {
+      return;
+    }
+    list.splice(to, 0, list.splice(from, 1)[0]);
+    var shift = function (i) {
+      if (i === from) {
+        return to;
+      }
+      if (from < to && i > from && i <= to) {
+        return i - 1;
+      }
+      return from > to && i >= to && i < from ? i + 1 : i;
+    };
+    if (state.selected !== null) {
+      state.selected = shift(state.selected);
+    }
+    state.errors.forEach(function (error) {
+      if (error.index !== null) {
+        error.index = shift(error.index);
+      }
+    });
+    changed();
+    renderPropertyErrors();
+  }
+
+  /** Drag and drop on the field list (SortableJS); the arrow buttons stay for keyboards. */
+  function enableDragAndDrop() {
+    if (typeof window.Sortable === "undefined") {
+      return;
+    }
+    window.Sortable.create($id("builder-field-list"), {
+      animation: 150,
+      filter: ".builder-row-tools",
+      preventOnFilter: false,
+      onEnd: function (event) {
+        if (event.oldIndex !== event.newIndex) {
+          moveTo(event.oldIndex, event.newIndex);
+        }
+      }
+    });
+  }
+
   function remapErrorsAfterMove(from, to) {
     state.errors.forEach(function (error) {
       if (error.index === from) {
@@ -602,6 +647,7 @@
   // ------------------------------------------------------------------ properties panel
   function showPanel() {
     var field = selectedField();
+    document.querySelectorAll(".condition-builder").forEach(function (box) { box.open = false; });
     $id("builder-form-panel").hidden = field !== null;
     $id("builder-field-panel").hidden = field === null;
     $id("builder-form-props").classList.toggle("active", field === null);
@@ -823,10 +869,13 @@
   }
 
   function bindFieldPanel() {
+    bind("prop-key", "focus", function (event) { state.keyBefore = event.target.value.trim(); });
     bind("prop-key", "input", withField(function (field, input) {
       field.key = input.value.trim();
       $id("prop-heading-key").textContent = field.key;
     }));
+    bind("prop-key", "change", function (event) { offerRename(state.keyBefore, event.target.value.trim()); });
+    bind("builder-rename-skip", "click", function () { $id("builder-rename").hidden = true; });
     bind("prop-type", "change", withField(function (field, input) {
       changeType(field, input.value);
     }));
@@ -979,6 +1028,156 @@
       body.appendChild(el("tr", { "data-path": "choices[" + index + "]", className: "choice-row" }, [
         el("td", {}, [value]), el("td", {}, [labelId]), el("td", {}, [labelEn]), el("td", {}, [remove])
       ]));
+    });
+  }
+
+  // ------------------------------------------------------------------ condition builder
+  var OPERATORS = [
+    ["eq", "="], ["ne", "!="], ["lt", "<"], ["le", "<="], ["gt", ">"], ["ge", ">="],
+    ["selected", null], ["empty", null], ["filled", null]
+  ];
+  var NUMERIC = ["integer", "decimal", "percent"];
+
+  function quoted(value) {
+    return value.indexOf("'") === -1 ? "'" + value + "'" : "\"" + value.replace(/"/g, "") + "\"";
+  }
+
+  function literal(field, value) {
+    var text = String(value).trim();
+    if (field && NUMERIC.indexOf(field.type) !== -1 && /^-?\d+([.,]\d+)?$/.test(text)) {
+      return text.replace(",", ".");
+    }
+    if (field && field.type === "boolean" && (text === "true" || text === "false")) {
+      return text;
+    }
+    return quoted(text);
+  }
+
+  function conditionText(row) {
+    var key = row.querySelector(".cb-field").value;
+    var op = row.querySelector(".cb-op").value;
+    var value = row.querySelector(".cb-value").value;
+    var field = fields().filter(function (f) { return f && f.key === key; })[0];
+    if (!key) {
+      return "";
+    }
+    if (op === "selected") {
+      return "selected(" + key + ", " + quoted(String(value).trim()) + ")";
+    }
+    if (op === "empty" || op === "filled") {
+      return "count(" + key + ")" + (op === "empty" ? " = 0" : " > 0");
+    }
+    var symbol = OPERATORS.filter(function (o) { return o[0] === op; })[0][1];
+    return key + " " + symbol + " " + literal(field, value);
+  }
+
+  function conditionRow(target) {
+    var own = selectedField();
+    var choices = fields().filter(function (f) {
+      return f && f.key && f.type !== "section" && (target === "prop-constraint" || f !== own);
+    });
+    var fieldSelect = el("select", { className: "form-control input-sm cb-field", "aria-label": t("cb_field", "Field") },
+      choices.map(function (f) { return el("option", { value: f.key, text: f.key + " — " + fieldLabel(f) }); }));
+    if (target === "prop-constraint" && own && own.key) {
+      fieldSelect.value = own.key;
+    }
+    var opSelect = el("select", { className: "form-control input-sm cb-op", "aria-label": t("cb_operator", "Condition") },
+      OPERATORS.map(function (o) { return el("option", { value: o[0], text: t("op_" + o[0], o[0]) }); }));
+    var value = el("input", { type: "text", className: "form-control input-sm cb-value", "aria-label": t("cb_value", "Value") });
+    var remove = el("button", { type: "button", className: "btn btn-default btn-sm cb-remove", title: t("remove", "Remove"), "aria-label": t("remove", "Remove") },
+      [el("i", { className: "fa fa-times", "aria-hidden": "true" })]);
+    var row = el("div", { className: "cb-row form-inline" }, [fieldSelect, " ", opSelect, " ", value, " ", remove]);
+    remove.addEventListener("click", function () { row.remove(); });
+    opSelect.addEventListener("change", function () {
+      value.hidden = opSelect.value === "empty" || opSelect.value === "filled";
+    });
+    return row;
+  }
+
+  /** A small form under an expression input that writes the expression for you. */
+  function addConditionBuilder(target) {
+    var input = $id(target);
+    if (!input) {
+      return;
+    }
+    var rows = el("div", { className: "cb-rows" });
+    var join = el("select", { className: "form-control input-sm cb-join", "aria-label": t("cb_operator", "Condition") }, [
+      el("option", { value: "and", text: t("cb_all", "all of these (and)") }),
+      el("option", { value: "or", text: t("cb_any", "any of these (or)") })
+    ]);
+    var add = el("button", { type: "button", className: "btn btn-default btn-sm cb-add", text: t("cb_add", "Add a condition") });
+    var write = el("button", { type: "button", className: "btn btn-primary btn-sm cb-write", text: t("cb_write", "Write the expression") });
+    var box = el("details", { className: "condition-builder", "data-for": target }, [
+      el("summary", { text: t("cb_summary", "Build the condition") }), join, rows, add, " ", write
+    ]);
+    box.addEventListener("toggle", function () {
+      clear(rows);  // the fields may have changed since it was last open
+      if (box.open) {
+        rows.appendChild(conditionRow(target));
+      }
+    });
+    add.addEventListener("click", function () { rows.appendChild(conditionRow(target)); });
+    write.addEventListener("click", function () {
+      var parts = Array.prototype.map.call(rows.querySelectorAll(".cb-row"), conditionText).filter(Boolean);
+      if (!parts.length) {
+        return;
+      }
+      var glue = " " + join.value + " ";
+      input.value = parts.join(glue);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      box.open = false;
+      clear(rows);
+      input.focus();
+    });
+    input.parentNode.appendChild(box);
+  }
+
+  // ------------------------------------------------------------------ renaming a key
+  /** After a key changed, offer to update the expressions that used the old key. */
+  function offerRename(oldKey, newKey) {
+    var box = $id("builder-rename");
+    box.hidden = true;
+    state.keyBefore = newKey;
+    if (!oldKey || !newKey || oldKey === newKey || !URLS.rename) {
+      return;
+    }
+    postJSON(URLS.rename, { definition: snapshot(), old: oldKey, new: newKey }).then(function (result) {
+      var found = result.ok && Array.isArray(result.data.rewrites) ? result.data.rewrites : [];
+      if (!found.length) {
+        return;
+      }
+      var list = $id("builder-rename-list");
+      clear(list);
+      found.forEach(function (item) {
+        list.appendChild(el("li", {}, [
+          el("code", { text: item.key + "." + item.property }), " ",
+          el("del", { text: item.before }), " → ", el("ins", { text: item.after })
+        ]));
+      });
+      $id("builder-rename-text").textContent =
+        tf("rename_found", "%(n)s expressions use the old key “%(old)s”. Update them to “%(new)s”?",
+          { n: found.length, old: oldKey, new: newKey });
+      var apply = $id("builder-rename-apply");
+      apply.textContent = t("rename_apply", "Update them");
+      apply.onclick = function () {
+        found.forEach(function (item) {
+          var target = fields()[item.index];
+          if (target && target[item.property] === item.before) {
+            target[item.property] = item.after;
+          }
+        });
+        $id("builder-rename-text").textContent =
+          tf("rename_done", "%(n)s expressions now use “%(new)s”.", { n: found.length, new: newKey });
+        clear(list);
+        apply.hidden = true;
+        $id("builder-rename-skip").hidden = true;
+        changed();
+        showPanel();
+        box.hidden = false;
+      };
+      apply.hidden = false;
+      $id("builder-rename-skip").hidden = false;
+      box.hidden = false;
     });
   }
 
@@ -1340,6 +1539,9 @@
     }
     setStatus("saved", statusText("saved"));
     renderFieldList();
+    enableDragAndDrop();
+    addConditionBuilder("prop-relevant");
+    addConditionBuilder("prop-constraint");
     showPanel();
     renderErrors();
     updatePublishButton();

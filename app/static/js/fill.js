@@ -179,6 +179,25 @@
     state.timer = setTimeout(runEvaluate, DEBOUNCE_MS);
   }
 
+  /** Submitting asks once, in the page: the Submit button shows the confirmation. */
+  function bindSubmitConfirmation() {
+    var submit = document.getElementById("fill-submit");
+    var box = document.getElementById("submit-confirm");
+    if (!submit || !box) {
+      return;
+    }
+    submit.addEventListener("click", function (event) {
+      event.preventDefault();
+      box.hidden = false;
+      document.getElementById("fill-submit-confirm").focus();
+    });
+    document.getElementById("fill-submit-cancel").addEventListener("click", function () {
+      box.hidden = true;
+      submit.focus();
+    });
+  }
+
+  bindSubmitConfirmation();
   FORM.addEventListener("input", onInput);
   FORM.addEventListener("change", onInput);
   FORM.addEventListener("submit", function () {

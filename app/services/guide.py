@@ -1,0 +1,197 @@
+"""Panduan: the in-app guide, per role, with screenshots of the portal itself.
+
+Each task has short steps and a screenshot taken by `flask guide screens` (`make
+guide-screens`) from the demo data, so the pictures follow the portal as it changes.
+`HELP` maps the pages of the portal to the section that explains them (the "?" button).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from app.i18n import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Screen:
+    """How `flask guide screens` takes a task's picture: who, which page, at which size."""
+
+    account: str
+    path: str
+    phone: bool = False
+
+
+@dataclass(frozen=True)
+class Task:
+    anchor: str
+    title: object
+    steps: tuple[object, ...]
+    screen: Screen | None = None
+
+
+@dataclass(frozen=True)
+class Chapter:
+    role: str
+    title: object
+    intro: object
+    tasks: tuple[Task, ...]
+
+
+GUIDE: tuple[Chapter, ...] = (
+    Chapter(
+        "pegawai",
+        _l("Employees (pegawai)"),
+        _l("Plan your SKP with your supervisor, then report your results each period."),
+        (
+            Task(
+                "pegawai-isi",
+                _l("Fill in and submit your evaluation"),
+                (
+                    _l("Open Performance → My performance and choose the period's evaluation."),
+                    _l("Type each realisation; calculated values and targets update at once."),
+                    _l("Attach evidence (PDF, JPEG or PNG up to 5 MB) or a link."),
+                    _l("Save the draft at any time; it keeps even values that are not valid yet."),
+                    _l("When every field is valid, press Submit and confirm once."),
+                ),
+                Screen("pegawai.dinkes", "/my/", phone=True),
+            ),
+            Task(
+                "pegawai-kembali",
+                _l("When your evaluation is returned"),
+                (
+                    _l("The bell in the top bar and your home page tell you it was returned."),
+                    _l("Read the reason and the comments next to each indicator."),
+                    _l("Correct the answers, then submit again."),
+                ),
+            ),
+            Task(
+                "pegawai-skp",
+                _l("Plan your SKP"),
+                (
+                    _l("Open Performance → SKP Saya and create the SKP for the year."),
+                    _l("Add your results (RHK), each linked to the supervisor's RHK it serves."),
+                    _l("Give each RHK its indicators with aspect, target and unit."),
+                    _l("Submit it; your supervisor agrees or returns it with a comment."),
+                ),
+            ),
+        ),
+    ),
+    Chapter(
+        "penilai",
+        _l("Supervisors (pejabat penilai)"),
+        _l("Agree your team's plans, coach during the year, then review and rate."),
+        (
+            Task(
+                "penilai-tinjau",
+                _l("Review an evaluation"),
+                (
+                    _l("Open Performance → Review my team; submitted evaluations come first."),
+                    _l("Compare each realisation with its target and open the evidence."),
+                    _l("Write a comment where something must change and return it with a reason."),
+                ),
+                Screen("penilai.dinkes", "/reviews/"),
+            ),
+            Task(
+                "penilai-setujui",
+                _l("Rate and approve"),
+                (
+                    _l("Rate the seven BerAKHLAK values and write feedback and a recommendation."),
+                    _l("Press Approve: the portal shows the ratings and the predikat first."),
+                    _l("Confirm, or change a rating with a reason (it is recorded)."),
+                ),
+            ),
+        ),
+    ),
+    Chapter(
+        "admin-unit",
+        _l("Unit admins"),
+        _l("Design your unit's indicator forms and evaluation templates, then assign them."),
+        (
+            Task(
+                "admin-formulir",
+                _l("Build an indicator form"),
+                (
+                    _l("Open Performance → Indicator forms and create a form for your unit."),
+                    _l("Add fields, drag them into order, and set targets and weights."),
+                    _l("Watch the live preview; fields with problems show them in place."),
+                    _l("Publish it: a published version never changes."),
+                ),
+                Screen("admin.dinkes", "/builder/"),
+            ),
+            Task(
+                "admin-tugaskan",
+                _l("Use it in a template and assign it"),
+                (
+                    _l("After publishing, follow 'Use it in a template'; the weights total 100."),
+                    _l("Publish the template, then 'Assign it' to the unit for the period."),
+                    _l("The result lists who has it and who still has no evaluator."),
+                ),
+            ),
+        ),
+    ),
+    Chapter(
+        "bkpsdm",
+        _l("HR (BKPSDM)"),
+        _l("Run the periods, follow every unit and print the official documents."),
+        (
+            Task(
+                "bkpsdm-periode",
+                _l("Open and close a period"),
+                (
+                    _l("Open Organisation → Evaluation periods and open the new period."),
+                    _l("Everyone with an account is told; follow progress on the dashboard."),
+                    _l("Before closing, the portal shows what is unfinished in each unit."),
+                ),
+                Screen("hr", "/dashboard/"),
+            ),
+            Task(
+                "bkpsdm-rekap",
+                _l("Recaps and announcements"),
+                (
+                    _l("Open Recaps & exports, choose the period and unit, download PDF or XLSX."),
+                    _l("Write announcements for everyone under Performance → Announcements."),
+                ),
+            ),
+        ),
+    ),
+)
+
+# The guide section that explains each page (by view), for the "?" button.
+HELP = {
+    "MyPerformanceView": "pegawai-isi",
+    "SkpView": "pegawai-skp",
+    "ReviewView": "penilai-tinjau",
+    "FormBuilderView": "admin-formulir",
+    "TemplateDesignerView": "admin-tugaskan",
+    "AssignmentView": "admin-tugaskan",
+    "PeriodView": "bkpsdm-periode",
+    "PeriodAdminView": "bkpsdm-periode",
+    "DashboardView": "bkpsdm-periode",
+    "RecapView": "bkpsdm-rekap",
+    "AnnouncementView": "bkpsdm-rekap",
+}
+
+
+def screens_dir() -> Path:
+    """Where `flask guide screens` writes the pictures (not in the repository)."""
+    return Path(current_app.instance_path) / "guide"
+
+
+def screen_name(task: Task) -> str:
+    return f"{task.anchor}.png"
+
+
+def has_screen(task: Task) -> bool:
+    return task.screen is not None and (screens_dir() / screen_name(task)).is_file()
+
+
+def anchor_for(endpoint: str | None) -> str | None:
+    """The section for a page's endpoint ("ReviewView.review" → "penilai-tinjau")."""
+    return HELP.get((endpoint or "").split(".")[0])
+
+
+def tasks_with_screens() -> list[Task]:
+    return [task for chapter in GUIDE for task in chapter.tasks if task.screen is not None]

@@ -1,0 +1,786 @@
+"""Standard XLSForm workbooks (ODK, KoboToolbox) in and out.
+
+Import reads the sheets ``survey``, ``choices`` and ``settings`` (any letter case) and
+maps what the engine supports: ``text``, ``integer``, ``decimal``, ``date``,
+``select_one``/``select_multiple`` (also the old ``select one from …`` spelling),
+``acknowledge``, ``file``/``image`` (evidence), ``note`` and groups (sections),
+``calculate``; the columns ``name``, ``label``/``label::<Language> (<code>)``, ``hint``,
+``required``, ``relevant``, ``constraint``, ``constraint_message``, ``calculation``,
+``default``. XPath expressions are translated (``${x}``, ``.``, ``div``, ``mod``,
+``count-selected``, ``true()``…). Every row the engine cannot represent — a type it
+lacks, a repeat, an expression it cannot translate, a field depending on a skipped
+one — is reported as :class:`Unsupported` with its sheet and row; the caller decides
+whether to import the rest. Nothing is dropped silently: a field imported without a
+part of its row (a choice filter, a default) is reported too, as ``partial``.
+
+Export writes a form as a standard XLSForm workbook that pyxform accepts.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import openpyxl
+from flask_babel.speaklater import LazyString
+
+from forms.definition import (
+    CHOICE_VALUE_RE,
+    CODE_RE,
+    MAX_KEY_LENGTH,
+    RESERVED_KEYS,
+    check_definition,
+)
+from forms.errors import DefinitionError, EngineError, ErrorCode
+from forms.expressions import KEYWORDS, tokenize
+from forms.i18n import lazy_gettext as _l
+from forms.schema import FieldType, FormSchema, plain_number
+from forms.xlsx import literal_text, open_workbook, xlsx_to_definition
+
+SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
+MAX_COLUMNS = 200
+LANGUAGE_NAMES = {
+    "english": "en",
+    "indonesian": "id",
+    "indonesia": "id",
+    "bahasa": "id",
+    "bahasa indonesia": "id",
+}
+TRUE_CELLS = {"yes", "true", "true()", "1", "y"}
+FALSE_CELLS = {"no", "false", "false()", "0", "n", ""}
+METADATA = {
+    "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber",
+    "username", "email", "audit", "start-geopoint", "calculate_here",
+}  # fmt: skip
+SIMPLE_TYPES = {
+    "text": FieldType.TEXT,
+    "string": FieldType.TEXT,
+    "integer": FieldType.INTEGER,
+    "int": FieldType.INTEGER,
+    "decimal": FieldType.DECIMAL,
+    "date": FieldType.DATE,
+    "acknowledge": FieldType.BOOLEAN,
+    "file": FieldType.EVIDENCE,
+    "image": FieldType.EVIDENCE,
+    "note": FieldType.SECTION,
+    "calculate": FieldType.DECIMAL,
+}
+_SELECT_RE = re.compile(
+    r"(?P<kind>select_one|select one|select1|select_multiple|select multiple"
+    r"|select all that apply)(?: from)?\s+(?P<list>\S+)(?P<other>\s+or(?:_| specify )other)?$"
+)
+_BEGIN_RE = re.compile(r"begin[ _](group|repeat|loop)\b")
+_END_RE = re.compile(r"end[ _](group|repeat|loop)$")
+_LANG_COLUMN_RE = re.compile(r"(?P<base>[a-z_]+)\s*::?\s*(?P<lang>.+)$")
+_LANG_CODE_RE = re.compile(r"\((?P<code>[a-z]{2,3})\)\s*$")
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A survey row not imported (or imported only in part, when ``partial``)."""
+
+    sheet: str
+    row: int
+    name: str
+    type: str
+    reason: LazyString
+    partial: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "name": self.name,
+            "type": self.type,
+            "reason": str(self.reason),
+            "partial": self.partial,
+        }
+
+
+@dataclass
+class XlsFormImport:
+    """The definition read from an XLSForm and what it could not carry over."""
+
+    definition: dict[str, Any]
+    unsupported: list[Unsupported] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[Unsupported]:
+        return [item for item in self.unsupported if not item.partial]
+
+
+class _Skip(Exception):
+    def __init__(self, reason: LazyString) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+# ---------------------------------------------------------------- reading sheets
+
+
+def _sheet(workbook: Any, name: str) -> Any | None:
+    return next((workbook[s] for s in workbook.sheetnames if s.strip().lower() == name), None)
+
+
+def is_xlsform(workbook: Any) -> bool:
+    """True when an opened workbook has a ``survey`` sheet (any letter case)."""
+    return _sheet(workbook, SURVEY) is not None
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _header_name(raw: Any) -> str:
+    return re.sub(r"\s+", " ", _cell(raw).lower()).replace("list name", "list_name")
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    cells: dict[str, str]
+
+    def get(self, name: str) -> str:
+        return self.cells.get(name, "")
+
+
+def _rows(worksheet: Any | None) -> Iterator[_Row]:
+    if worksheet is None:
+        return
+    rows = worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+    header = [_header_name(cell) for cell in next(rows, ())]
+    for number, values in enumerate(rows, start=2):
+        cells = {name: _cell(v) for name, v in zip(header, values, strict=False) if name}
+        if any(cells.values()):
+            yield _Row(number, cells)
+
+
+def _language(label: str, default: str | None) -> str | None:
+    """The engine language ("id"/"en") of a column suffix like ``English (en)``."""
+    code = _LANG_CODE_RE.search(label)
+    if code:
+        return code["code"] if code["code"] in ("id", "en") else None
+    name = label.strip().lower()
+    return LANGUAGE_NAMES.get(name, default if name == "default" else None)
+
+
+def _texts(row: _Row, base: str, default_lang: str) -> dict[str, str]:
+    """Texts per engine language of ``base`` (label, hint…); the plain column is the default."""
+    texts: dict[str, str] = {}
+    others: list[str] = []
+    for column, value in row.cells.items():
+        if not value:
+            continue
+        if column == base:
+            texts.setdefault(default_lang, value)
+            continue
+        match = _LANG_COLUMN_RE.fullmatch(column)
+        if match and match["base"] == base:
+            lang = _language(match["lang"], default_lang)
+            if lang:
+                texts[lang] = value
+            else:
+                others.append(value)
+    if "id" not in texts and (texts or others):
+        texts["id"] = texts.get("en") or others[0]
+    return texts
+
+
+# ---------------------------------------------------------------- names and expressions
+
+
+def _key_for(name: str, taken: set[str]) -> str:
+    """An engine key (lower-case, single underscores, a letter first) for an XLSForm name."""
+    key = re.sub(r"_+", "_", re.sub(r"[^a-z0-9]+", "_", name.lower())).strip("_")
+    key = key if key[:1].isalpha() else f"f_{key}".rstrip("_")
+    key = key[:MAX_KEY_LENGTH].rstrip("_") or "field"
+    if key in RESERVED_KEYS or key.startswith(("validate_", "filter_")):
+        key = f"{key[: MAX_KEY_LENGTH - 2]}_f"
+    base, counter = key, 2
+    while key in taken:
+        suffix = f"_{counter}"
+        key, counter = f"{base[: MAX_KEY_LENGTH - len(suffix)]}{suffix}", counter + 1
+    taken.add(key)
+    return key
+
+
+def _choice_value(name: str) -> str:
+    if CHOICE_VALUE_RE.fullmatch(name):
+        return name
+    value = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).lstrip("_.-")[:64]
+    return value or "v"
+
+
+_XPATH_RE = re.compile(
+    r"""(?P<string>'[^']*'|"[^"]*")
+    |\$\{\s*(?P<ref>[^}\s]+)\s*\}
+    |(?P<const>true|false)\s*\(\s*\)
+    |(?P<func>[A-Za-z_][\w.:-]*)(?=\s*\()
+    |(?P<word>[A-Za-z_][\w.:-]*)
+    |(?P<number>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)
+    |(?P<dot>\.)
+    |(?P<space>\s+)
+    |(?P<other>!=|<=|>=|[-+*()<>=,])""",
+    re.VERBOSE,
+)
+_XPATH_FUNCTIONS = {
+    "if": "if",
+    "round": "round",
+    "abs": "abs",
+    "min": "min",
+    "max": "max",
+    "selected": "selected",
+    "count-selected": "count",
+    "not": "not",
+}
+_XPATH_WORDS = {"and": "and", "or": "or", "div": "/", "mod": "%"}
+
+
+def translate_expression(source: str, keys: dict[str, str], own: str | None) -> str:
+    """The engine expression of an XLSForm (XPath) expression; raise :class:`_Skip`."""
+    out: list[str] = []
+    pos = 0
+    while pos < len(source):
+        match = _XPATH_RE.match(source, pos)
+        if match is None:
+            raise _Skip(_l("expression %(expr)s cannot be translated", expr=source))
+        out.append(_translate_token(match, source, keys, own))
+        pos = match.end()
+    return "".join(out).strip()
+
+
+def _translate_token(match: re.Match[str], source: str, keys: dict[str, str], own: str | None):
+    kind, text = match.lastgroup, match.group()
+    if kind == "ref":
+        if match["ref"] not in keys:
+            raise _Skip(_l("refers to %(name)s, which is not imported", name=match["ref"]))
+        return keys[match["ref"]]
+    if kind == "const":
+        return match["const"]
+    if kind == "func" and text in _XPATH_WORDS:  # "and (…)"
+        return _XPATH_WORDS[text]
+    if kind == "func":
+        if text not in _XPATH_FUNCTIONS:
+            raise _Skip(_l("the function %(name)s() is not supported", name=text))
+        return _XPATH_FUNCTIONS[text]
+    if kind == "word":
+        if text not in _XPATH_WORDS:
+            raise _Skip(_l("expression %(expr)s cannot be translated", expr=source))
+        return _XPATH_WORDS[text]
+    if kind == "dot":
+        if own is None:
+            raise _Skip(_l("expression %(expr)s cannot be translated", expr=source))
+        return own
+    return text
+
+
+# ---------------------------------------------------------------- survey rows
+
+
+@dataclass
+class _Field:
+    row: _Row
+    name: str
+    type_text: str
+    data: dict[str, Any]
+    list_name: str | None = None
+    other: bool = False
+    conditions: tuple[str, ...] = ()  # relevant of the enclosing groups (XPath)
+
+
+@dataclass
+class _Survey:
+    fields: list[_Field] = field(default_factory=list)
+    unsupported: list[Unsupported] = field(default_factory=list)
+
+    def skip(self, row: _Row, reason: LazyString, partial: bool = False) -> None:
+        item = Unsupported(SURVEY, row.number, row.get("name"), row.get("type"), reason, partial)
+        self.unsupported.append(item)
+
+
+def _field_type(type_text: str) -> tuple[FieldType, str | None, bool]:
+    """The engine type, choice list and "or other" flag of a survey ``type``; raise _Skip."""
+    select = _SELECT_RE.match(type_text)
+    if select:
+        multiple = select["kind"] in ("select_multiple", "select multiple", "select all that apply")
+        kind = FieldType.MULTISELECT if multiple else FieldType.SELECT
+        return kind, select["list"], bool(select["other"])
+    base = type_text.split()[0] if type_text else ""
+    if base in SIMPLE_TYPES:
+        return SIMPLE_TYPES[base], None, False
+    if base in METADATA:
+        raise _Skip(_l("metadata (%(type)s) is not recorded by the portal", type=base))
+    raise _Skip(_l("the question type %(type)s is not supported", type=type_text))
+
+
+def _read_survey(worksheet: Any, default_lang: str) -> _Survey:
+    survey = _Survey()
+    groups: list[tuple[str, str]] = []  # (kind, relevant)
+    repeat_depth = 0
+    for row in _rows(worksheet):
+        type_text = re.sub(r"\s+", " ", row.get("type").lower())
+        begin, end = _BEGIN_RE.match(type_text), _END_RE.match(type_text)
+        if repeat_depth:
+            repeat_depth += 1 if begin else -1 if end else 0
+            if not end or repeat_depth:
+                survey.skip(row, _l("inside a repeat group, which is not supported yet"))
+            continue
+        if begin and begin.group(1) in ("repeat", "loop"):
+            repeat_depth = 1
+            survey.skip(row, _l("repeat groups are not supported yet"))
+        elif begin:
+            outer = tuple(c for _, c in groups if c)
+            groups.append(("group", row.get("relevant")))
+            if _texts(row, "label", default_lang):
+                section = FieldType.SECTION.value
+                survey.fields.append(_Field(row, row.get("name"), section, {}, None, False, outer))
+        elif end:
+            if groups:
+                groups.pop()
+        else:
+            _read_question(survey, row, type_text, tuple(c for _, c in groups if c))
+    return survey
+
+
+def _read_question(survey: _Survey, row: _Row, type_text: str, conditions: tuple[str, ...]):
+    if not type_text:
+        survey.skip(row, _l("the row has no type"))
+        return
+    if not row.get("name"):
+        survey.skip(row, _l("the row has no name"))
+        return
+    try:
+        kind, list_name, other = _field_type(type_text)
+    except _Skip as skip:
+        survey.skip(row, skip.reason)
+        return
+    survey.fields.append(_Field(row, row.get("name"), kind.value, {}, list_name, other, conditions))
+
+
+# ---------------------------------------------------------------- building the definition
+
+
+def _choices(rows: list[_Row], default_lang: str) -> dict[str, list[dict[str, Any]]]:
+    lists: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        list_name, name = row.get("list_name"), row.get("name")
+        if not list_name or not name:
+            continue
+        seen = lists.setdefault(list_name, [])
+        value = _choice_value(name)
+        if any(choice["value"] == value for choice in seen):
+            continue  # a choice repeated for a choice filter
+        label = _texts(row, "label", default_lang) or {"id": name}
+        seen.append({"value": value, "label": label})
+    return lists
+
+
+def _required(cell: str) -> bool | None:
+    word = cell.strip().lower()
+    if word in TRUE_CELLS:
+        return True
+    return False if word in FALSE_CELLS else None
+
+
+def _relevant(item: _Field, keys: dict[str, str]) -> str | None:
+    parts = [*item.conditions, *([item.row.get("relevant")] if item.row.get("relevant") else [])]
+    translated = [translate_expression(p, keys, None) for p in parts]
+    if len(translated) > 1:
+        translated = [f"({part})" for part in translated]
+    return " and ".join(translated) or None
+
+
+def _build_field(
+    item: _Field,
+    key: str,
+    keys: dict[str, str],
+    lists: dict[str, list[dict[str, Any]]],
+    default_lang: str,
+    survey: _Survey,
+) -> dict[str, Any]:
+    """The engine field of a survey row; raise :class:`_Skip` when it cannot be built."""
+    row = item.row
+    label = _texts(row, "label", default_lang) or {"id": item.name}
+    data: dict[str, Any] = {"key": key, "type": item.type_text, "label": label}
+    if help_text := _texts(row, "hint", default_lang):
+        data["help"] = help_text
+    if relevant := _relevant(item, keys):
+        data["relevant"] = relevant
+    if item.type_text == FieldType.SECTION.value:
+        return data
+    if "multiline" in row.get("appearance") and item.type_text == FieldType.TEXT.value:
+        data["type"] = FieldType.TEXTAREA.value
+    _value_properties(item, key, keys, data, default_lang, survey)
+    if item.list_name is not None:
+        _attach_choices(item, lists, data, survey)
+    return data
+
+
+def _value_properties(item, key, keys, data, default_lang, survey) -> None:
+    row = item.row
+    required = _required(row.get("required"))
+    if required is None:
+        survey.skip(row, _l("a conditional 'required' is imported as not required"), True)
+    elif required:
+        data["required"] = True
+    if row.get("constraint"):
+        bounds, rest = _split_constraint(row.get("constraint"), FieldType(data["type"]))
+        data.update(bounds)
+        if rest:
+            data["constraint"] = translate_expression(rest, keys, key)
+        if message := _texts(row, "constraint_message", default_lang):
+            data["constraint_message"] = message
+    calculation = row.get("calculation")
+    if item.row.get("type").strip().lower() == "calculate" and not calculation:
+        raise _Skip(_l("a calculate row needs a calculation"))
+    if calculation:
+        data["calculate"] = translate_expression(calculation, keys, None)
+    if default := row.get("default"):
+        _set_default(item, data, default, survey)
+
+
+_NUMBER = r"(-?[0-9]+(?:\.[0-9]+)?)"
+_BOUND_RES = {
+    "number": re.compile(rf"\.\s*(>=|<=)\s*{_NUMBER}"),
+    "length": re.compile(rf"string-length\(\s*\.\s*\)\s*(>=|<=)\s*{_NUMBER}"),
+    "count": re.compile(rf"count-selected\(\s*\.\s*\)\s*(>=|<=)\s*{_NUMBER}"),
+}
+_REGEX_RE = re.compile(r"regex\(\s*\.\s*,\s*'([^']*)'\s*\)")
+
+
+_PARTS_RE = re.compile(r"'[^']*'|\"[^\"]*\"|[()]|\band\b")
+
+
+def _conjuncts(source: str) -> list[str]:
+    """The top-level ``and`` parts of an XPath expression, outer parentheses removed."""
+    parts, depth, start = [], 0, 0
+    for match in _PARTS_RE.finditer(source):
+        token = match.group()
+        depth += {"(": 1, ")": -1}.get(token, 0)
+        if token == "and" and depth == 0:
+            parts.append(source[start : match.start()])
+            start = match.end()
+    parts.append(source[start:])
+    return [_unwrap(part.strip()) for part in parts if part.strip()]
+
+
+def _unwrap(part: str) -> str:
+    """``part`` without parentheses that enclose all of it."""
+    while part.startswith("(") and part.endswith(")"):
+        depth = 0
+        for match in _PARTS_RE.finditer(part):
+            depth += {"(": 1, ")": -1}.get(match.group(), 0)
+            if depth == 0 and match.end() < len(part):
+                return part
+        part = part[1:-1].strip()
+    return part
+
+
+def _split_constraint(source: str, kind: FieldType) -> tuple[dict[str, Any], str]:
+    """min, max and pattern written as XLSForm constraints, and the rest of the constraint."""
+    measure = (
+        "number" if kind.is_numeric else "count" if kind == FieldType.MULTISELECT else "length"
+    )
+    bounds: dict[str, Any] = {}
+    rest = []
+    for part in _conjuncts(source):
+        bound = _BOUND_RES[measure].fullmatch(part)
+        regex = _REGEX_RE.fullmatch(part)
+        name = {">=": "min", "<=": "max"}[bound.group(1)] if bound else None
+        if bound and name not in bounds:
+            number = float(bound.group(2))
+            bounds[name] = int(number) if number.is_integer() else number
+        elif regex and kind in (FieldType.TEXT, FieldType.TEXTAREA) and "pattern" not in bounds:
+            bounds["pattern"] = regex.group(1)
+        else:
+            rest.append(f"({part})" if " or " in part else part)
+    return bounds, " and ".join(rest)
+
+
+def _set_default(item: _Field, data: dict[str, Any], default: str, survey: _Survey) -> None:
+    if item.type_text == FieldType.MULTISELECT.value:
+        data["default"] = default.split()
+    elif item.type_text in (FieldType.INTEGER.value, FieldType.DECIMAL.value):
+        try:
+            number = float(default)
+        except ValueError:
+            survey.skip(item.row, _l("the default %(value)s is not imported", value=default), True)
+            return
+        data["default"] = int(number) if number.is_integer() else number
+    elif item.type_text == FieldType.BOOLEAN.value:
+        data["default"] = _required(default) is True
+    elif item.type_text != FieldType.EVIDENCE.value and "(" not in default:
+        data["default"] = default
+    else:
+        survey.skip(item.row, _l("the default %(value)s is not imported", value=default), True)
+
+
+def _attach_choices(item: _Field, lists, data: dict[str, Any], survey: _Survey) -> None:
+    if item.list_name not in lists:
+        raise _Skip(_l("the choice list %(name)s is missing", name=item.list_name))
+    choices = list(lists[item.list_name])
+    if item.other and not any(choice["value"] == "other" for choice in choices):
+        choices.append({"value": "other", "label": {"id": "Lainnya", "en": "Other"}})
+        survey.skip(item.row, _l("'or other' is imported as a choice without its text box"), True)
+    if item.row.get("choice_filter"):
+        survey.skip(
+            item.row, _l("the choice filter is not supported: every choice is offered"), True
+        )
+    data["choices"] = choices
+
+
+def _settings(workbook: Any) -> dict[str, str]:
+    rows = list(_rows(_sheet(workbook, SETTINGS)))
+    return rows[0].cells if rows else {}
+
+
+def _code(form_id: str, fallback: str) -> str:
+    code = re.sub(r"[^A-Z0-9_-]+", "-", form_id.upper()).strip("-_")[:40]
+    return code if CODE_RE.fullmatch(code) else fallback
+
+
+def _assemble(survey: _Survey, lists, default_lang: str) -> tuple[list[dict], list[_Row]]:
+    """Engine fields and their rows; rows that cannot be built are skipped until none fail."""
+    pending = list(survey.fields)
+    while True:
+        taken: set[str] = set()
+        keys = {item.name: _key_for(item.name, taken) for item in pending}
+        built, rows, failed = [], [], None
+        partial_mark = len(survey.unsupported)
+        for item in pending:
+            try:
+                built.append(_build_field(item, keys[item.name], keys, lists, default_lang, survey))
+                rows.append(item.row)
+            except _Skip as skip:
+                failed = (item, skip)
+                break
+        if failed is None:
+            return built, rows
+        del survey.unsupported[partial_mark:]  # partial notes are made again on the next pass
+        survey.skip(failed[0].row, failed[1].reason)
+        pending.remove(failed[0])
+
+
+def _locate(errors: list[EngineError], rows: list[_Row]) -> list[EngineError]:
+    located = []
+    for error in errors:
+        match = re.fullmatch(r"fields\[(\d+)\]\.?(.*)", error.path or "")
+        if match and int(match.group(1)) < len(rows):
+            path = f"{SURVEY}!{rows[int(match.group(1))].number}:{match.group(2) or 'name'}"
+            located.append(replace(error, path=path))
+        else:
+            located.append(error)
+    return located
+
+
+@contextmanager
+def _reading(data: bytes) -> Iterator[Any]:
+    """An uploaded workbook, open while the block reads it; failures become BAD_FILE."""
+    if not isinstance(data, bytes | bytearray):
+        raise DefinitionError([EngineError.of(ErrorCode.BAD_FILE, path="file")])
+    workbook = open_workbook(bytes(data), MAX_COLUMNS)
+    try:
+        yield workbook
+    except DefinitionError:
+        raise
+    except Exception as error:  # a corrupt sheet can fail while rows are streamed
+        raise DefinitionError([EngineError.of(ErrorCode.BAD_FILE, path="file")]) from error
+    finally:
+        workbook.close()
+
+
+def read_xlsform(
+    workbook: Any, fallback_code: str = "XLSFORM", fallback_title: str = ""
+) -> XlsFormImport:
+    """Read an opened XLSForm workbook; raise :class:`DefinitionError` for what stops it."""
+    settings = _settings(workbook)
+    default_lang = _language(settings.get("default_language", ""), None) or "id"
+    survey = _read_survey(_sheet(workbook, SURVEY), default_lang)
+    lists = _choices(list(_rows(_sheet(workbook, CHOICES))), default_lang)
+    fields, rows = _assemble(survey, lists, default_lang)
+    title = _texts(_Row(1, settings), "form_title", default_lang)
+    definition = {
+        "code": _code(settings.get("form_id", ""), _code(fallback_code, "XLSFORM")),
+        "title": title or {"id": fallback_title or settings.get("form_id") or fallback_code},
+        "fields": fields,
+    }
+    errors = check_definition(definition)
+    if errors:
+        raise DefinitionError(_locate(errors, rows))
+    survey.unsupported.sort(key=lambda item: (item.row, item.partial))
+    return XlsFormImport(definition, survey.unsupported)
+
+
+def xlsform_to_definition(
+    data: bytes, fallback_code: str = "XLSFORM", fallback_title: str = ""
+) -> XlsFormImport:
+    """Read XLSForm bytes (size-checked first); raise :class:`DefinitionError`."""
+    with _reading(data) as workbook:
+        if not is_xlsform(workbook):
+            error = EngineError.of(ErrorCode.MISSING_SHEET, path=SURVEY, sheet=SURVEY)
+            raise DefinitionError([error])
+        return read_xlsform(workbook, fallback_code, fallback_title)
+
+
+# ---------------------------------------------------------------- export
+
+_EXPORT_TYPES = {
+    FieldType.TEXT: "text",
+    FieldType.TEXTAREA: "text",
+    FieldType.INTEGER: "integer",
+    FieldType.DECIMAL: "decimal",
+    FieldType.PERCENT: "decimal",
+    FieldType.DATE: "date",
+    FieldType.BOOLEAN: "acknowledge",
+    FieldType.EVIDENCE: "file",
+}
+_ENGINE_OPERATORS = {"/": "div", "%": "mod", "==": "="}
+LANGUAGE_COLUMNS = (("id", "Indonesian (id)"), ("en", "English (en)"))
+
+
+def export_expression(source: str, own: str | None = None) -> str:
+    """The XPath (``${key}``) spelling of an engine expression."""
+    tokens = tokenize(source)
+    out = ""
+    for index, token in enumerate(tokens[:-1]):
+        call = token.kind == "name" and tokens[index + 1].text == "("
+        text = _export_token(token, call, own)
+        glued = not out or out.endswith("(") or text in (")", ",")
+        glued = glued or (text == "(" and tokens[index - 1].kind == "name" and index > 0)
+        glued = glued and not (text == "(" and tokens[index - 1].text in KEYWORDS)
+        out += text if glued else f" {text}"
+    return out
+
+
+def _export_token(token, call: bool, own: str | None) -> str:
+    if token.kind != "name":
+        return _ENGINE_OPERATORS.get(token.text, token.text)
+    if call:
+        return "count-selected" if token.text == "count" else token.text
+    if token.text in ("true", "false"):
+        return f"{token.text}()"
+    if token.text in KEYWORDS:
+        return token.text
+    return "." if token.text == own else f"${{{token.text}}}"
+
+
+def _constraint(field_schema) -> str | None:
+    """The field's constraint with its min, max and pattern folded in (XPath)."""
+    parts = []
+    numeric = field_schema.type.is_numeric
+    measure = "." if numeric else "string-length(.)"
+    if field_schema.type in (FieldType.MULTISELECT,):
+        measure = "count-selected(.)"
+    if field_schema.min is not None:
+        parts.append(f"{measure} >= {plain_number(field_schema.min)}")
+    if field_schema.max is not None:
+        parts.append(f"{measure} <= {plain_number(field_schema.max)}")
+    if field_schema.pattern:
+        parts.append(f"regex(., '{field_schema.pattern}')")
+    if field_schema.constraint:
+        parts.append(f"({export_expression(field_schema.constraint, field_schema.key)})")
+    return " and ".join(parts) or None
+
+
+def _local_columns(prefix: str, text) -> dict[str, str]:
+    pairs = dict(text.pairs) if text is not None else {}
+    return {f"{prefix}::{name}": pairs[lang] for lang, name in LANGUAGE_COLUMNS if lang in pairs}
+
+
+def _survey_rows(schema: FormSchema) -> Iterator[dict[str, str]]:
+    in_group = False
+    for item in schema.fields:
+        if item.type == FieldType.SECTION:
+            if in_group:
+                yield {"type": "end group"}
+            in_group = True
+            relevant = export_expression(item.relevant) if item.relevant else ""
+            label = _local_columns("label", item.label)
+            yield {"type": "begin group", "name": item.key, **label, "relevant": relevant}
+            continue
+        yield _survey_row(item)
+    if in_group:
+        yield {"type": "end group"}
+
+
+def _survey_row(item) -> dict[str, str]:
+    if item.type in (FieldType.SELECT, FieldType.MULTISELECT):
+        kind = "select_one" if item.type == FieldType.SELECT else "select_multiple"
+        type_text = f"{kind} {item.key}"
+    else:
+        type_text = (
+            "calculate" if item.calculate and item.type.is_numeric else _EXPORT_TYPES[item.type]
+        )
+    default = item.default
+    if isinstance(default, list | tuple):
+        default = " ".join(default)
+    return {
+        "type": type_text,
+        "name": item.key,
+        **_local_columns("label", item.label),
+        **_local_columns("hint", item.help),
+        "required": "yes" if item.required else "",
+        "relevant": export_expression(item.relevant) if item.relevant else "",
+        "constraint": _constraint(item) or "",
+        **_local_columns("constraint_message", item.constraint_message),
+        "calculation": export_expression(item.calculate) if item.calculate else "",
+        "default": "" if default is None else _cell(default),
+        "appearance": "multiline" if item.type == FieldType.TEXTAREA else "",
+    }
+
+
+def _write(
+    workbook: openpyxl.Workbook,
+    name: str,
+    rows: list[dict[str, str]],
+    columns: list[str] | None = None,
+) -> None:
+    worksheet = workbook.create_sheet(name)
+    columns = list(columns or [])
+    for row in rows:
+        columns.extend(column for column in row if column not in columns)
+    worksheet.append(columns)
+    for row in rows:
+        worksheet.append([row.get(column) or None for column in columns])
+
+
+def definition_to_xlsform(schema: FormSchema) -> bytes:
+    """A standard XLSForm workbook (XLSX bytes) of a form: survey, choices, settings."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    _write(workbook, SURVEY, list(_survey_rows(schema)))
+    choices = [
+        {"list_name": item.key, "name": choice.value, **_local_columns("label", choice.label)}
+        for item in schema.fields
+        for choice in item.choices
+    ]
+    _write(workbook, CHOICES, choices, ["list_name", "name", "label::Indonesian (id)"])
+    settings = {
+        "form_id": schema.code,
+        "form_title": dict(schema.title.pairs)["id"],
+        "default_language": "Indonesian (id)",
+    }
+    _write(workbook, SETTINGS, [settings])
+    output = io.BytesIO()
+    literal_text(workbook).save(output)
+    return output.getvalue()
+
+
+def workbook_to_definition(
+    data: bytes, fallback_code: str = "XLSFORM", fallback_title: str = ""
+) -> XlsFormImport:
+    """A portal workbook or a standard XLSForm, told apart by their sheets."""
+    with _reading(data) as workbook:
+        if is_xlsform(workbook):
+            return read_xlsform(workbook, fallback_code, fallback_title)
+    return XlsFormImport(xlsx_to_definition(bytes(data)))
