@@ -423,3 +423,21 @@ def test_every_result_type_is_documented(client, api_token, recap_data, db, docu
         result = client.get(f"/api/v1/job/{started['id']}/result", headers=headers)
         assert result.status_code == 200
         documented(result, "/api/v1/job/{pk}/result", "GET")
+
+
+def test_job_results_and_uploads_live_in_s3(app, login_as, recap_data, db, s3_settings):
+    previous = app.extensions["kinerja.storage"]
+    bucket = storage.from_config({**app.config, **s3_settings})
+    app.extensions["kinerja.storage"] = bucket
+    try:
+        client = login_as("admin.dinkes")
+        pk = _start(client, recap_data, recap_data.world.dinkes.id)
+        key = _job(db, pk).result_key
+        assert key.startswith(f"jobs/{pk}/") and bucket.get(key) is not None
+        download = client.get(f"/jobs/{pk}/download")
+        assert download.status_code == 200
+        assert recap_data.world.people["pegawai.dinkes"].nip in download.data.decode()
+        bucket.delete(key)  # a result gone from the bucket: a clean 404
+        assert client.get(f"/jobs/{pk}/download").status_code == 404
+    finally:
+        app.extensions["kinerja.storage"] = previous
