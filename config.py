@@ -144,6 +144,23 @@ class Config:
     REMIND_REVIEW_AFTER_DAYS = int(os.environ.get("REMIND_REVIEW_AFTER_DAYS", "5"))
     # Folder of pg_dump/pg_restore for `flask backup` (else the PATH, then /usr/lib/postgresql).
     PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
+    # Background jobs: RQ on Redis when REDIS_URL is set (run `flask worker`), else an
+    # embedded worker thread per app process. See app/services/jobs.py.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "kinerja")
+    JOBS_EAGER = False
+    JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS", "2"))
+    JOBS_STALE_SECONDS = int(os.environ.get("JOBS_STALE_SECONDS", "900"))  # at least the timeout
+    JOBS_TIMEOUT = int(os.environ.get("JOBS_TIMEOUT", "1800"))
+    # Seconds a period's data must stay unchanged before its recaps are rendered again.
+    JOBS_DEBOUNCE = float(os.environ.get("JOBS_DEBOUNCE", "30"))
+    RECAP_REFRESH = _bool("RECAP_REFRESH", True)
+    JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "7"))  # then `flask storage gc`
+    RECAP_REFRESH_LANGS = ["id"]
+    # An employee file with more rows than this is imported as a background job.
+    IMPORT_SYNC_ROWS = int(os.environ.get("IMPORT_SYNC_ROWS", "500"))
+    # A unit (with sub-units) with more active employees than this is assigned as a job.
+    ASSIGN_SYNC_EMPLOYEES = int(os.environ.get("ASSIGN_SYNC_EMPLOYEES", "500"))
 
 
 class TestConfig(Config):
@@ -159,5 +176,8 @@ class TestConfig(Config):
     DEMO_PASSWORD = "test-password"  # noqa: S105 - test only
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for tests only
     STORAGE_DIR = str(INSTANCE_DIR / "test-storage")  # conftest points it at a temp dir
+    REDIS_URL = None  # tests/test_jobs.py selects Redis itself
+    JOBS_EAGER = True  # a job started without a delay runs at once (deterministic tests)
+    RECAP_REFRESH = False  # no background re-rendering on every approval in other tests
     MAIL_SERVER = None  # tests that send mail set it to their local SMTP server
     STORAGE_URL = None  # the folder, whatever the environment says

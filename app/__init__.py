@@ -56,6 +56,9 @@ def create_app(config_object: type | object = Config, **overrides) -> Flask:
     from app.headers import install_security_headers
 
     install_security_headers(app)
+    from app.services import jobs
+
+    jobs.install(app)
     from app.cli import register_cli
 
     register_cli(app)

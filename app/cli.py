@@ -90,6 +90,10 @@ def register_cli(app: Flask) -> None:
         verb = "Would remove" if dry_run else "Removed"
         total = sum(item.size for item in found)
         click.echo(f"{verb} {len(found)} unused evidence item(s), {total} bytes.")
+        from app.services.jobs import expire_results
+
+        expired = expire_results(dry_run=dry_run)
+        click.echo(f"{verb} the files of {len(expired)} finished background job(s).")
 
     app.cli.add_command(storage)
     app.cli.add_command(_backup_commands())
@@ -97,6 +101,14 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(_notify_commands())
     app.cli.add_command(_guide_commands())
     app.cli.add_command(_scope_commands())
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop once no job is waiting.")
+    def worker(burst: bool):
+        """Run background jobs: RQ's worker when REDIS_URL is set, else the embedded loop."""
+        from app.services.jobs import work
+
+        work(burst=burst)
 
 
 def _guide_commands() -> AppGroup:

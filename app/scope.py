@@ -342,6 +342,18 @@ def managed_awards(scope: Scope) -> ColumnElement:
     return true() if scope.regency_wide else false()
 
 
+# --- background jobs ---------------------------------------------------------------------
+
+
+def visible_jobs(scope: Scope) -> ColumnElement:
+    """Background jobs (pekerjaan) one may follow and download: one's own; HR all."""
+    from app.models import Job
+
+    if scope.regency_wide:
+        return true()
+    return Job.owner_id == scope.user_id if scope.user_id else false()
+
+
 # --- performance plans (SKP) --------------------------------------------------------------
 
 

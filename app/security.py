@@ -207,6 +207,14 @@ for _role, _extra in ((HR, _EVIDENCE_API_READ + _TEMPLATE_API),
                       (SUPERVISOR, _EVIDENCE_API_ACT), (EMPLOYEE, _EVIDENCE_API_ACT)):  # fmt: skip
     ROLES[_role].extend(_extra)
 
+# Background jobs: one's own (HR: everyone's; rows: app.scope.visible_jobs). Backups
+# (`JobView.backup`) are for administrators only.
+_JOBS = [("^JobView$", "^can_(list|show|retry|recap)$"), ("^JobApi$", "^can_(get|post)$")]
+for _role in (HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
+    ROLES[_role].extend(_JOBS)
+for _role in (HR, UNIT_ADMIN):
+    MENUS[_role].append("My jobs")
+
 # SKP planning (rows: app.scope.visible_skps; actions: app.services.skp).
 _SKP = [(_views("SkpView", "SkpApi"), ANY)]
 for _role, _menus in (

@@ -13,6 +13,7 @@ from app.models.evaluation import (
 )
 from app.models.forms import FormVersion, IndicatorForm
 from app.models.hierarchy import SupervisorClosure, UnitClosure
+from app.models.jobs import Job
 from app.models.notifications import EmailOutbox, Notification, NotificationPreference
 from app.models.org import Employee, Unit
 from app.models.periods import EvaluationPeriod
@@ -53,6 +54,7 @@ __all__ = [
     "FormVersion",
     "IndicatorForm",
     "IssuedDocument",
+    "Job",
     "Rank",
     "RegencyGoal",
     "RegencyIndicator",

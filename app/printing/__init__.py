@@ -19,6 +19,7 @@ import gc
 import io
 import logging
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +46,18 @@ MAX_PRINTED_TEXT = 5000
 
 class PrintError(Exception):
     """A document could not be rendered; the message says why (translated by the caller)."""
+
+
+#: Called with the number of parts rendered so far, in the caller's thread (a background
+#: job's progress bar); set it with `PARTS_DONE.set(callback)`.
+PARTS_DONE: ContextVar[Callable[[int], None] | None] = ContextVar("parts_done", default=None)
+
+
+def report_parts(done: int) -> None:
+    """Tell the `PARTS_DONE` callback, if any, how many parts are rendered."""
+    callback = PARTS_DONE.get()
+    if callback is not None:
+        callback(done)
 
 
 def resource_policy():

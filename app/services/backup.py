@@ -208,6 +208,8 @@ def _stage_storage(store: storage.Storage, work: Path) -> dict[str, str]:
     """Copy every stored object under ``work/storage/``; their checksums by archive name."""
     files = {}
     for item in store.list():
+        if item.key.startswith("jobs/"):  # background jobs' results: made again on demand
+            continue
         opened = store.open(item.key)
         if opened is None:  # deleted since it was listed
             continue

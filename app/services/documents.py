@@ -408,10 +408,13 @@ def _build_recap(recap: recaps.Recap, issued: IssuedDocument, lang: str) -> byte
         "signatory": signatory, "sign": True,
     }  # fmt: skip
     parts = [printing.render("regency_cover.html", cover)]
+    printing.report_parts(len(parts))
     # The sections hold the thousands of rows: reportlab lays them out directly (about
     # 7 ms a row less than xhtml2pdf), in the same layout (app.printing.platypus).
     emblem_png = emblem.current()
-    parts += [section_pdf(_section_page(s, title, period, emblem_png)) for s in printed]
+    for section in printed:
+        parts.append(section_pdf(_section_page(section, title, period, emblem_png)))
+        printing.report_parts(len(parts))
     titles = []
     for name, part in zip([hr_unit] + [s.name for s in printed], parts, strict=True):
         titles.extend([name] * printing.page_count(part))

@@ -63,6 +63,7 @@ MESSAGES = {
     ),
     "award_confirmed": _l("You received an award: %(title)s."),
     "job_finished": _l("Your job %(job)s has finished."),
+    "job_failed": _l("Your job %(job)s failed: open it to see why and try again."),
 }
 KIND_LABELS = {
     "review_waiting": _l("An evaluation waits for my review"),
@@ -76,6 +77,7 @@ KIND_LABELS = {
     "period_closing": _l("A period closes soon and my evaluation is not finished"),
     "award_confirmed": _l("I received an award"),
     "job_finished": _l("A job I started has finished"),
+    "job_failed": _l("A job I started failed"),
 }
 # Where each kind leads: (endpoint, whether it takes the target's id as `pk`).
 LINKS = {
@@ -90,8 +92,9 @@ LINKS = {
     "period_opened": ("MyPerformanceView.index", False),
     "award_confirmed": ("DashboardView.hall_of_fame", False),
     "job_finished": ("JobView.show", True),
+    "job_failed": ("JobView.show", True),
 }
-EMAIL_OFF_BY_DEFAULT = {"job_finished"}
+EMAIL_OFF_BY_DEFAULT = {"job_finished", "job_failed"}
 RETRY_MINUTES = (1, 5, 30, 120, 720)
 
 
@@ -183,6 +186,14 @@ def _notify_audited(session: OrmSession, flush_context, instances) -> None:
     with session.no_autoflush:
         notes = [note for entry in entries for note in HANDLERS[entry.action](session, entry)]
         add(session, notes)
+
+
+def job_ended(session: OrmSession, job, succeeded: bool, label: str) -> None:
+    """Tell the one who started a job that it finished or failed (not automatic refreshes)."""
+    if job.owner_id is None:
+        return
+    kind = "job_finished" if succeeded else "job_failed"
+    add(session, [Note(job.owner_id, kind, "job", job.id, {"job": label})])
 
 
 # ---------------------------------------------------------------- making notifications

@@ -117,6 +117,19 @@ def register_printing(appbuilder) -> None:
     appbuilder.add_view_no_menu(DocumentSettingsView)
     appbuilder.add_api(RecapApi)
     appbuilder.add_api(SubmissionDocumentApi)
+    register_jobs(appbuilder)
+
+
+def register_jobs(appbuilder) -> None:
+    """Pekerjaan saya: background jobs, their progress page and API."""
+    from app.api.jobs import JobApi
+    from app.views.jobs import JobView
+
+    appbuilder.add_view(
+        JobView, "My jobs", label=_l("My jobs"), icon="fa-tasks",
+        category="Performance", category_label=_l("Performance"),
+    )  # fmt: skip
+    appbuilder.add_api(JobApi)
 
 
 def register_dashboard(appbuilder) -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.domain.ratings import (
@@ -27,6 +27,7 @@ from app.domain.ratings import (
     predikat,
 )
 from app.extensions import db
+from app.i18n import lang
 from app.i18n import lazy_gettext as _l
 from app.models import (
     AuditEntry,
@@ -35,6 +36,7 @@ from app.models import (
     EvaluationTemplate,
     FormVersion,
     IndicatorForm,
+    Job,
     TemplateVersion,
     Unit,
 )
@@ -47,11 +49,13 @@ from app.scope import (
     managed_templates,
     managed_units,
     require,
+    unit_subtree,
 )
 from app.services import ValidationFailed
 from app.services import templates as template_service
 from app.services import unit_ratings as rating_service
 from app.services.assignment import assign, holders
+from app.services.job_kinds import start_assignment
 from app.services.org import people_names
 from app.services.periods import UNFINISHED, change_period_state, unfinished_by_unit
 from app.services.recaps import state_label
@@ -553,6 +557,8 @@ class AssignmentView(BaseView):
         result, errors = None, {}
         if request.method == "POST":
             result, errors = self._run(scope, data)
+            if isinstance(result, Job):  # a large unit: assigned in the background
+                return redirect(url_for("JobView.show", pk=result.id))
         return self._page(scope, data, result, errors)
 
     def _page(self, scope, data, result=None, errors=None):
@@ -643,6 +649,8 @@ class AssignmentView(BaseView):
             )
         if errors:
             return None, errors
+        if data["mode"] == "unit" and _large_unit(data):
+            return start_assignment(period.id, version.id, kwargs, lang(), g.user.id), {}
         try:
             result = assign(period, version, scope, **kwargs)
         except ValidationFailed as exc:
@@ -656,6 +664,17 @@ class AssignmentView(BaseView):
             "success" if not result.problems else "warning",
         )
         return result, {}
+
+
+def _large_unit(data) -> bool:
+    """More active employees in the chosen unit (and sub-units) than assigned at once."""
+    units = unit_subtree(data["unit_id"]) if data["include_subunits"] else [data["unit_id"]]
+    count = db.session.scalar(
+        select(func.count(Employee.id)).where(
+            Employee.active.is_(True), Employee.unit_id.in_(units)
+        )
+    )
+    return count > current_app.config["ASSIGN_SYNC_EMPLOYEES"]
 
 
 # --- periods: reopen with a reason ----------------------------------------------------

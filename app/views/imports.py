@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 
-from flask import flash, request, send_file
+from flask import current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from app.i18n import lang
 from app.i18n import lazy_gettext as _l
 from app.scope import current_scope
 from app.services.imports import ImportFileError, import_employees, read_rows, template_workbook
+from app.services.job_kinds import start_employee_import
 
 MAX_UPLOAD = 10 * 1024 * 1024
 
@@ -37,6 +39,8 @@ class EmployeeImportView(BaseView):
                 if len(content) > MAX_UPLOAD:
                     raise ImportFileError(_l("The file is larger than 10 MB."))
                 rows = read_rows(form.file.data.filename or "", content)
+                if len(rows) > current_app.config["IMPORT_SYNC_ROWS"]:
+                    return self._in_background(form.file.data.filename or "", content)
                 result = import_employees(rows, current_scope())
             except ImportFileError as exc:
                 file_error = str(exc.args[0])
@@ -55,6 +59,11 @@ class EmployeeImportView(BaseView):
             file_error=file_error,
             title=_l("Import employees"),
         )
+
+    def _in_background(self, filename: str, content: bytes):
+        """A large file is imported as a background job; its page shows the outcome."""
+        job = start_employee_import(filename, content, lang(), g.user.id)
+        return redirect(url_for("JobView.show", pk=job.id))
 
     @expose("/template.xlsx")
     @has_access
