@@ -11,6 +11,8 @@ import secrets
 
 from flask import abort, current_app, g, has_request_context, request, session
 from flask_appbuilder import expose
+from flask_appbuilder.security import api as fab_security_api
+from flask_appbuilder.security import schemas as fab_schemas
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
@@ -18,6 +20,7 @@ from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import user_logged_in, user_logged_out
+from marshmallow import fields
 from sqlalchemy import Column, String, event, exists, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -333,6 +336,19 @@ class PortalUserDBModelView(UserDBModelView):
                     "deactivate it instead."
                 )
             )
+
+
+class _LoginPost(fab_schemas.LoginPost):
+    """FAB's API login body, with `provider` defaulting to "db" as the spec describes it
+    optional (FAB 5.3 reads it unconditionally: a body without it was a 500)."""
+
+    provider = fields.String(
+        load_default=fab_schemas.API_SECURITY_PROVIDER_DB,
+        validate=fab_schemas.LoginPost._declared_fields["provider"].validate,
+    )
+
+
+fab_security_api.login_post = _LoginPost()
 
 
 class PortalSecurityManager(SecurityManager):

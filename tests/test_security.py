@@ -331,3 +331,16 @@ def test_row_actions_cannot_be_triggered_by_a_link(login_as, world):
     client.post(f"/periodview/action/open_period/{period.id}")
     _db.session.expire_all()
     assert _db.session.get(EvaluationPeriod, period.id).state == PeriodState.OPEN.value
+
+
+def test_api_login_without_provider_means_the_database(client, world):
+    from tests import factories as f
+
+    ok = client.post("/api/v1/security/login", json={"username": "hr", "password": f.PASSWORD})
+    assert ok.status_code == 200 and "access_token" in ok.json
+    wrong = client.post("/api/v1/security/login", json={"username": "x", "password": "y"})
+    assert wrong.status_code == 401
+    bad = client.post(
+        "/api/v1/security/login", json={"username": "hr", "password": "y", "provider": "oauth"}
+    )
+    assert bad.status_code == 400
