@@ -72,3 +72,30 @@ def test_a_document_rendered_by_one_is_served_from_the_cache_by_the_other(two_se
     assert served.headers["X-Document-Cache"] == "hit"
     assert served.headers["X-Document-Code"] == rendered.headers["X-Document-Code"]
     assert served.content == rendered.content
+
+
+def test_a_job_started_through_one_server_is_followed_and_downloaded_through_the_other(
+    two_servers, accounts, serve
+):
+    import time
+
+    # Jobs really queued (not run inside the request): the embedded workers of these servers
+    # (started outside testing) take them from the shared database.
+    first, second = serve({**two_servers.settings, "JOBS_EAGER": False, "TESTING": False})
+    browser = requests.Session()
+    assert _login(browser, first, "hr") == 302
+    started = browser.post(
+        f"{first}/jobs/recap", data={"period": accounts["period"], "unit": "", "format": "csv"},
+        allow_redirects=False, timeout=30,
+    )  # fmt: skip
+    assert started.status_code == 302, started.text[:300]
+    job = started.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    deadline, status = time.monotonic() + 60, {}
+    while time.monotonic() < deadline:
+        status = browser.get(f"{second}/jobs/{job}/status", timeout=30).json()
+        if status["state"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    assert status["state"] == "done", status
+    download = browser.get(f"{second}{status['result_url']}", timeout=30)
+    assert download.status_code == 200 and download.headers["Content-Type"].startswith("text/csv")
