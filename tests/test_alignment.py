@@ -27,7 +27,7 @@ def chain(iku):
     into version 1. Disdik's head has an RHK intervening nothing.
     """
     people = iku.world.people
-    sasaran = db.session.scalar(select(RegencyGoal).where(RegencyGoal.code == "RPJMD-S1.1"))
+    sasaran = db.session.scalar(select(RegencyGoal).where(RegencyGoal.code == "CONTOH-S1.1"))
     iku1, iku2 = db.session.scalars(select(Iku).order_by(Iku.code)).all()
     iku1.regency_goal_id = sasaran.id
     db.session.commit()
@@ -65,9 +65,9 @@ def _group(tree, code):
 
 def test_tree_runs_from_vision_to_each_employee_rhk(db, chain):
     tree = alignment.build(HR, 2026, chain["iku"].period)
-    vision = next(n for n in tree.nodes if n.code == "RPJMD-V")
-    mission = next(n for n in vision.children if n.code == "RPJMD-M1")
-    sasaran = next(n for n in mission.children if n.code == "RPJMD-S1.1")
+    vision = next(n for n in tree.nodes if n.code == "CONTOH-V")
+    mission = next(n for n in vision.children if n.code == "CONTOH-M1")
+    sasaran = next(n for n in mission.children if n.code == "CONTOH-S1.1")
     assert [i["code"] for i in sasaran.indicators][:1] == ["IKK-S1.1-01"]
     assert sasaran.indicators[2]["target"] == 92.0  # imunisasi, 2026
     [iku] = sasaran.children
@@ -127,10 +127,10 @@ def test_unit_admin_sees_only_their_branch(db, chain, login_as):
     page = client.get(f"/alignment/?year=2026&period={chain['iku'].period.id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Bayi diimunisasi" in html and "RPJMD-S1.1" in html
+    assert "Bayi diimunisasi" in html and "CONTOH-S1.1" in html
     assert "RHK Disdikpora rahasia" not in html
     assert "Pegawai disdik" not in html
-    assert "RPJMD-S3.1" not in html  # sasaran without a branch of theirs: pruned
+    assert "CONTOH-S3.1" not in html  # sasaran without a branch of theirs: pruned
     other = client.get(f"/alignment/?year=2026&unit={chain['iku'].world.disdik.id}")
     assert other.status_code == 404
 

@@ -132,7 +132,7 @@ def test_seed_is_insert_only_and_marked_example(db, login_as):
     assert counts["regency_indicators_created"] == 9
     assert all(g.example for g in db.session.scalars(select(RegencyGoal)))
     # HR edits a text, removes a target; a second seed run changes neither.
-    vision = _goal("RPJMD-V")
+    vision = _goal("CONTOH-V")
     vision.title = "Visi resmi dari Perda"
     target = db.session.scalar(select(RegencyIndicatorTarget).limit(1))
     db.session.delete(target)
@@ -140,7 +140,7 @@ def test_seed_is_insert_only_and_marked_example(db, login_as):
     targets = db.session.scalar(select(func.count(RegencyIndicatorTarget.id)))
     assert load_regency_goals(db.session) == {}
     db.session.commit()
-    assert _goal("RPJMD-V").title == "Visi resmi dari Perda"
+    assert _goal("CONTOH-V").title == "Visi resmi dari Perda"
     assert db.session.scalar(select(func.count(RegencyIndicatorTarget.id))) == targets
     banner = login_as("hr").get("/regency-goals/").get_data(as_text=True)
     assert 'id="example-banner"' in banner
@@ -148,8 +148,8 @@ def test_seed_is_insert_only_and_marked_example(db, login_as):
 
 def test_unit_admin_links_an_iku_to_a_sasaran(iku, login_as):
     world = iku.world
-    sasaran = _goal("RPJMD-S1.1")  # from the seed (reference data)
-    mission = _goal("RPJMD-M1")
+    sasaran = _goal("CONTOH-S1.1")  # from the seed (reference data)
+    mission = _goal("CONTOH-M1")
     ikus = db.session.scalars(select(Iku).order_by(Iku.code)).all()
     client = login_as("admin.dinkes")
     data = {"unit": world.dinkes.id, "period": iku.period.id, "iku_id": [ikus[0].id],
@@ -179,14 +179,14 @@ def test_demo_iku_of_dinkes_support_a_sasaran(world, reference):
 
     _load_iku(db.session, json.loads((IKU_DIR / "dinkes.json").read_text(encoding="utf-8")))
     ikus = db.session.scalars(select(Iku).where(Iku.unit_id == world.dinkes.id)).all()
-    assert ikus and all(i.regency_goal.code == "RPJMD-S1.1" for i in ikus)
+    assert ikus and all(i.regency_goal.code == "CONTOH-S1.1" for i in ikus)
 
 
 def test_hr_replaces_the_example_text(db, login_as):
     load_regency_goals(db.session)
     db.session.commit()
     client = login_as("hr")
-    vision = _goal("RPJMD-V")
+    vision = _goal("CONTOH-V")
     form = client.get(f"/regency-goals/goal/{vision.id}/edit").get_data(as_text=True)
     assert 'name="example" value="1" checked' in form
     for goal in db.session.scalars(select(RegencyGoal)).all():
