@@ -19,8 +19,10 @@ def planned(live_app):
 
     with live_app.app.app_context():
         head, admin = db.session.scalars(select(Employee).order_by(Employee.id)).all()[:2]
-        _v, [top] = f.make_plan(head, [{"title": "Layanan kesehatan dasar meningkat " * 3}])
-        f.make_plan(admin, [{"title": "Administrasi kepegawaian tertib", "parent": top}])
+        _v, [top] = f.make_alignment_plan(
+            head, [{"title": "Layanan kesehatan dasar meningkat " * 3}]
+        )
+        f.make_alignment_plan(admin, [{"title": "Administrasi kepegawaian tertib", "parent": top}])
         db.session.remove()
 
 

@@ -153,7 +153,6 @@ def _choose(tab, select_id: str, text: str) -> None:
 
 def _build_and_assign(admin, cast: Cast) -> None:
     code = f"F-{cast.size.upper()}"
-    admin.on("dialog", lambda dialog: dialog.accept())  # the builder's publish confirmation
     admin.goto("/builder/")
     admin.fill("#new-code", code)
     admin.fill("#new-title", f"Capaian {cast.size}")
@@ -161,8 +160,9 @@ def _build_and_assign(admin, cast: Cast) -> None:
         admin.click("#new-form-submit")
     expect(admin.locator("#builder-error-count")).to_have_text("0")
     expect(admin.locator("#builder-publish")).to_be_enabled()
-    with admin.expect_navigation():
-        admin.click("#builder-publish")
+    admin.click("#builder-publish")
+    with admin.expect_navigation():  # the portal's own confirmation dialog
+        admin.click("#portal-confirm-ok")
     expect(admin.locator("#next-steps")).to_be_visible()
     with admin.expect_navigation():
         admin.click("#next-use-in-template")
@@ -191,7 +191,7 @@ def _build_and_assign(admin, cast: Cast) -> None:
 
 def _fill_invalid_then_submit(me, app, cast: Cast) -> int:
     me.goto("/")
-    action = me.locator('#my-actions .my-action[data-level="todo"] a.btn')
+    action = me.locator('#my-actions .my-action[data-level="todo"] a.btn[href^="/my/"]')
     with me.expect_navigation():
         action.click()
     sid = _stored(app, cast.employee)["id"]
