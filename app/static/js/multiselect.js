@@ -22,6 +22,7 @@
     var owner = select.form || select;
     var noResults =
       select.getAttribute("data-no-results") || owner.getAttribute("data-no-results") || "—";
+    var label = select.labels && select.labels[0] ? select.labels[0].textContent.trim() : "";
     // eslint-disable-next-line no-new
     new window.TomSelect(select, {
       plugins: ["remove_button"],
@@ -37,6 +38,11 @@
         },
       },
     });
+    // Tom Select moves the label to its own input; the original list (still in the form,
+    // hidden) keeps an accessible name too.
+    if (label && !select.getAttribute("aria-label")) {
+      select.setAttribute("aria-label", label);
+    }
   }
 
   var selects = document.querySelectorAll(
