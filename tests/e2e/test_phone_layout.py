@@ -43,6 +43,12 @@ PAGES = {
         "/annual/",
         "/employeeview/list/",
         "/periodview/list/",
+        "/skp/",
+        "/notifications/",
+        "/notifications/settings",
+        "/panduan/",
+        "/announcements/",
+        "/alignment/?year=2026",
     ],
     "penilai.dinkes": [
         "/",
@@ -52,6 +58,8 @@ PAGES = {
         "/dashboard/employee/{subordinate}",
         "/calibration/",
         "/my/",
+        "/skp/approvals",
+        "/skp-tools/copy",
     ],
     "admin.dinkes": [
         "/",
@@ -71,6 +79,9 @@ PAGES = {
         "/iku/",
         "/training-needs/",
         "/dashboard/unit/{unit}",
+        "/skp/list",
+        "/skp-tools/import",
+        "/jobs/",
     ],
     "hr": [
         "/",
@@ -87,6 +98,10 @@ PAGES = {
         "/evaluation-templates/",
         "/assign/",
         "/unit-ratings/",
+        "/regency-goals/",
+        "/alignment/?year=2026",
+        "/announcements/new",
+        "/jobs/",
     ],
 }
 
