@@ -29,10 +29,8 @@ def nurses(world):
     leader = world.people["penilai.dinkes"]
     f.make_plan(leader, items=[("Cakupan layanan kesehatan ibu dan anak meningkat", [])])
     return [
-        f.make_employee(world.dinkes, f"Perawat {i:03d}", supervisor=leader,
-                        nip=f.nip(serial=600 + i))
-        for i in range(100)
-    ]  # fmt: skip
+        f.make_employee(world.dinkes, f"Perawat {i:03d}", supervisor=leader) for i in range(100)
+    ]
 
 
 def _rows_for(people, target=lambda i: 80 + i):
