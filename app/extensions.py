@@ -17,8 +17,11 @@ migrate = Migrate()
 
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
-    """SQLite ignores foreign keys unless every connection turns them on."""
+    """SQLite ignores foreign keys unless every connection turns them on; and a writer
+    waits up to 30 s for another's transaction (several workers, a background job)
+    instead of failing after the driver's default 5 s."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()

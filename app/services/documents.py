@@ -149,17 +149,20 @@ def obtain(spec: Spec, user_id: int | None) -> tuple[bytes, IssuedDocument, bool
     cached = storage.current().get(key) if issued is not None else None
     if cached is not None:
         return cached, issued, True
-    if issued is None:
+    fresh = issued is None
+    if fresh:
+        # Stored only once its PDF exists: rendering takes seconds, and must neither hold
+        # the database's write lock (SQLite) nor leave a code without its document.
         issued = IssuedDocument(
             code=new_code(), kind=spec.kind, period_id=spec.period_id, unit_id=spec.unit_id,
             submission_id=spec.submission_id, subject_key=spec.subject_key, data_hash=digest,
             lang=spec.lang, issued_at=_now(), issued_by_id=user_id, printed=spec.printed,
         )  # fmt: skip
-        db.session.add(issued)
-        db.session.flush()
     assert spec.build is not None
     pdf = spec.build(issued)
     storage.current().put(key, pdf)
+    if fresh:
+        db.session.add(issued)
     db.session.commit()
     return pdf, issued, False
 
