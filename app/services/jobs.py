@@ -383,10 +383,13 @@ class EmbeddedQueue:
 
     def _loop(self) -> None:
         with self.app.app_context():
-            requeue_stale()
+            resumed = False
             while not self.stopped.is_set():
                 self.wake.clear()
                 try:
+                    if not resumed:  # jobs a dead process left running (once it succeeds)
+                        requeue_stale()
+                        resumed = True
                     run_due()
                 except Exception:  # noqa: BLE001 - the loop must outlive one bad round
                     log.exception("Embedded job loop")
