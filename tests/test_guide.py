@@ -48,3 +48,15 @@ def test_screens_are_served_only_by_their_known_names(login_as, world, app, tmp_
 
 def test_the_guide_needs_a_login(client, world):
     assert client.get("/panduan/").status_code in (302, 401)
+
+
+def test_the_first_login_tour_is_offered_once_per_role(login_as, world):
+    client = login_as("pegawai.dinkes")
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="tour-data"' in page and "js/tour.js" in page
+    assert 'id="tour-data"' not in client.get("/my/").get_data(as_text=True)  # landing only
+    assert client.post("/panduan/tour/nothing/done").status_code == 404
+    assert client.post("/panduan/tour/pegawai/done").status_code == 204
+    assert 'id="tour-data"' not in client.get("/").get_data(as_text=True)
+    hr = login_as("hr").get("/").get_data(as_text=True)
+    assert 'id="tour-data"' in hr and "#top-search-q" in hr  # each role has its own tour

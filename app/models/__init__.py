@@ -12,6 +12,7 @@ from app.models.evaluation import (
     UnitRating,
 )
 from app.models.forms import FormVersion, IndicatorForm
+from app.models.guide import TourSeen
 from app.models.hierarchy import SupervisorClosure, UnitClosure
 from app.models.jobs import Job
 from app.models.notifications import EmailOutbox, Notification, NotificationPreference
@@ -65,6 +66,7 @@ __all__ = [
     "SkpRhk",
     "SkpVersion",
     "Signatory",
+    "TourSeen",
     "SupervisorClosure",
     "Unit",
     "UnitClosure",

@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import select
 
+from app.extensions import db
 from app.i18n import lazy_gettext as _l
+from app.models import TourSeen
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,61 @@ HELP = {
     "RecapView": "bkpsdm-rekap",
     "AnnouncementView": "bkpsdm-rekap",
 }
+
+
+# The first-login tour per role: a few highlighted parts of the landing page (CSS selector,
+# text); a step whose element is missing is shown in the middle of the page.
+_COMMON_STEPS = (
+    ("#page-help", _l("Every page has this “?”: it opens the guide at the part about that page.")),
+    (
+        "#notification-bell",
+        _l("The bell counts what waits for you; each notification opens its page."),
+    ),
+)
+TOURS = {
+    "pegawai": (
+        *_COMMON_STEPS,
+        ("#my-actions", _l("Here the portal lists what to do next: your SKP, your evaluation.")),
+    ),
+    "penilai": (
+        *_COMMON_STEPS,
+        (None, _l("Under Performance: Review my team and SKP approvals hold what waits for you.")),
+    ),
+    "admin-unit": (
+        *_COMMON_STEPS,
+        (None, _l("Under Performance: build indicator forms, templates, and assign them.")),
+    ),
+    "bkpsdm": (
+        *_COMMON_STEPS,
+        ("#top-search-q", _l("Find any employee by name or NIP.")),
+        (None, _l("Open and close periods under Organisation; follow every unit here.")),
+    ),
+}
+_TOUR_OF_ROLE = (("HR", "bkpsdm"), ("UnitAdmin", "admin-unit"), ("Supervisor", "penilai"),
+                 ("Employee", "pegawai"))  # fmt: skip
+
+
+def tour_of(roles) -> str | None:
+    """The tour of a user's main role (HR first), if any."""
+    return next((tour for role, tour in _TOUR_OF_ROLE if role in roles), None)
+
+
+def pending_tour(user_id: int, roles) -> str | None:
+    """The user's tour, unless they have been through it."""
+    tour = tour_of(roles)
+    if tour is None:
+        return None
+    seen = db.session.scalar(
+        select(TourSeen.id).where(TourSeen.user_id == user_id, TourSeen.tour == tour)
+    )
+    return None if seen else tour
+
+
+def mark_tour_seen(user_id: int, tour: str) -> None:
+    """Never show `tour` to the user again (finished or dismissed)."""
+    if tour in TOURS and pending_tour(user_id, {r for r, t in _TOUR_OF_ROLE if t == tour}):
+        db.session.add(TourSeen(user_id=user_id, tour=tour))
+        db.session.commit()
 
 
 def screens_dir() -> Path:

@@ -54,9 +54,10 @@ def register_views(appbuilder) -> None:
     register_skp(appbuilder)
     register_notifications(appbuilder)
     register_announcements(appbuilder)
-    from app.views.guide import GuideView
+    from app.views.guide import GuideView, tour_data
 
     appbuilder.add_view(GuideView, "Guide", label=_l("Guide"), icon="fa-question-circle")
+    current_app.add_template_global(tour_data)
 
 
 def register_announcements(appbuilder) -> None:
