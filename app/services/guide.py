@@ -215,20 +215,24 @@ def tour_of(roles) -> str | None:
     return next((tour for role, tour in _TOUR_OF_ROLE if role in roles), None)
 
 
+def _seen(user_id: int, tour: str) -> bool:
+    return (
+        db.session.scalar(
+            select(TourSeen.id).where(TourSeen.user_id == user_id, TourSeen.tour == tour)
+        )
+        is not None
+    )
+
+
 def pending_tour(user_id: int, roles) -> str | None:
     """The user's tour, unless they have been through it."""
     tour = tour_of(roles)
-    if tour is None:
-        return None
-    seen = db.session.scalar(
-        select(TourSeen.id).where(TourSeen.user_id == user_id, TourSeen.tour == tour)
-    )
-    return None if seen else tour
+    return None if tour is None or _seen(user_id, tour) else tour
 
 
 def mark_tour_seen(user_id: int, tour: str) -> None:
     """Never show `tour` to the user again (finished or dismissed)."""
-    if tour in TOURS and pending_tour(user_id, {r for r, t in _TOUR_OF_ROLE if t == tour}):
+    if tour in TOURS and not _seen(user_id, tour):
         db.session.add(TourSeen(user_id=user_id, tour=tour))
         db.session.commit()
 
