@@ -497,9 +497,9 @@ def _split_constraint(source: str, kind: FieldType) -> tuple[dict[str, Any], str
         bound = _BOUND_RES[measure].fullmatch(part)
         regex = _REGEX_RE.fullmatch(part)
         name = {">=": "min", "<=": "max"}[bound.group(1)] if bound else None
-        if bound and name not in bounds:
-            number = float(bound.group(2))
-            bounds[name] = int(number) if number.is_integer() else number
+        number = _number(bound.group(2)) if bound else None
+        if bound and name not in bounds and _consistent(bounds, name, number):
+            bounds[name] = number
         elif regex and kind in (FieldType.TEXT, FieldType.TEXTAREA) and "pattern" not in bounds:
             bounds["pattern"] = regex.group(1)
         else:
@@ -507,16 +507,25 @@ def _split_constraint(source: str, kind: FieldType) -> tuple[dict[str, Any], str
     return bounds, " and ".join(rest)
 
 
+def _number(text: str) -> int | float:
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
+def _consistent(bounds: dict[str, Any], name: str, number: float) -> bool:
+    """Whether ``number`` as bound ``name`` keeps min <= max (else it stays a constraint)."""
+    low, high = bounds.get("min"), bounds.get("max")
+    return (high is None or number <= high) if name == "min" else (low is None or number >= low)
+
+
 def _set_default(item: _Field, data: dict[str, Any], default: str, survey: _Survey) -> None:
     if item.type_text == FieldType.MULTISELECT.value:
         data["default"] = default.split()
     elif item.type_text in (FieldType.INTEGER.value, FieldType.DECIMAL.value):
         try:
-            number = float(default)
+            data["default"] = _number(default)
         except ValueError:
             survey.skip(item.row, _l("the default %(value)s is not imported", value=default), True)
-            return
-        data["default"] = int(number) if number.is_integer() else number
     elif item.type_text == FieldType.BOOLEAN.value:
         data["default"] = _required(default) is True
     elif item.type_text != FieldType.EVIDENCE.value and "(" not in default:

@@ -263,6 +263,13 @@ def test_export_round_trips_and_pyxform_accepts_it(tmp_path):
     assert back.by_key["cakupan"].type == FieldType.DECIMAL
 
 
+def test_contradicting_bounds_stay_a_constraint():
+    data = workbook(survey=[["type", "name", "label", "constraint"],
+                            ["integer", "a", "A", ". <= -1 and (. >= 0)"]])  # fmt: skip
+    field = xlsform_to_definition(data).definition["fields"][0]
+    assert (field.get("min"), field["max"], field["constraint"]) == (None, -1, "a >= 0")
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(definitions())
 def test_any_form_exports_and_imports_back(definition):
