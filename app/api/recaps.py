@@ -9,11 +9,10 @@ from __future__ import annotations
 import io
 
 from flask import g, send_file
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 
 from app.api import schemas
-from app.api.errors import ApiContract, ApiError, load_args, safe
+from app.api.errors import ApiContract, ApiError, endpoint, load_args
 from app.extensions import db
 from app.i18n import lang
 from app.models import Submission
@@ -45,10 +44,7 @@ class RecapApi(ApiContract, BaseApi):
     allow_browser_login = False
     openapi_spec_tag = "Recaps"
 
-    @expose("/", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/", "GET", "get")
     def get_recap(self):
         """The recap of a period for one unit, or regency-wide (no unit: HR only).
         ---
@@ -91,10 +87,7 @@ class SubmissionDocumentApi(ApiContract, BaseApi):
     allow_browser_login = False
     openapi_spec_tag = "Submissions"
 
-    @expose("/<int:pk>/document", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>/document", "GET", "get")
     def document(self, pk):
         """The evaluation document (approved only) or the filled-in form, as PDF.
         ---
