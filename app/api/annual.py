@@ -13,7 +13,6 @@ from flask_babel import get_locale
 from marshmallow import Schema, fields, validate
 
 from app.api.errors import ApiContract, ApiError, endpoint, load_args, load_body, refusals
-from app.api.recaps import _file as send_download
 from app.api.schemas import EmployeeRef, Indicator, Ratings, Strict
 from app.domain.ratings import Rating
 from app.extensions import db
@@ -253,4 +252,4 @@ class AnnualApi(ApiContract, BaseApi):
         if proposal.evaluation is None:
             raise ApiError(404, errors={"year": [_l("The annual evaluation is not approved yet.")]})
         download = annual_download(proposal.evaluation, _lang(), current_scope().user_id)
-        return send_download(download)
+        return download.send()

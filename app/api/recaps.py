@@ -6,9 +6,7 @@ FAB names blueprints and permissions after the class, so the two do not clash.
 
 from __future__ import annotations
 
-import io
-
-from flask import g, send_file
+from flask import g
 from flask_appbuilder.api import BaseApi
 
 from app.api import schemas
@@ -20,21 +18,6 @@ from app.printing import PrintError
 from app.scope import current_scope, is_allowed, visible_submissions
 from app.services import documents as docs
 from app.services import recaps
-
-
-def _file(download: docs.Download):
-    response = send_file(
-        io.BytesIO(download.content),
-        mimetype=download.mimetype,
-        as_attachment=True,
-        download_name=download.filename,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    if download.code:
-        response.headers["X-Document-Code"] = download.code
-        response.headers["X-Document-Cache"] = "hit" if download.cached else "miss"
-    return response
 
 
 class RecapApi(ApiContract, BaseApi):
@@ -77,7 +60,7 @@ class RecapApi(ApiContract, BaseApi):
             raise ApiError(404) from None
         except PrintError as exc:
             raise ApiError(422, str(exc)) from None
-        return _file(download)
+        return download.send()
 
 
 class SubmissionDocumentApi(ApiContract, BaseApi):
@@ -115,4 +98,4 @@ class SubmissionDocumentApi(ApiContract, BaseApi):
             raise ApiError(409, str(exc)) from None
         except PrintError as exc:
             raise ApiError(422, str(exc)) from None
-        return _file(download)
+        return download.send()

@@ -11,7 +11,6 @@ from flask_appbuilder.api import BaseApi
 from marshmallow import fields, validate
 
 from app.api.errors import ApiContract, ApiError, endpoint, load_args, load_body, refusals, scoped
-from app.api.recaps import _file
 from app.api.schemas import Strict
 from app.i18n import lang
 from app.models import Skp
@@ -122,4 +121,4 @@ class SkpToolsApi(ApiContract, BaseApi):
             download = skp_documents.download(version, lang(), g.user.id)
         except PrintError as exc:
             raise ApiError(422, str(exc)) from None
-        return _file(download)
+        return download.send()
