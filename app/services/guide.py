@@ -175,6 +175,9 @@ HELP = {
     "DashboardView": "bkpsdm-periode",
     "RecapView": "bkpsdm-rekap",
     "AnnouncementView": "bkpsdm-rekap",
+    "JobView": "bkpsdm-rekap",
+    "NotificationView": "pegawai-kembali",
+    "AlignmentView": "pegawai-skp",
 }
 
 
