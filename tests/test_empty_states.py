@@ -85,6 +85,14 @@ EMPTY_WORLD = [
      ("/recaps/", "Buka Rekapitulasi & ekspor"), "/panduan/#bkpsdm-rekap"),
     ("hr", "/regency-goals/", "no-goals", "Belum ada tujuan daerah",
      ("/regency-goals/goal/add?kind=vision", "Tambah visi"), "/panduan/"),
+    ("pegawai.dinkes", "/calibration/", "no-units", "Anda tidak mengkalibrasi unit mana pun",
+     None, "/panduan/#penilai-kalibrasi"),
+    ("nolink", "/annual/", "annual-empty", "Tidak ada evaluasi tahunan untuk Anda di sini", None,
+     "/panduan/#penilai-tahunan"),
+    ("admin.dinkes", "/iku/", "iku-empty", "Belum ada formulir indikator untuk dijadikan IKU",
+     ("/builder/", "Buka perancang formulir"), "/panduan/#admin-iku"),
+    ("hr", "/unit-ratings/", "no-period", *NO_PERIOD_HR),
+    ("hr", "/awards/", "no-period", *NO_PERIOD_HR),
 ]  # fmt: skip
 
 

@@ -157,6 +157,24 @@ GUIDE: tuple[Chapter, ...] = (
                     _l("Confirm, or change a rating with a reason (it is recorded)."),
                 ),
             ),
+            Task(
+                "penilai-kalibrasi",
+                _l("Calibrate a unit's predikat (head of unit)"),
+                (
+                    _l("Open Performance → Calibration, choose your unit and the period."),
+                    _l("Compare the distribution with the curve of the unit's rating."),
+                    _l("Change a predikat only with a reason; close the calibration to freeze."),
+                ),
+            ),
+            Task(
+                "penilai-tahunan",
+                _l("Annual evaluation"),
+                (
+                    _l("Open Performance → Annual evaluation and choose the year."),
+                    _l("Open a team member: the portal proposes from the approved periods."),
+                    _l("Confirm the proposal, or override it with a reason (it is recorded)."),
+                ),
+            ),
         ),
     ),
     Chapter(
@@ -184,6 +202,15 @@ GUIDE: tuple[Chapter, ...] = (
                     _l("The result lists who has it and who still has no evaluator."),
                 ),
             ),
+            Task(
+                "admin-iku",
+                _l("Set the unit's key indicators (IKU)"),
+                (
+                    _l("Publish an indicator form with the unit's key indicators first."),
+                    _l("Open Performance → Unit key indicators (IKU) and choose that form."),
+                    _l("Set each IKU's target for the period and the regency sasaran it serves."),
+                ),
+            ),
         ),
     ),
     Chapter(
@@ -209,6 +236,15 @@ GUIDE: tuple[Chapter, ...] = (
                     _l("Write announcements for everyone under Performance → Announcements."),
                 ),
             ),
+            Task(
+                "bkpsdm-nilai-unit",
+                _l("Unit ratings and awards"),
+                (
+                    _l("Record each unit's rating under Performance → Unit ratings."),
+                    _l("The rating sets the unit's distribution curve for calibration."),
+                    _l("Under Dashboard → Awards, propose nominees and confirm the winners."),
+                ),
+            ),
         ),
     ),
 )
@@ -229,6 +265,11 @@ HELP = {
     "JobView": "bkpsdm-rekap",
     "NotificationView": "pegawai-kembali",
     "AlignmentView": "pegawai-skp",
+    "CalibrationView": "penilai-kalibrasi",
+    "AnnualView": "penilai-tahunan",
+    "IkuView": "admin-iku",
+    "UnitRatingView": "bkpsdm-nilai-unit",
+    "AwardAdminView": "bkpsdm-nilai-unit",
 }
 
 
