@@ -36,7 +36,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import storage
+from app import practice, storage
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Job
@@ -460,8 +460,19 @@ class RedisQueue:
             self.rq.enqueue(execute, job.id, job_timeout=timeout)
 
 
-def queue() -> EmbeddedQueue | RedisQueue:
-    """The app's queue, made on first use."""
+class PracticeQueue:
+    """Practice mode: the workers read only the real database, so a job runs at once in
+    the request (its practice database); a delayed one stays queued there, never run."""
+
+    def enqueue(self, job: Job, eager: bool) -> None:
+        if eager:
+            execute(job.id)
+
+
+def queue() -> EmbeddedQueue | RedisQueue | PracticeQueue:
+    """The app's queue, made on first use (practice mode: `PracticeQueue`)."""
+    if practice.active():
+        return PracticeQueue()
     ext = current_app.extensions
     if "kinerja.jobs" not in ext:
         app = current_app._get_current_object()  # the thread needs the app, not the proxy
