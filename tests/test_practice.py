@@ -217,6 +217,22 @@ def test_verification_inside_practice_never_confirms_a_document(enter, world):
     assert 'id="verify-practice"' in html and 'data-status="valid"' not in html
 
 
+@pytest.mark.parametrize(("role", "username"), [("employee", "pegawai.dinkes"),
+                                                ("supervisor", "penilai.dinkes")])  # fmt: skip
+def test_every_page_of_an_skp_document_says_latihan_draft_or_agreed(enter, world, role, username):
+    client = enter(role)
+    owner = world.users["pegawai.dinkes"].id
+    pk = practice_sql(
+        owner,
+        "SELECT s.id FROM skps s JOIN employees e ON e.id = s.employee_id "
+        "JOIN ab_user u ON u.id = e.user_id WHERE u.username = :name",
+        name=username,
+    )[0][0]
+    response = client.get(f"/skp-tools/{pk}/document")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    _every_page_says_latihan(response.data)
+
+
 def test_a_job_started_in_practice_runs_in_the_request_against_the_practice_data(
     enter, world, app, monkeypatch
 ):
