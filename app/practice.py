@@ -26,6 +26,7 @@ import shutil
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,11 +45,13 @@ _ENGINES_KEPT = 32
 _ENDING = {"AuthDBView.login", "AuthDBView.logout"}
 
 
+@dataclass(frozen=True)
 class Persona:
     """A role to practise: the demo account used for it and what to try."""
 
-    def __init__(self, username: str, label, tasks):
-        self.username, self.label, self.tasks = username, label, tasks
+    username: str
+    label: object  # lazy translated text
+    tasks: object
 
 
 PERSONAS = {
