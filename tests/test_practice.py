@@ -147,6 +147,16 @@ def _unit_admin_publishes(client, owner: int) -> None:
     )
 
 
+def _hr_opens_a_period(client, owner: int) -> None:
+    period = {"name": "Triwulan Latihan", "kind": "quarterly", "start_date": "2027-01-01",
+              "end_date": "2027-03-31"}  # fmt: skip
+    assert client.post("/periodview/add", data=period).status_code == 302
+    pk = practice_sql(owner, "SELECT id FROM evaluation_periods WHERE name = 'Triwulan Latihan'")
+    assert client.post(f"/periodview/action/open_period/{pk[0][0]}").status_code == 302
+    state = practice_sql(owner, "SELECT state FROM evaluation_periods WHERE id = :id", id=pk[0][0])
+    assert state[0][0] == "open"
+
+
 def _hr_prints_a_recap(client, owner: int) -> bytes:
     period = practice_sql(
         owner, "SELECT period_id FROM submissions WHERE state = 'approved' LIMIT 1"
@@ -184,6 +194,7 @@ def test_a_practice_session_of_every_role_leaves_the_real_data_unchanged(
     _switch(client, "unit_admin")
     _unit_admin_publishes(client, owner)
     _switch(client, "hr")
+    _hr_opens_a_period(client, owner)
     pdf = _hr_prints_a_recap(client, owner)
     _every_page_says_latihan(pdf)
     assert client.post("/latihan/leave", data={"next": "/my/"}).status_code == 302
