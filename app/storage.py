@@ -15,6 +15,7 @@ missing object reads as ``None``, never as an error.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -250,6 +251,16 @@ def current() -> Storage:
     if practice.active():
         return PrefixedStorage(real(), practice.storage_prefix())
     return real()
+
+
+def send_private(content: bytes, filename: str, mimetype: str) -> Response:
+    """A download of `content` that no cache keeps (a document, a recap, an export)."""
+    response = send_file(
+        io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename,
+        max_age=0,
+    )  # fmt: skip
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def send(key: str, mimetype: str, **options) -> Response | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -60,3 +63,13 @@ def test_the_first_login_tour_is_offered_once_per_role(login_as, world):
     assert 'id="tour-data"' not in client.get("/").get_data(as_text=True)
     hr = login_as("hr").get("/").get_data(as_text=True)
     assert 'id="tour-data"' in hr and "#top-search-q" in hr  # each role has its own tour
+
+
+def test_steps_mark_up_the_labels_their_text_names(login_as, world):
+    page = login_as("pegawai.dinkes").get("/panduan/").get_data(as_text=True)
+    step = re.search(r"<li data-press='(\[[^']*\])'>([^<]*)</li>", page)
+    assert json.loads(step.group(1)) == ["Kinerja", "Kinerja Saya", "Isi"]
+    assert unescape(step.group(2)) == (
+        "Buka “Kinerja → Kinerja Saya” lalu tekan “Isi” pada evaluasi periode berjalan."
+    )
+    assert '<li data-do="type">' in page and 'data-phone="1"' in page

@@ -9,12 +9,14 @@ import socket
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db as _db
-from app.models import EmailOutbox, Notification, NotificationPreference
+from app.models import AuditEntry, EmailOutbox, Job, Notification, NotificationPreference
 from app.models.types import PeriodState
+from app.services import jobs
 from app.services import notifications as service
+from app.services.job_kinds import PERIOD_NOTICE
 from app.services.periods import change_period_state
 from tests import factories as f
 
@@ -59,13 +61,28 @@ def test_return_and_approve_tell_the_employee(app, cycle):
     assert kinds_of(cycle.world.users["penilai.dinkes"]) == ["review_waiting", "review_waiting"]
 
 
-def test_opening_a_period_tells_every_active_employee_with_an_account(world):
+def test_opening_a_period_tells_every_active_employee_with_an_account_by_a_job(world):
     period = f.make_period(state=PeriodState.DRAFT)
     change_period_state([period], PeriodState.OPEN, world.users["hr"].id)
+    assert _db.session.scalars(select(Notification)).all() == []  # not inside the request
+    job = _db.session.scalar(select(Job).where(Job.kind == PERIOD_NOTICE))
+    assert (job.inputs, job.state) == ({"period": period.id}, "queued")
+    jobs.run_due()
     told = {note.user_id for note in _db.session.scalars(select(Notification))}
     accounts = {p.user_id for p in world.people.values() if p.user_id and p.active}
     assert told == accounts
     assert {note.kind for note in _db.session.scalars(select(Notification))} == {"period_opened"}
+    jobs.start(PERIOD_NOTICE, {"period": period.id}, owner_id=None)  # again: nobody told twice
+    assert _db.session.scalar(select(func.count(Notification.id))) == len(accounts)
+
+
+def test_an_opening_rolled_back_tells_nobody(world):
+    period = f.make_period(state=PeriodState.DRAFT)
+    _db.session.add(AuditEntry(period_id=period.id, action="period_open"))
+    _db.session.flush()
+    _db.session.rollback()
+    _db.session.commit()
+    assert _db.session.scalars(select(Job).where(Job.kind == PERIOD_NOTICE)).all() == []
 
 
 def test_notification_text_is_escaped_in_the_inbox(login_as, cycle):

@@ -6,11 +6,10 @@
 
 from __future__ import annotations
 
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 from marshmallow import Schema, fields, validate
 
-from app.api.errors import ApiContract, ApiError, load_args, safe
+from app.api.errors import ApiContract, ApiError, endpoint, load_args
 from app.api.schemas import Id, PeriodRef, Strict
 from app.extensions import db
 from app.models import EvaluationPeriod, Unit
@@ -70,10 +69,7 @@ class AlignmentApi(ApiContract, BaseApi):
         AlignmentTree,
     )
 
-    @expose("", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("", "GET", "get")
     def tree(self):
         """The alignment tree of a year in the caller's scope.
         ---

@@ -8,13 +8,11 @@ GET `…/annual/document`: the approved evaluation as PDF.
 
 from __future__ import annotations
 
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 from flask_babel import get_locale
 from marshmallow import Schema, fields, validate
 
-from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe
-from app.api.recaps import _file as send_download
+from app.api.errors import ApiContract, ApiError, endpoint, load_args, load_body, refusals
 from app.api.schemas import EmployeeRef, Indicator, Ratings, Strict
 from app.domain.ratings import Rating
 from app.extensions import db
@@ -157,10 +155,7 @@ class AnnualApi(ApiContract, BaseApi):
             raise ApiError(404)
         return service.propose(db.session.get(Employee, pk), args["year"], _lang())
 
-    @expose("/<int:pk>/annual", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>/annual", "GET", "get")
     def annual(self, pk):
         """An employee's annual evaluation: proposal and approved result.
         ---
@@ -188,10 +183,7 @@ class AnnualApi(ApiContract, BaseApi):
         allowed = service.may_approve(current_scope(), proposal)
         return self.response(200, **to_dict(proposal, allowed))
 
-    @expose("/<int:pk>/annual/approve", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/annual/approve", "POST", "post")
     def approve(self, pk):
         """Confirm or override the annual evaluation (the evaluator).
         ---
@@ -232,10 +224,7 @@ class AnnualApi(ApiContract, BaseApi):
             service.approve(proposal, scope, scope.user_id, **body)
         return self.response(200, **to_dict(proposal, True))
 
-    @expose("/<int:pk>/annual/document", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>/annual/document", "GET", "get")
     def document(self, pk):
         """The approved annual evaluation as PDF.
         ---
@@ -263,4 +252,4 @@ class AnnualApi(ApiContract, BaseApi):
         if proposal.evaluation is None:
             raise ApiError(404, errors={"year": [_l("The annual evaluation is not approved yet.")]})
         download = annual_download(proposal.evaluation, _lang(), current_scope().user_id)
-        return send_download(download)
+        return download.send()

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import request
-from flask_appbuilder.api import ModelRestApi, expose, protect
+from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.exceptions import DatabaseException
-from flask_appbuilder.security.decorators import permission_name
 from marshmallow import RAISE, fields, validate
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 from sqlalchemy.exc import IntegrityError
 
-from app.api.errors import ApiContract, api_error, safe
+from app.api.errors import ApiContract, api_error, endpoint
 from app.api.schemas import MAX_ID, TOO_LARGE
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -191,17 +190,11 @@ class ScopedModelApi(ApiContract, ModelRestApi):
 
     # FAB routes PUT and DELETE as `/<pk>` (any text), GET as `/<int:pk>`: `/abc` or an id
     # beyond 64 bits then answered 405 to GET. Integer routes for all three: 404.
-    @expose("/<int:pk>", methods=["PUT"])
-    @protect()
-    @safe
-    @permission_name("put")
+    @endpoint("/<int:pk>", "PUT", "put")
     def put(self, pk):
         return self.put_headless(pk)
 
-    @expose("/<int:pk>", methods=["DELETE"])
-    @protect()
-    @safe
-    @permission_name("delete")
+    @endpoint("/<int:pk>", "DELETE", "delete")
     def delete(self, pk):
         return self.delete_headless(pk)
 

@@ -7,11 +7,10 @@ reason), close the calibration, or (HR) reopen it. Who: the unit's head, or HR.
 
 from __future__ import annotations
 
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 from marshmallow import Schema, fields, validate
 
-from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe
+from app.api.errors import ApiContract, ApiError, endpoint, load_args, load_body, refusals
 from app.api.schemas import (
     CurveViolation,
     EmployeeRef,
@@ -139,10 +138,7 @@ class CalibrationApi(ApiContract, BaseApi):
             raise ApiError(404, errors={"period": [_l("There is no such period.")]})
         return unit, period, scope
 
-    @expose("/<int:pk>/calibration", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>/calibration", "GET", "get")
     def calibration(self, pk):
         """A unit's calibration for a period.
         ---
@@ -167,10 +163,7 @@ class CalibrationApi(ApiContract, BaseApi):
         unit, period, _scope = self._target(pk)
         return self.response(200, **to_dict(service.state_of(unit, period)))
 
-    @expose("/<int:pk>/calibration", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/calibration", "POST", "post")
     def calibrate(self, pk):
         """Adjust predikat, close or reopen a unit's calibration.
         ---

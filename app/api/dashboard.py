@@ -10,11 +10,10 @@
 
 from __future__ import annotations
 
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 
 from app.api import schemas
-from app.api.errors import ApiContract, ApiError, load_args, safe
+from app.api.errors import ApiContract, ApiError, endpoint, load_args
 from app.extensions import db
 from app.models import Employee, EvaluationPeriod, Unit
 from app.scope import (
@@ -44,10 +43,7 @@ class DashboardApi(ApiContract, BaseApi):
     allow_browser_login = False
     openapi_spec_tag = "Dashboard"
 
-    @expose("/summary", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/summary", "GET", "get")
     def summary(self):
         """The figures of the HR / unit dashboard for a period (units in scope).
         ---
@@ -80,10 +76,7 @@ class UnitAchievementApi(ApiContract, BaseApi):
     allow_browser_login = False
     openapi_spec_tag = "Dashboard"
 
-    @expose("/<int:pk>/achievement", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>/achievement", "GET", "get")
     def achievement(self, pk):
         """A unit's IKU roll-up for a period.
         ---
@@ -111,10 +104,7 @@ class AwardApi(ApiContract, BaseApi):
     allow_browser_login = False
     openapi_spec_tag = "Awards"
 
-    @expose("/", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/", "GET", "get")
     def list(self):
         """Awards in scope (a state other than confirmed: HR only).
         ---

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 
 import prison
 from flask import Flask, Response, jsonify, request
+from flask_appbuilder.api import expose, protect
+from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
@@ -161,6 +163,16 @@ def safe(f: Callable) -> Callable:
             return api_error(500)
 
     return wraps
+
+
+def endpoint(rule: str, method: str, permission: str) -> Callable:
+    """An API method at `rule`: FAB's `expose` and `protect` (as permission `permission`),
+    with `safe`'s error shape in between."""
+
+    def decorate(f: Callable) -> Callable:
+        return expose(rule, methods=[method])(protect()(safe(permission_name(permission)(f))))
+
+    return decorate
 
 
 def load_args(schema: Schema) -> dict:

@@ -11,14 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import g, request
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.api.errors import ApiContract, ApiError, load_args, refusals, safe, scoped
+from app.api.errors import ApiContract, ApiError, endpoint, load_args, refusals, scoped
 from app.api.schemas import MAX_ID
 from app.extensions import db
 from app.models import Evidence, Submission
@@ -126,10 +125,7 @@ class SubmissionEvidenceApi(ApiContract, BaseApi):
             raise ApiError(404)
         return submission, evidence
 
-    @expose("/<int:pk>/evidence", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/evidence", "POST", "post")
     def upload(self, pk):
         """Upload an evidence file as the answer of one evidence field.
         ---
@@ -166,10 +162,7 @@ class SubmissionEvidenceApi(ApiContract, BaseApi):
             )  # fmt: skip
         return self.response(201, **EVIDENCE_SCHEMA.dump(evidence))
 
-    @expose("/<int:pk>/evidence/<int:evidence_id>", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>/evidence/<int:evidence_id>", "GET", "get")
     def download(self, pk, evidence_id):
         """Download one evidence file of the submission.
         ---
@@ -197,10 +190,7 @@ class SubmissionEvidenceApi(ApiContract, BaseApi):
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    @expose("/<int:pk>/evidence/<int:evidence_id>", methods=["DELETE"])
-    @protect()
-    @safe
-    @permission_name("delete")
+    @endpoint("/<int:pk>/evidence/<int:evidence_id>", "DELETE", "delete")
     def remove(self, pk, evidence_id):
         """Remove an evidence file from the submission's answers.
         ---

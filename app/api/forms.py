@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 
 from flask import g, request, send_file
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.api import schemas
-from app.api.errors import ApiContract, ApiError, load_args, load_body, safe, scoped
+from app.api.errors import ApiContract, ApiError, endpoint, load_args, load_body, scoped
 from app.extensions import db
 from app.models import IndicatorForm
 from app.scope import current_scope, is_allowed, managed_forms, visible_forms
@@ -85,10 +84,7 @@ class FormApi(ApiContract, BaseApi):
         """The form `pk` if the caller may read it (`managed_forms`: change it); else 404."""
         return scoped(IndicatorForm, pk, condition)
 
-    @expose("/", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/", "GET", "get")
     def get_list(self):
         """List the forms the caller may read: their units', regency-wide and shared ones.
         ---
@@ -109,10 +105,7 @@ class FormApi(ApiContract, BaseApi):
         ).all()
         return self.response(200, count=len(forms), result=[_form_json(f, False) for f in forms])
 
-    @expose("/<int:pk>", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>", "GET", "get")
     def get(self, pk):
         """One form with its draft and every published version.
         ---
@@ -131,10 +124,7 @@ class FormApi(ApiContract, BaseApi):
         own = is_allowed(IndicatorForm, pk, managed_forms)
         return self.response(200, result=_form_json(form, True, own))
 
-    @expose("/import", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/import", "POST", "post")
     def import_definition(self):
         """Create a form, or replace its draft, from a JSON definition.
         ---
@@ -202,10 +192,7 @@ class FormApi(ApiContract, BaseApi):
             partial=imported.partial if imported else [],
         )
 
-    @expose("/<int:pk>/publish", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/publish", "POST", "post")
     def publish(self, pk):
         """Publish the form's draft as its next version.
         ---
@@ -229,10 +216,7 @@ class FormApi(ApiContract, BaseApi):
             raise ApiError(422, errors=exc.errors) from None
         return self.response(200, version=version.number)
 
-    @expose("/<int:pk>/export", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>/export", "GET", "get")
     def export(self, pk):
         """A published version (latest by default) as JSON or XLSX.
         ---

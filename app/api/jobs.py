@@ -8,12 +8,11 @@ user who started it, and to HR (`app.scope.visible_jobs`); others get 404.
 from __future__ import annotations
 
 from flask import g, jsonify, url_for
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 from marshmallow import Schema, fields, validate
 
 from app.api import schemas
-from app.api.errors import ApiContract, ApiError, load_body, safe, scoped
+from app.api.errors import ApiContract, ApiError, endpoint, load_body, scoped
 from app.i18n import lang
 from app.models import Job
 from app.scope import current_scope, visible_jobs
@@ -68,10 +67,7 @@ class JobApi(ApiContract, BaseApi):
     openapi_spec_component_schemas = (*ApiContract.openapi_spec_component_schemas, JobStatus,
                                       RecapJobBody)  # fmt: skip
 
-    @expose("/<int:pk>", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>", "GET", "get")
     def get_job(self, pk):
         """State and progress of a job.
         ---
@@ -89,10 +85,7 @@ class JobApi(ApiContract, BaseApi):
         """
         return jsonify(_status(scoped(Job, pk, visible_jobs)))
 
-    @expose("/<int:pk>/result", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>/result", "GET", "get")
     def result(self, pk):
         """The result file of a finished job.
         ---
@@ -117,10 +110,7 @@ class JobApi(ApiContract, BaseApi):
             raise ApiError(404)
         return response
 
-    @expose("/<int:pk>/retry", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/retry", "POST", "post")
     def retry(self, pk):
         """Run a failed job again with the same inputs.
         ---
@@ -139,10 +129,7 @@ class JobApi(ApiContract, BaseApi):
         """
         return _accepted(jobs.retry(scoped(Job, pk, visible_jobs)))
 
-    @expose("/recap", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/recap", "POST", "post")
     def start_recap_job(self):
         """Prepare a recap in the background.
         ---

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import g
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 from marshmallow import Schema, fields, validate
 
-from app.api.errors import ApiContract, ApiError, load_args, safe
+from app.api.errors import ApiContract, ApiError, endpoint, load_args
 from app.api.schemas import Strict
 from app.services import notifications as service
 
@@ -64,10 +63,7 @@ class NotificationApi(ApiContract, BaseApi):
         NotificationsRead,
     )
 
-    @expose("/", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/", "GET", "get")
     def list(self):
         """The caller's notifications, unread first, newest first.
         ---
@@ -93,10 +89,7 @@ class NotificationApi(ApiContract, BaseApi):
             result=[_item(item) for item in items],
         )
 
-    @expose("/<int:pk>/read", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/read", "POST", "post")
     def read(self, pk):
         """Mark one of the caller's notifications read.
         ---
@@ -117,10 +110,7 @@ class NotificationApi(ApiContract, BaseApi):
         service.mark_read(notification)
         return self.response(200, **_item(notification))
 
-    @expose("/read-all", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/read-all", "POST", "post")
     def read_all(self):
         """Mark every notification of the caller read.
         ---

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from flask import g
-from flask_appbuilder.api import expose, protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 
 from app.api import schemas
 from app.api.base import ScopedModelApi
-from app.api.errors import ApiError, load_body, safe
+from app.api.errors import ApiError, endpoint, load_body
 from app.extensions import db
 from app.models import Employee, EvaluationPeriod, TemplateVersion, Unit
 from app.models.types import JabatanType, PeriodKind, PeriodState
@@ -120,10 +118,7 @@ class PeriodApi(ScopedModelApi):
             raise ApiError(404)
         return period
 
-    @expose("/<int:pk>/assign", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("assign")
+    @endpoint("/<int:pk>/assign", "POST", "assign")
     def assign(self, pk):
         """Assign a published template version to employees for the period.
         ---
@@ -191,10 +186,7 @@ class PeriodApi(ScopedModelApi):
             raise ApiError(422, errors=exc.errors) from None
         return self.response(200, id=period.id, state=period.state)
 
-    @expose("/<int:pk>/close", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("close")
+    @endpoint("/<int:pk>/close", "POST", "close")
     def close(self, pk):
         """Close the period: every submission of it is locked.
         ---
@@ -211,10 +203,7 @@ class PeriodApi(ScopedModelApi):
         """
         return self._change_state(pk, PeriodState.CLOSED)
 
-    @expose("/<int:pk>/reopen", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("reopen")
+    @endpoint("/<int:pk>/reopen", "POST", "reopen")
     def reopen(self, pk):
         """Reopen a closed period; the reason is required and kept in its history.
         ---

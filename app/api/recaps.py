@@ -6,14 +6,11 @@ FAB names blueprints and permissions after the class, so the two do not clash.
 
 from __future__ import annotations
 
-import io
-
-from flask import g, send_file
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask import g
+from flask_appbuilder.api import BaseApi
 
 from app.api import schemas
-from app.api.errors import ApiContract, ApiError, load_args, safe
+from app.api.errors import ApiContract, ApiError, endpoint, load_args
 from app.extensions import db
 from app.i18n import lang
 from app.models import Submission
@@ -23,21 +20,6 @@ from app.services import documents as docs
 from app.services import recaps
 
 
-def _file(download: docs.Download):
-    response = send_file(
-        io.BytesIO(download.content),
-        mimetype=download.mimetype,
-        as_attachment=True,
-        download_name=download.filename,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    if download.code:
-        response.headers["X-Document-Code"] = download.code
-        response.headers["X-Document-Cache"] = "hit" if download.cached else "miss"
-    return response
-
-
 class RecapApi(ApiContract, BaseApi):
     """Recaps of a period: one unit, or every unit (HR only)."""
 
@@ -45,10 +27,7 @@ class RecapApi(ApiContract, BaseApi):
     allow_browser_login = False
     openapi_spec_tag = "Recaps"
 
-    @expose("/", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/", "GET", "get")
     def get_recap(self):
         """The recap of a period for one unit, or regency-wide (no unit: HR only).
         ---
@@ -81,7 +60,7 @@ class RecapApi(ApiContract, BaseApi):
             raise ApiError(404) from None
         except PrintError as exc:
             raise ApiError(422, str(exc)) from None
-        return _file(download)
+        return download.send()
 
 
 class SubmissionDocumentApi(ApiContract, BaseApi):
@@ -91,10 +70,7 @@ class SubmissionDocumentApi(ApiContract, BaseApi):
     allow_browser_login = False
     openapi_spec_tag = "Submissions"
 
-    @expose("/<int:pk>/document", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>/document", "GET", "get")
     def document(self, pk):
         """The evaluation document (approved only) or the filled-in form, as PDF.
         ---
@@ -122,4 +98,4 @@ class SubmissionDocumentApi(ApiContract, BaseApi):
             raise ApiError(409, str(exc)) from None
         except PrintError as exc:
             raise ApiError(422, str(exc)) from None
-        return _file(download)
+        return download.send()

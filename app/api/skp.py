@@ -8,13 +8,12 @@ Every write names the current version's `lock_version` (422 when missing, 409 wh
 from __future__ import annotations
 
 from flask import g
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import func, select
 
-from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe, scoped
+from app.api.errors import ApiContract, ApiError, endpoint, load_args, load_body, refusals, scoped
 from app.api.schemas import Id, PublishedVersionSchema, Strict, StrictId, UtcDateTime
 from app.api.submissions import action_doc as submission_action_doc
 from app.extensions import db
@@ -267,10 +266,7 @@ class SkpApi(ApiContract, BaseApi):
         db.session.refresh(skp)
         return self._answer(skp)
 
-    @expose("/", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/", "GET", "get")
     def get_list(self):
         """SKPs in the caller's scope, a page at a time.
         ---
@@ -312,10 +308,7 @@ class SkpApi(ApiContract, BaseApi):
             result=SkpSummaryOut(many=True).dump(items),
         )  # fmt: skip
 
-    @expose("/<int:pk>", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>", "GET", "get")
     def get(self, pk):
         """One SKP with every version (items, indicators), its history and what you may do.
         ---
@@ -332,10 +325,7 @@ class SkpApi(ApiContract, BaseApi):
         skp = scoped(Skp, pk, visible_skps)
         return self.response(200, result=SkpDetailOut().dump(skp))
 
-    @expose("/", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/", "POST", "post")
     def post(self):
         """Create the SKP of an employee for a year, with an empty draft.
         ---
@@ -363,10 +353,7 @@ class SkpApi(ApiContract, BaseApi):
             skp = service.create(employee, body["year"], scope, g.user.id, body["period_kind"])
         return self._answer(skp, 201)
 
-    @expose("/<int:pk>/items", methods=["PUT"])
-    @protect()
-    @safe
-    @permission_name("put")
+    @endpoint("/<int:pk>/items", "PUT", "put")
     def put_items(self, pk):
         """Replace the draft's RHK items (and, when sent, expectations and annex).
         ---
@@ -399,10 +386,7 @@ class SkpApi(ApiContract, BaseApi):
         return self._act(pk, SkpItemsBody(), call)
 
     @action_doc("Send the draft to the pejabat penilai.", "SkpLockBody", required=False)
-    @expose("/<int:pk>/submit", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/submit", "POST", "post")
     def submit(self, pk):
         def call(skp, body, scope):
             service.submit(skp, scope, g.user.id, _lock(body))
@@ -411,10 +395,7 @@ class SkpApi(ApiContract, BaseApi):
 
     @action_doc("Agree the submitted plan (pejabat penilai); it is frozen.", "SkpLockBody",
                 required=False)  # fmt: skip
-    @expose("/<int:pk>/agree", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/agree", "POST", "post")
     def agree(self, pk):
         def call(skp, body, scope):
             service.agree(skp, scope, g.user.id, _lock(body))
@@ -422,10 +403,7 @@ class SkpApi(ApiContract, BaseApi):
         return self._act(pk, SkpLockBody(), call, optional=True)
 
     @action_doc("Return the submitted plan to the employee with a reason.", "SkpReasonBody")
-    @expose("/<int:pk>/return", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/return", "POST", "post")
     def return_(self, pk):
         def call(skp, body, scope):
             service.return_for_revision(skp, body["reason"], scope, g.user.id, _lock(body))
@@ -433,20 +411,14 @@ class SkpApi(ApiContract, BaseApi):
         return self._act(pk, SkpReasonBody(), call)
 
     @action_doc("Start a revision: a new draft copied from the agreed plan.", "SkpReasonBody")
-    @expose("/<int:pk>/revise", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/revise", "POST", "post")
     def revise(self, pk):
         def call(skp, body, scope):
             service.revise(skp, body["reason"], scope, g.user.id, _lock(body))
 
         return self._act(pk, SkpReasonBody(), call)
 
-    @expose("/<int:pk>/feedback", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>/feedback", "GET", "get")
     def get_feedback(self, pk):
         """The feedback notes on the SKP, oldest first, replies under their note.
         ---
@@ -464,10 +436,7 @@ class SkpApi(ApiContract, BaseApi):
         notes = skp_feedback.notes_of(skp)
         return self.response(200, count=len(notes), result=SkpNoteOut(many=True).dump(notes))
 
-    @expose("/<int:pk>/feedback", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/feedback", "POST", "post")
     def post_feedback(self, pk):
         """Record a feedback note on an RHK (employee or pejabat penilai).
         ---

@@ -7,12 +7,10 @@ do not clash with `app.api.skp` (no other POST on `/copy`, no other `/document`)
 from __future__ import annotations
 
 from flask import g
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 from marshmallow import fields, validate
 
-from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe, scoped
-from app.api.recaps import _file
+from app.api.errors import ApiContract, ApiError, endpoint, load_args, load_body, refusals, scoped
 from app.api.schemas import Strict
 from app.i18n import lang
 from app.models import Skp
@@ -70,10 +68,7 @@ class SkpToolsApi(ApiContract, BaseApi):
         *ApiContract.openapi_spec_component_schemas, SkpCopyBody, SkpCopyOut, SkpDocumentArgs,
     )  # fmt: skip
 
-    @expose("/copy", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/copy", "POST", "post")
     def copy(self):
         """Copy RHK items with their indicators and targets to subordinates' draft SKPs.
         ---
@@ -99,10 +94,7 @@ class SkpToolsApi(ApiContract, BaseApi):
             )  # fmt: skip
         return self.response(200, created=result.created, updated=result.updated)
 
-    @expose("/<int:pk>/document", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>/document", "GET", "get")
     def document(self, pk):
         """The SKP as PDF: the official document when agreed, else marked DRAFT.
         ---
@@ -129,4 +121,4 @@ class SkpToolsApi(ApiContract, BaseApi):
             download = skp_documents.download(version, lang(), g.user.id)
         except PrintError as exc:
             raise ApiError(422, str(exc)) from None
-        return _file(download)
+        return download.send()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 from flask import g
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 from sqlalchemy import func, select
 
 from app.api import schemas
-from app.api.errors import ApiContract, load_args, load_body, refusals, safe, scoped
+from app.api.errors import ApiContract, endpoint, load_args, load_body, refusals, scoped
 from app.extensions import db
 from app.models import Submission
 from app.scope import current_scope, visible_submissions
@@ -152,10 +151,7 @@ class SubmissionApi(ApiContract, BaseApi):
             predikat=item.predikat, scores=_scores(item),
         )  # fmt: skip
 
-    @expose("/", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/", "GET", "get")
     def get_list(self):
         """Submissions in the caller's scope, a page at a time.
         ---
@@ -196,10 +192,7 @@ class SubmissionApi(ApiContract, BaseApi):
             200, count=count, page=page, page_size=page_size, result=[_summary(i) for i in items]
         )
 
-    @expose("/<int:pk>", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>", "GET", "get")
     def get(self, pk):
         """One submission with answers, comments, behaviour ratings, scores and history.
         ---
@@ -231,28 +224,19 @@ class SubmissionApi(ApiContract, BaseApi):
         "Replace the whole set of draft answers (forms and fields not sent are emptied).",
         "AnswersBody",
     )
-    @expose("/<int:pk>/answers", methods=["PUT"])
-    @protect()
-    @safe
-    @permission_name("put")
+    @endpoint("/<int:pk>/answers", "PUT", "put")
     def put_answers(self, pk):
         return self._save(pk, service.REPLACE)
 
     @action_doc(
         "patch", "Change only the draft answers sent; the others stay as saved.", "AnswersBody"
     )
-    @expose("/<int:pk>/answers", methods=["PATCH"])
-    @protect()
-    @safe
-    @permission_name("put")
+    @endpoint("/<int:pk>/answers", "PATCH", "put")
     def patch_answers(self, pk):
         return self._save(pk, service.MERGE_FIELDS)
 
     @action_doc("post", "Send the submission to the evaluator.", "SubmitBody", required=False)
-    @expose("/<int:pk>/submit", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/submit", "POST", "post")
     def submit(self, pk):
         def call(item, body, scope):
             service.submit(item, scope, g.user.id, lock_version=_lock(body))
@@ -264,10 +248,7 @@ class SubmissionApi(ApiContract, BaseApi):
         "Return the submission to the employee with a reason and comments by field.",
         "ReturnBody",
     )
-    @expose("/<int:pk>/return", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/return", "POST", "post")
     def return_for_revision(self, pk):
         def call(item, body, scope):
             service.return_for_revision(
@@ -282,10 +263,7 @@ class SubmissionApi(ApiContract, BaseApi):
         "Approve with the seven behaviour ratings, feedback, recommendation and comments.",
         "ApproveBody",
     )
-    @expose("/<int:pk>/approve", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/approve", "POST", "post")
     def approve(self, pk):
         def call(item, body, scope):
             service.approve(
@@ -307,10 +285,7 @@ class SubmissionApi(ApiContract, BaseApi):
     @action_doc(
         "post", "HR: send an approved submission back to review, with a reason.", "ReopenBody"
     )
-    @expose("/<int:pk>/reopen", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("reopen")
+    @endpoint("/<int:pk>/reopen", "POST", "reopen")
     def reopen(self, pk):
         def call(item, body, scope):
             service.reopen(item, body["reason"], scope, g.user.id, lock_version=_lock(body))

@@ -7,14 +7,13 @@ through `app.services.templates` like the "Evaluation templates" pages.
 from __future__ import annotations
 
 from flask import g, jsonify
-from flask_appbuilder.api import BaseApi, expose, protect
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.api import BaseApi
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api.errors import ApiContract, ApiError, load_args, load_body, refusals, safe, scoped
+from app.api.errors import ApiContract, ApiError, endpoint, load_args, load_body, refusals, scoped
 from app.api.schemas import MAX_ID, PublishedVersionSchema
 from app.extensions import db
 from app.models import EvaluationTemplate
@@ -116,10 +115,7 @@ class TemplateApi(ApiContract, BaseApi):
         TemplateSchema,
     )
 
-    @expose("/", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/", "GET", "get")
     def get_list(self):
         """The templates in the caller's scope.
         ---
@@ -148,10 +144,7 @@ class TemplateApi(ApiContract, BaseApi):
         result = TemplateSummarySchema(many=True).dump(templates)
         return self.response(200, count=len(result), result=result)
 
-    @expose("/<int:pk>", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>", "GET", "get")
     def get(self, pk):
         """One template with its draft and every published version.
         ---
@@ -173,10 +166,7 @@ class TemplateApi(ApiContract, BaseApi):
         template = scoped(EvaluationTemplate, pk, managed_templates)
         return self.response(200, result=TemplateSchema().dump(template))
 
-    @expose("/import", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/import", "POST", "post")
     def import_definition(self):
         """Create a template, or replace its draft, from a JSON definition.
         ---
@@ -208,10 +198,7 @@ class TemplateApi(ApiContract, BaseApi):
             )
         return self.response(201, id=template.id, result=TemplateSummarySchema().dump(template))
 
-    @expose("/<int:pk>/publish", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @endpoint("/<int:pk>/publish", "POST", "post")
     def publish(self, pk):
         """Publish the template's draft as its next version.
         ---
@@ -239,10 +226,7 @@ class TemplateApi(ApiContract, BaseApi):
             ) from None
         return self.response(200, version=version.number)
 
-    @expose("/<int:pk>/export", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @endpoint("/<int:pk>/export", "GET", "get")
     def export(self, pk):
         """A published version (latest by default) as JSON, importable as it is.
         ---

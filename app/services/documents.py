@@ -721,6 +721,14 @@ class Download:
     code: str | None = None
     cached: bool = False
 
+    def send(self):
+        """The download as a private response; an issued document's code in its headers."""
+        response = storage.send_private(self.content, self.filename, self.mimetype)
+        if self.code:
+            response.headers["X-Document-Code"] = self.code
+            response.headers["X-Document-Cache"] = "hit" if self.cached else "miss"
+        return response
+
 
 def recap_download(scope, period_id: int, unit_id: int | None, fmt: str, lang: str,
                    user_id: int | None) -> Download:  # fmt: skip

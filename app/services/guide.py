@@ -28,11 +28,29 @@ class Screen:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One step. The labels its text names (its `%(…)s` values, in order) are what the user
+    presses; the page marks them up, so a test follows the very text people read."""
+
+    text: object
+    do: str | None = None  # what else it asks on the page: "type" answers, "attach" evidence
+    phone: bool = False  # only at phone size (the menu is folded behind its button)
+
+    @property
+    def press(self) -> list[str]:
+        return [str(label) for label in getattr(self.text, "_kwargs", {}).values()]
+
+
+@dataclass(frozen=True)
 class Task:
     anchor: str
     title: object
-    steps: tuple[object, ...]
+    steps: tuple[Step | object, ...]  # plain text for a step that names nothing to press
     screen: Screen | None = None
+
+    def __post_init__(self):
+        steps = tuple(s if isinstance(s, Step) else Step(s) for s in self.steps)
+        object.__setattr__(self, "steps", steps)
 
 
 @dataclass(frozen=True)
@@ -53,11 +71,44 @@ GUIDE: tuple[Chapter, ...] = (
                 "pegawai-isi",
                 _l("Fill in and submit your evaluation"),
                 (
-                    _l("Open Performance → My performance and choose the period's evaluation."),
-                    _l("Type each realisation; calculated values and targets update at once."),
-                    _l("Attach evidence (PDF, JPEG or PNG up to 5 MB) or a link."),
-                    _l("Save the draft at any time; it keeps even values that are not valid yet."),
-                    _l("When every field is valid, press Submit and confirm once."),
+                    Step(
+                        _l(
+                            "On a phone, open the menu first: “%(menu)s” (☰) at the top.",
+                            menu=_l("Menu"),
+                        ),
+                        phone=True,
+                    ),
+                    Step(
+                        _l(
+                            "Open “%(menu)s → %(item)s” and press “%(button)s” next to the period's"
+                            " evaluation.",
+                            menu=_l("Performance"),
+                            item=_l("My performance"),
+                            button=_l("Fill in"),
+                        )
+                    ),
+                    Step(
+                        _l("Type each realisation; calculated values and targets update at once."),
+                        do="type",
+                    ),
+                    Step(
+                        _l("Attach evidence (PDF, JPEG or PNG up to 5 MB) or a link."), do="attach"
+                    ),
+                    Step(
+                        _l(
+                            "Press “%(button)s” at any time; it keeps even values that are not"
+                            " valid yet.",
+                            button=_l("Save draft"),
+                        )
+                    ),
+                    Step(
+                        _l(
+                            "When every field is valid, press “%(button)s” and confirm with"
+                            " “%(confirm)s”.",
+                            button=_l("Submit"),
+                            confirm=_l("Yes, submit"),
+                        )
+                    ),
                 ),
                 Screen("pegawai.dinkes", "/my/", phone=True),
             ),
@@ -175,6 +226,9 @@ HELP = {
     "DashboardView": "bkpsdm-periode",
     "RecapView": "bkpsdm-rekap",
     "AnnouncementView": "bkpsdm-rekap",
+    "JobView": "bkpsdm-rekap",
+    "NotificationView": "pegawai-kembali",
+    "AlignmentView": "pegawai-skp",
 }
 
 

@@ -18,14 +18,22 @@ from sqlalchemy.orm import Session
 from app import practice, printing, storage
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.models import EvaluationPeriod, Submission, TemplateVersion, Unit, UnitRating
-from app.services import ValidationFailed, recaps
+from app.models import (
+    Employee,
+    EvaluationPeriod,
+    Submission,
+    TemplateVersion,
+    Unit,
+    UnitRating,
+)
+from app.services import ValidationFailed, notifications, recaps
 from app.services import documents as docs
 from app.services.jobs import Context, JobFailed, handler, start
 
-RECAP, RECAP_REFRESH, IMPORT_EMPLOYEES, ASSIGN, BACKUP = (
-    "recap", "recap_refresh", "import_employees", "assign", "backup",
+RECAP, RECAP_REFRESH, IMPORT_EMPLOYEES, ASSIGN, BACKUP, PERIOD_NOTICE = (
+    "recap", "recap_refresh", "import_employees", "assign", "backup", "period_notice",
 )  # fmt: skip
+NOTICE_CHUNK = 1000
 UPLOADS = "jobs/uploads"
 
 
@@ -135,13 +143,45 @@ def _refresh_after_commit(session: Session) -> None:
         return
     if practice.active():  # recaps of practice data are rendered when asked for
         return
-    with Session(bind=db.engine) as other:  # this session may not run SQL any more
+    with Session(bind=session.get_bind()) as other:  # this session may not run SQL any more
         schedule_refresh(periods, session=other)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_recap_changes(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(notifications.OPENED_PERIODS, None)
+
+
+# --- telling everyone that a period opened --------------------------------------------------
+
+
+@event.listens_for(Session, "after_commit")
+def _tell_after_commit(session: Session) -> None:
+    periods = session.info.pop(notifications.OPENED_PERIODS, None)
+    if not periods or not current_app:
+        return
+    with Session(bind=session.get_bind()) as other:  # this session may not run SQL any more
+        for period_id in sorted(periods):
+            start(PERIOD_NOTICE, {"period": period_id}, owner_id=None, session=other)
+
+
+@handler(PERIOD_NOTICE, _l("Period-open notifications"), silent=True)
+def _period_notice(context: Context) -> None:
+    """Tell every active employee with an account, a thousand at a time."""
+    period = _period(context.inputs["period"])
+    users = db.session.scalars(
+        select(Employee.user_id)
+        .where(Employee.active, Employee.user_id.is_not(None))
+        .distinct()
+        .order_by(Employee.user_id)
+    ).all()
+    context.set_total(len(users))
+    for first in range(0, len(users), NOTICE_CHUNK):
+        chunk = users[first : first + NOTICE_CHUNK]
+        notifications.tell_period_opened(db.session, period, chunk)
+        db.session.commit()
+        context.advance(len(chunk))
 
 
 # --- employee import ------------------------------------------------------------------------

@@ -141,12 +141,20 @@ def _skp_notes(session: OrmSession, entry: AuditEntry) -> list[Note]:
 
 
 def _period_notes(session: OrmSession, entry: AuditEntry) -> list[Note]:
-    period = session.get(EvaluationPeriod, entry.period_id)
-    users = session.scalars(
-        select(Employee.user_id).where(Employee.active, Employee.user_id.is_not(None))
-    ).all()
-    params = {"period": period.name}
-    return [Note(user_id, "period_opened", "period", period.id, params) for user_id in users]
+    """None now: everyone is told by a job after the commit (a province has 100,000)."""
+    session.info.setdefault(OPENED_PERIODS, set()).add(entry.period_id)
+    return []
+
+
+OPENED_PERIODS = "kinerja.opened_periods"
+
+
+def tell_period_opened(session: OrmSession, period: EvaluationPeriod, user_ids) -> int:
+    """Tell these users that `period` is open (once each, however often it is asked)."""
+    params, key = {"period": period.name}, f"period_opened:{period.id}"
+    return add(
+        session, [Note(uid, "period_opened", "period", period.id, params, key) for uid in user_ids]
+    )
 
 
 def _award_notes(session: OrmSession, entry: AuditEntry) -> list[Note]:

@@ -20,6 +20,17 @@ _ALLOWED = {
 }
 
 
+def open_periods() -> list[EvaluationPeriod]:
+    """The periods open now, earliest first."""
+    return list(
+        db.session.scalars(
+            select(EvaluationPeriod)
+            .where(EvaluationPeriod.state == PeriodState.OPEN.value)
+            .order_by(EvaluationPeriod.start_date)
+        )
+    )
+
+
 def ensure_open_for_changes(period: EvaluationPeriod | None) -> None:
     """Refuse any change to what belongs to a closed period.
 

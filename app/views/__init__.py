@@ -9,6 +9,7 @@ def register_views(appbuilder) -> None:
     from app.api.forms import FormApi
     from app.api.org import EmployeeApi, PeriodApi, UnitApi
     from app.api.templates import TemplateApi
+    from app.views.base import empty_list_text
     from app.views.builder import FormBuilderView
     from app.views.evaluation_admin import register as register_evaluation_admin
     from app.views.home import demo_password_warning
@@ -17,6 +18,7 @@ def register_views(appbuilder) -> None:
 
     current_app.add_template_global(employee_submissions)
     current_app.add_template_global(demo_password_warning)
+    current_app.add_template_global(empty_list_text)
     org = {"category": "Organisation", "category_label": _l("Organisation")}
     appbuilder.add_view(
         UnitView, "Units", label=_l("Units"), icon="fa-sitemap", category_icon="fa-building", **org
@@ -54,13 +56,14 @@ def register_views(appbuilder) -> None:
     register_skp(appbuilder)
     register_notifications(appbuilder)
     register_announcements(appbuilder)
-    from app.views.guide import GuideView, tour_data
+    from app.views.guide import GuideView, guide_url, tour_data
 
     appbuilder.add_view(GuideView, "Guide", label=_l("Guide"), icon="fa-question-circle")
     from app.views.practice import PracticeView
 
     appbuilder.add_view_no_menu(PracticeView)
     current_app.add_template_global(tour_data)
+    current_app.add_template_global(guide_url)
 
 
 def register_announcements(appbuilder) -> None:

@@ -7,13 +7,13 @@ Thin over `app.services.alignment`; who sees which branch is decided there throu
 from __future__ import annotations
 
 import datetime as dt
-import io
 
-from flask import abort, current_app, request, send_file, url_for
+from flask import abort, current_app, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import select
 
+from app import storage
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import EvaluationPeriod, Unit
@@ -21,9 +21,10 @@ from app.printing import PrintError
 from app.scope import current_scope, is_allowed, managed_units
 from app.services import alignment as service
 from app.services import alignment_documents as documents
+from app.services.documents import FORMATS
 
 MAX_ID = 2**31 - 1
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX, PDF = FORMATS["xlsx"], FORMATS["pdf"]
 
 
 def _int(name: str) -> int | None:
@@ -48,13 +49,6 @@ def _choice() -> dict:
     if unit_id is not None and not is_allowed(Unit, unit_id, managed_units):
         abort(404)
     return {"year": year, "period": period, "periods": periods, "unit_id": unit_id}
-
-
-def _send(content: bytes, name: str, mimetype: str):
-    response = send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
-                         download_name=name, max_age=0)  # fmt: skip
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 class AlignmentView(BaseView):
@@ -88,7 +82,7 @@ class AlignmentView(BaseView):
     def export(self):
         choice = _choice()
         content = documents.to_xlsx(self._tree(choice))
-        return _send(content, f"pohon-kinerja-{choice['year']}.xlsx", XLSX)
+        return storage.send_private(content, f"pohon-kinerja-{choice['year']}.xlsx", XLSX)
 
     @expose("/pdf")
     @has_access
@@ -104,7 +98,9 @@ class AlignmentView(BaseView):
             content = documents.to_pdf(self._tree(choice), label, address)
         except PrintError:
             abort(503)
-        return _send(content, f"pohon-kinerja-{choice['year']}.pdf", "application/pdf")
+        return storage.send_private(
+            content, f"pohon-kinerja-{choice['year']}.pdf", "application/pdf"
+        )
 
 
 def register(appbuilder) -> None:

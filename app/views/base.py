@@ -55,6 +55,20 @@ class _BlankFormatters(dict):
         return super().get(key) or blank
 
 
+EMPTY_LIST = {
+    "title": _l("Nothing here yet"),
+    "text": _l("This list has no records yet."),
+    "action": _l("Add the first one"),
+}
+
+
+def empty_list_text(view_name: str) -> dict:
+    """What an empty FAB list says: its view's `empty_list` texts over `EMPTY_LIST`."""
+    views = current_app.appbuilder.baseviews
+    view = next((v for v in views if type(v).__name__ == view_name), None)
+    return {**EMPTY_LIST, **getattr(view, "empty_list", {})}
+
+
 class ScopedModelView(ModelView):
     """A ModelView whose rows, related choices and row actions follow `app.scope`.
 

@@ -27,7 +27,6 @@ from app.services import calibration as service
 from app.services.annual_documents import annual_download
 from app.services.recaps import org_label, predikat_label, rating_label
 from app.services.skp_feedback import feedback_for
-from app.views.recaps import _send
 
 MAX_ID = 2**31 - 1
 LABELS = {"predikat_label": predikat_label, "org_label": org_label, "rating_label": rating_label}
@@ -195,4 +194,4 @@ class AnnualView(BaseView):
         evaluation = annual_service.propose(employee, year, lang()).evaluation
         if evaluation is None:
             abort(404)
-        return _send(annual_download(evaluation, lang(), current_scope().user_id))
+        return annual_download(evaluation, lang(), current_scope().user_id).send()

@@ -15,14 +15,12 @@ Rows come from `app.scope`; rules live in `app.services`.
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import select
 
-from app import charts
+from app import charts, storage
 from app.domain.ratings import DISTRIBUTION_CURVE, OrgRating, Predikat
 from app.extensions import db
 from app.i18n import lang
@@ -47,6 +45,7 @@ from app.services import awards as award_service
 from app.services import dashboard as figures
 from app.services import rollup as rollup_service
 from app.services import training as training_service
+from app.services.documents import FORMATS
 from app.services.org import SEARCH_LIMIT, find_employees
 from app.services.todo import employee_actions
 
@@ -414,13 +413,7 @@ class DashboardView(BaseView):
             db.session.rollback()
             flash(_l("The certificate could not be printed."), "danger")
             return redirect(url_for("DashboardView.hall_of_fame"))
-        response = send_file(
-            io.BytesIO(download.content), mimetype=download.mimetype, as_attachment=True,
-            download_name=download.filename, max_age=0,
-        )  # fmt: skip
-        response.headers["Cache-Control"] = "private, no-store"
-        response.headers["X-Document-Code"] = download.code or ""
-        return response
+        return download.send()
 
 
 # --- awards (HR) ---------------------------------------------------------------------------------
@@ -563,13 +556,7 @@ class TrainingNeedsView(BaseView):
         name = "kebutuhan-pelatihan-" + "".join(
             c if c.isalnum() else "-" for c in period.name.lower()
         )
-        response = send_file(
-            io.BytesIO(content),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            as_attachment=True, download_name=f"{name}.xlsx", max_age=0,
-        )  # fmt: skip
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return storage.send_private(content, f"{name}.xlsx", FORMATS["xlsx"])
 
 
 # --- IKU set-up ----------------------------------------------------------------------------------

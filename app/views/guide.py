@@ -34,8 +34,7 @@ class GuideView(BaseView):
     @permission_name("list")
     def help(self):
         """The section that explains the page the user came from."""
-        anchor = guide.anchor_for(request.args.get("page"))
-        return redirect(url_for("GuideView.index") + (f"#{anchor}" if anchor else ""))
+        return redirect(guide_url(guide.anchor_for(request.args.get("page"))))
 
     @expose("/tour/<tour>/done", methods=["POST"])
     @has_access
@@ -54,6 +53,12 @@ class GuideView(BaseView):
         if name not in {guide.screen_name(task) for task in guide.tasks_with_screens()}:
             abort(404)
         return send_from_directory(guide.screens_dir(), name, mimetype="image/png")
+
+
+def guide_url(anchor: str | None = None) -> str:
+    """The guide at `anchor`, else at the section about the current page (the "?" mapping)."""
+    anchor = anchor or guide.anchor_for(request.endpoint)
+    return url_for("GuideView.index") + (f"#{anchor}" if anchor else "")
 
 
 LANDING = ("HomeView", "DashboardView")

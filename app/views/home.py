@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
-from app.models import Employee, EvaluationPeriod, Unit
-from app.models.types import PeriodState
+from app.models import Employee, Unit
 from app.scope import current_scope, visible_employees, visible_units
 from app.security import ADMIN, HR, ROLE_LABELS
+from app.services import periods
 from app.services.demo_accounts import with_demo_password
 
 LOGIN_ENDPOINTS = {"AuthDBView.login"}
@@ -60,11 +60,7 @@ class HomeView(IndexView):
                 )
             ),
         }
-        open_periods = db.session.scalars(
-            select(EvaluationPeriod)
-            .where(EvaluationPeriod.state == PeriodState.OPEN.value)
-            .order_by(EvaluationPeriod.start_date)
-        ).all()
+        open_periods = periods.open_periods()
         return self.render_template(
             self.index_template,
             anonymous=False,

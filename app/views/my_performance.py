@@ -16,6 +16,7 @@ from app.models.types import PeriodState
 from app.scope import current_scope, own_submissions, require, visible_submissions
 from app.services import ValidationFailed
 from app.services import evidence as evidence_service
+from app.services.periods import open_periods
 from app.services.recaps import predikat_label, rating_label, state_label
 from app.services.submission_forms import (
     NEEDS_EMPLOYEE,
@@ -89,6 +90,7 @@ class MyPerformanceView(BaseView):
         return self.render_template(
             "my/list.html",
             submissions=submissions,
+            period_open=not submissions and bool(open_periods()),
             pending=action_count(scope),
             needs_me=NEEDS_EMPLOYEE,
             open_state=PeriodState.OPEN.value,

@@ -100,6 +100,13 @@ class UnitView(ScopedModelView):
     visible = staticmethod(visible_units)
     managed = staticmethod(managed_units)
     list_title = _l("Units")
+    empty_list = {
+        "title": _l("No units in your scope yet"),
+        "text": _l(
+            "Units (OPD) hold the employees and their forms. Add the regency's units first."
+        ),
+        "action": _l("Add the first unit"),
+    }
     show_title = _l("Unit")
     add_title = _l("Add unit")
     edit_title = _l("Edit unit")
@@ -193,6 +200,11 @@ class EmployeeView(ScopedModelView):
     visible = staticmethod(visible_employees_condition)
     managed = staticmethod(managed_employees)
     list_title = _l("Employees")
+    empty_list = {
+        "title": _l("No employees in your scope yet"),
+        "text": _l("Add employees one by one here, or many at once under Import employees."),
+        "action": _l("Add an employee"),
+    }
     show_title = _l("Employee")
     add_title = _l("Add employee")
     edit_title = _l("Edit employee")
@@ -330,6 +342,13 @@ class PeriodView(ScopedModelView):
     visible = staticmethod(lambda scope: EvaluationPeriod.id.isnot(None))
     managed = staticmethod(lambda scope: EvaluationPeriod.id.isnot(None))
     list_title = _l("Evaluation periods")
+    empty_list = {
+        "title": _l("No evaluation period yet"),
+        "text": _l(
+            "Employees report their results per period. Add the first period, then open it."
+        ),
+        "action": _l("Add a period"),
+    }
     show_title = _l("Evaluation period")
     add_title = _l("Add evaluation period")
     edit_title = _l("Edit evaluation period")

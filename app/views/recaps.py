@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import select
@@ -35,21 +33,6 @@ def _int(value) -> int | None:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
-
-
-def _send(download: docs.Download):
-    response = send_file(
-        io.BytesIO(download.content),
-        mimetype=download.mimetype,
-        as_attachment=True,
-        download_name=download.filename,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    if download.code:
-        response.headers["X-Document-Code"] = download.code
-        response.headers["X-Document-Cache"] = "hit" if download.cached else "miss"
-    return response
 
 
 class RecapView(BaseView):
@@ -105,7 +88,7 @@ class RecapView(BaseView):
         except PrintError as exc:
             flash(str(_l("The document could not be printed: %(why)s", why=exc)), "danger")
             return redirect(url_for("RecapView.index", period=period_id, unit=unit_id or ""))
-        return _send(download)
+        return download.send()
 
     @expose("/signatory/<int:unit_id>", methods=["GET", "POST"])
     @has_access
@@ -154,7 +137,7 @@ class SubmissionPrintView(BaseView):
         except PrintError as exc:
             flash(str(_l("The document could not be printed: %(why)s", why=exc)), "danger")
             return redirect(request.referrer or "/")
-        return _send(download)
+        return download.send()
 
 
 class VerifyView(BaseView):

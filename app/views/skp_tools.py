@@ -21,7 +21,6 @@ from app.services import ValidationFailed, skp_copy, skp_documents, skp_import
 from app.services.imports import ImportFileError
 from app.services.skp import STATE_LABELS
 from app.views.imports import MAX_UPLOAD, ImportForm
-from app.views.recaps import _send
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,7 +47,7 @@ class SkpToolsView(BaseView):
             abort(404)
         version = versions[-1] if number is None else versions[0]
         try:
-            return _send(skp_documents.download(version, lang(), g.user.id))
+            return skp_documents.download(version, lang(), g.user.id).send()
         except PrintError as exc:
             flash(str(exc), "danger")
             return redirect(url_for("SkpView.show", pk=skp.id))
