@@ -155,6 +155,10 @@ def _hr_opens_a_period(client, owner: int) -> None:
     assert client.post(f"/periodview/action/open_period/{pk[0][0]}").status_code == 302
     state = practice_sql(owner, "SELECT state FROM evaluation_periods WHERE id = :id", id=pk[0][0])
     assert state[0][0] == "open"
+    told = practice_sql(owner, "SELECT count(*) FROM notifications WHERE kind = 'period_opened' "
+                        "AND target_id = :id", id=pk[0][0])  # fmt: skip
+    assert told[0][0] > 0  # the period-open job ran within the practice requests
+    assert practice_sql(owner, "SELECT count(*) FROM jobs WHERE state = 'queued'")[0][0] == 0
 
 
 def _hr_prints_a_recap(client, owner: int) -> bytes:

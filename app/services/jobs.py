@@ -30,7 +30,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from flask import Flask, current_app, has_request_context
+from flask import Flask, current_app, g, has_request_context
 from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -461,12 +461,21 @@ class RedisQueue:
 
 
 class PracticeQueue:
-    """Practice mode: the workers read only the real database, so a job runs at once in
-    the request (its practice database); a delayed one stays queued there, never run."""
+    """Practice mode: the workers read only the real database, so practice jobs run in the
+    practice requests: at once, or (started from another session, or delayed) once due, at
+    the end of a request (`_run_practice_jobs`)."""
 
     def enqueue(self, job: Job, eager: bool) -> None:
         if eager:
             execute(job.id)
+        else:
+            g.practice_jobs_waiting = True
+
+
+def _run_practice_jobs(response):
+    if practice.active() and g.pop("practice_jobs_waiting", False):
+        run_due()
+    return response
 
 
 def queue() -> EmbeddedQueue | RedisQueue | PracticeQueue:
@@ -507,6 +516,7 @@ def install(app: Flask) -> None:
     process serves its first request."""
     from app.services import job_kinds  # noqa: F401 - registers the handlers
 
+    app.after_request(_run_practice_jobs)
     if app.config.get("REDIS_URL") or app.testing:
         return
 
