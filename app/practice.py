@@ -297,7 +297,8 @@ def _real_account_valid() -> int | None:
 def _route_request() -> None:
     """Send this request's ORM statements to the user's practice database, if practising."""
     state = session.get(SESSION_KEY)
-    if not state or request.endpoint == "static" or request.path.startswith("/api/"):
+    static = (request.endpoint or "").rpartition(".")[2] == "static"  # the app's and FAB's
+    if not state or static or request.path.startswith("/api/"):
         return
     g.pop("_login_user", None)  # Flask-Login loads the user of this request's mode
     user_id = _real_account_valid() if enabled() else None
