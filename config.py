@@ -122,6 +122,10 @@ class Config:
     # ProxyFix), so rate limits and logs see the client's address. 0: not behind a proxy.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
+    # Mode Latihan (app/practice.py): a practice database per user in PRACTICE_DIR. With
+    # several app servers PRACTICE_DIR must be a volume they all mount, or practice off.
+    PRACTICE_ENABLED = _bool("PRACTICE_ENABLED", True)
+    PRACTICE_DIR = os.environ.get("PRACTICE_DIR", str(INSTANCE_DIR / "practice"))
     # Supporting evidence per submission: total size and number of files.
     EVIDENCE_QUOTA_MB = int(os.environ.get("EVIDENCE_QUOTA_MB", "25"))
     EVIDENCE_MAX_FILES = int(os.environ.get("EVIDENCE_MAX_FILES", "20"))
@@ -181,3 +185,4 @@ class TestConfig(Config):
     RECAP_REFRESH = False  # no background re-rendering on every approval in other tests
     MAIL_SERVER = None  # tests that send mail set it to their local SMTP server
     STORAGE_URL = None  # the folder, whatever the environment says
+    PRACTICE_DIR = str(INSTANCE_DIR / "test-practice")  # conftest points it at a temp dir

@@ -51,6 +51,9 @@ def create_app(config_object: type | object = Config, **overrides) -> Flask:
         register_openapi(appbuilder)
         _ensure_roles(db)
 
+    from app import practice
+
+    practice.install(app)
     _install_i18n_hooks(app)
     _install_error_pages(app)
     from app.headers import install_security_headers

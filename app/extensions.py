@@ -5,12 +5,37 @@ import sqlite3
 from flask_appbuilder import Model
 from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_migrate import Migrate
+from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+
+class RoutingSession(Session):
+    """Flask-SQLAlchemy's session; in practice mode every statement goes to the user's
+    practice database (app.practice), whatever the model or query."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None:
+            from app import practice
+
+            practising = practice.engine()
+            if practising is not None:
+                return practising
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
 # FAB's metadata, so Alembic sees FAB's tables and ours in one place.
-db = get_sqla_class()(metadata=Model.metadata)
+def _session_scope():
+    from app import practice
+
+    return practice.session_scope()
+
+
+db = get_sqla_class()(
+    metadata=Model.metadata,
+    session_options={"class_": RoutingSession, "scopefunc": _session_scope},
+)
 csrf = CSRFProtect()
 migrate = Migrate()
 

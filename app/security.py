@@ -26,7 +26,10 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import ratelimit  # noqa: F401 - registers the database:// rate-limit storage
+from app import (
+    practice,
+    ratelimit,  # noqa: F401 - registers the database:// rate-limit storage
+)
 
 ADMIN, HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE, PUBLIC = (
     "Admin",
@@ -250,6 +253,7 @@ for _role in (HR, UNIT_ADMIN, SUPERVISOR, EMPLOYEE):
     ROLES[_role].append((_views("NotificationView", "NotificationApi"), ANY))
     ROLES[_role].append(("^AnnouncementView$", ANY if _role == HR else "^can_list$"))
     ROLES[_role].append(("^GuideView$", "^can_list$"))
+    ROLES[_role].append(("^PracticeView$", "^can_list$"))
     MENUS[_role].extend(["Announcements", "Guide"])
 
 
@@ -359,7 +363,10 @@ class PortalSecurityManager(SecurityManager):
     userdbmodelview = PortalUserDBModelView
 
     def load_user(self, pk):
-        """The session's user, if the session carries the account's current stamp."""
+        """The session's user, if the session carries the account's current stamp; in
+        practice mode the demo persona (the real account's stamp: app.practice)."""
+        if practice.active():
+            return practice.load_persona(self)
         user = super().load_user(pk)
         if user is None or session.get(SESSION_STAMP) != user.security_stamp:
             return None
@@ -418,7 +425,8 @@ User.security_stamp = Column(String(32), nullable=False, default=new_stamp)
 def rotate_stamp(user: User) -> None:
     """Give ``user`` a new stamp; the session making the change (if it is theirs) keeps working."""
     user.security_stamp = new_stamp()
-    if has_request_context() and session.get("_user_id") == str(user.id):
+    # A practice persona may share the real account's id; its stamp is not the session's.
+    if has_request_context() and session.get("_user_id") == str(user.id) and not practice.active():
         session[SESSION_STAMP] = user.security_stamp
 
 

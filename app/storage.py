@@ -212,12 +212,45 @@ def from_config(config) -> Storage:
     raise RuntimeError(f"STORAGE_URL must be s3://bucket/prefix or file:///folder, not {url!r}")
 
 
+class PrefixedStorage(Storage):
+    """Another storage's objects under a key prefix (practice mode: ``practice/<user>/``)."""
+
+    def __init__(self, inner: Storage, prefix: str):
+        self.inner, self.prefix = inner, prefix
+
+    def put(self, key: str, data: bytes | BinaryIO) -> None:
+        self.inner.put(self.prefix + check_key(key), data)
+
+    def open(self, key: str) -> Opened | None:
+        return self.inner.open(self.prefix + check_key(key))
+
+    def delete(self, key: str) -> None:
+        self.inner.delete(self.prefix + check_key(key))
+
+    def list(self, prefix: str = "") -> Iterator[StoredObject]:
+        for item in self.inner.list(self.prefix + prefix):
+            yield StoredObject(item.key[len(self.prefix) :], item.size, item.modified)
+
+    def describe(self) -> str:
+        return f"{self.inner.describe()} ({self.prefix})"
+
+
 def init_app(app: Flask) -> None:
     app.extensions["kinerja.storage"] = from_config(app.config)
 
 
-def current() -> Storage:
+def real() -> Storage:
+    """The configured storage, whatever mode the request is in."""
     return current_app.extensions["kinerja.storage"]
+
+
+def current() -> Storage:
+    """The storage of this request: in practice mode only its own ``practice/<user>/``."""
+    from app import practice
+
+    if practice.active():
+        return PrefixedStorage(real(), practice.storage_prefix())
+    return real()
 
 
 def send_private(content: bytes, filename: str, mimetype: str) -> Response:

@@ -11,7 +11,10 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Not when app.practice builds its template inside a running server: fileConfig would
+# disable the server's loggers.
+if "engine" not in config.attributes:
+    fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 
@@ -95,7 +98,8 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
+    # app.practice builds its template database with its own engine.
+    connectable = config.attributes.get("engine") or get_engine()
 
     with connectable.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

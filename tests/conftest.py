@@ -38,7 +38,11 @@ def _reset_schema(app) -> None:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    application = create_app(TestConfig, STORAGE_DIR=str(tmp_path_factory.mktemp("storage")))
+    application = create_app(
+        TestConfig,
+        STORAGE_DIR=str(tmp_path_factory.mktemp("storage")),
+        PRACTICE_DIR=str(tmp_path_factory.mktemp("practice")),
+    )
     _reset_schema(application)
     return application
 

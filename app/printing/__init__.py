@@ -163,6 +163,7 @@ class Stamp:
     page_label: Callable[[int, int], str]  # (page, pages) → "Halaman 1 dari 3"
     code_label: str  # "Kode dokumen: %s"
     running_titles: Sequence[str] | None = None  # per page, e.g. the unit of that page
+    watermark: str = ""  # across every page (practice documents: "LATIHAN")
 
 
 _FONT_NAME = "KinerjaSans"
@@ -216,6 +217,49 @@ def _overlay(sizes: list[tuple[float, float]], stamp: Stamp) -> bytes:
         pdf.translate(width - margin - side, 8)
         pdf.doForm("qr")
         pdf.restoreState()
+        if stamp.watermark:
+            _draw_watermark(pdf, font, width, height, stamp.watermark)
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def _draw_watermark(pdf, font: str, width: float, height: float, text: str) -> None:
+    """`text` large and pale across the page, and small at its top edge."""
+    pdf.saveState()
+    pdf.setFillColorRGB(0.75, 0.1, 0.1)
+    pdf.setFont(font, 9)
+    pdf.drawCentredString(width / 2, height - 12, text)
+    pdf.setFillAlpha(0.18)
+    pdf.translate(width / 2, height / 2)
+    pdf.rotate(35)
+    pdf.setFont(font, min(width, height) / 5)
+    pdf.drawCentredString(0, 0, text)
+    pdf.restoreState()
+
+
+def watermark(pdf: bytes, text: str) -> bytes:
+    """`pdf` with `text` across every page (documents without a code, e.g. drafts)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in writer.pages]
+    overlay = PdfReader(io.BytesIO(_watermarks(sizes, text)))
+    for page, mark in zip(writer.pages, overlay.pages, strict=True):
+        _stamp_page(writer, page, mark)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _watermarks(sizes: list[tuple[float, float]], text: str) -> bytes:
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out)
+    for width, height in sizes:
+        pdf.setPageSize((width, height))
+        _draw_watermark(pdf, _register_font(), width, height, text)
         pdf.showPage()
     pdf.save()
     return out.getvalue()

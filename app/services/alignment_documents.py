@@ -12,7 +12,7 @@ import io
 
 from flask_babel import gettext as _
 
-from app import printing
+from app import practice, printing
 from app.i18n import lang, long_date, number
 from app.services import emblem
 from app.services.alignment import GAP_LABELS, TYPE_LABELS, Tree
@@ -89,5 +89,6 @@ def to_pdf(tree: Tree, scope_label: str, address: str) -> bytes:
         code="", verify_url=address,
         page_label=lambda page, pages: _("Page %(page)d of %(pages)d", page=page, pages=pages),
         code_label=_("Printed %(date)s — the live tree:", date=context["printed_on"]),
+        watermark=practice.watermark(),
     )  # fmt: skip
     return printing.finish([printing.render("alignment.html", context)], stamp, title=title)

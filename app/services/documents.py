@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import printing, storage
+from app import practice, printing, storage
 from app.domain.ratings import DISTRIBUTION_CURVE, OrgRating, Predikat
 from app.extensions import db
 from app.i18n import long_date, number, percent
@@ -187,7 +187,10 @@ def mask_name(name: str) -> str:
 
 
 def verify(code: str) -> Verification | None:
-    """What `/verify/<code>` shows, or None for an unknown code."""
+    """What `/verify/<code>` shows, or None for an unknown code (always in practice mode:
+    a practice document is never valid)."""
+    if practice.active():
+        return None
     issued = db.session.scalar(select(IssuedDocument).where(IssuedDocument.code == code.strip()))
     if issued is None:
         return None
@@ -249,6 +252,7 @@ def _stamp(issued: IssuedDocument, running_titles=None) -> printing.Stamp:
         page_label=lambda page, pages: _("Page %(page)d of %(pages)d", page=page, pages=pages),
         code_label=_("Document code: %(code)s — verify at:", code=issued.code),
         running_titles=running_titles,
+        watermark=practice.watermark(),
     )
 
 

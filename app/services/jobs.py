@@ -30,13 +30,13 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from flask import Flask, current_app, has_request_context
+from flask import Flask, current_app, g, has_request_context
 from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import storage
+from app import practice, storage
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Job
@@ -460,8 +460,28 @@ class RedisQueue:
             self.rq.enqueue(execute, job.id, job_timeout=timeout)
 
 
-def queue() -> EmbeddedQueue | RedisQueue:
-    """The app's queue, made on first use."""
+class PracticeQueue:
+    """Practice mode: the workers read only the real database, so practice jobs run in the
+    practice requests: at once, or (started from another session, or delayed) once due, at
+    the end of a request (`_run_practice_jobs`)."""
+
+    def enqueue(self, job: Job, eager: bool) -> None:
+        if eager:
+            execute(job.id)
+        else:
+            g.practice_jobs_waiting = True
+
+
+def _run_practice_jobs(response):
+    if practice.active() and g.pop("practice_jobs_waiting", False):
+        run_due()
+    return response
+
+
+def queue() -> EmbeddedQueue | RedisQueue | PracticeQueue:
+    """The app's queue, made on first use (practice mode: `PracticeQueue`)."""
+    if practice.active():
+        return PracticeQueue()
     ext = current_app.extensions
     if "kinerja.jobs" not in ext:
         app = current_app._get_current_object()  # the thread needs the app, not the proxy
@@ -496,6 +516,7 @@ def install(app: Flask) -> None:
     process serves its first request."""
     from app.services import job_kinds  # noqa: F401 - registers the handlers
 
+    app.after_request(_run_practice_jobs)
     if app.config.get("REDIS_URL") or app.testing:
         return
 

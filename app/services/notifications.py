@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 from werkzeug.routing import BuildError
 
+from app import practice
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.i18n import long_date
@@ -208,7 +209,8 @@ def job_ended(session: OrmSession, job, succeeded: bool, label: str) -> None:
 
 
 def mail_enabled() -> bool:
-    return bool(current_app.config.get("MAIL_SERVER"))
+    """E-mail copies are sent when MAIL_SERVER is set, never from practice mode."""
+    return bool(current_app.config.get("MAIL_SERVER")) and not practice.active()
 
 
 def _email_wanted(session: OrmSession, user_ids: set[int], kind: str) -> dict[int, str]:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import printing
+from app import practice, printing
 from app.extensions import db
 from app.i18n import long_date, number
 from app.models import BehaviourValue, SkpVersion
@@ -156,6 +156,8 @@ def download(version: SkpVersion, lang: str, user_id=None) -> docs.Download:
     with force_locale(lang):
         context = _context(version, payload(version, lang), lang)
         pdf = printing.render("skp.html", context)
+    if practice.active():
+        pdf = printing.watermark(pdf, practice.watermark())
     employee = version.skp.employee
     name = f"skp-{employee.nip}-{version.skp.year}-draft.pdf"
     return docs.Download(pdf, name, docs.FORMATS["pdf"])

@@ -59,6 +59,9 @@ def register_views(appbuilder) -> None:
     from app.views.guide import GuideView, guide_url, tour_data
 
     appbuilder.add_view(GuideView, "Guide", label=_l("Guide"), icon="fa-question-circle")
+    from app.views.practice import PracticeView
+
+    appbuilder.add_view_no_menu(PracticeView)
     current_app.add_template_global(tour_data)
     current_app.add_template_global(guide_url)
 

@@ -16,6 +16,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import select
 
+from app import practice
 from app.extensions import db
 from app.i18n import lang
 from app.i18n import lazy_gettext as _l
@@ -150,17 +151,18 @@ class VerifyView(BaseView):
         code = (request.args.get("code") or "").strip().upper()
         if code:
             return redirect(url_for("VerifyView.show", code=code))
-        return self.render_template("printing/verify.html", result=None, code="", asked=False)
+        return self.render_template(
+            "printing/verify.html", result=None, code="", asked=False, practising=practice.active()
+        )
 
     @expose("/<code>")
     def show(self, code):
         code = code.strip().upper()[:32]
         result = docs.verify(code)
         status = 200 if result is not None else 404
-        return (
-            self.render_template("printing/verify.html", result=result, code=code, asked=True),
-            status,
-        )
+        page = self.render_template("printing/verify.html", result=result, code=code,
+                                    asked=True, practising=practice.active())  # fmt: skip
+        return page, status
 
 
 class DocumentSettingsView(BaseView):
