@@ -42,7 +42,7 @@ FIELD_TYPE_LABELS = {
     FieldType.BOOLEAN: _l("Yes / no"),
     FieldType.EVIDENCE: _l("Supporting evidence (file or link)"),
     FieldType.SECTION: _l("Section heading"),
-    FieldType.REPEAT: _l("Repeating table (rows)"),
+    FieldType.REPEAT: _l("Repeating table (repeat)"),
 }
 GROUP_LABELS = {
     IndicatorGroup.UTAMA: _l("Main (utama)"),
