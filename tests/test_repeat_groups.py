@@ -243,6 +243,28 @@ def test_submit_refuses_too_many_rows_and_an_empty_required_cell(login_as, table
     assert _errors(html, tables.ref("posyandu.2.nama"))
 
 
+def test_api_answers_carry_rows_and_refuse_a_bad_cell_or_shape(client, api_token, tables):
+    headers = api_token("pegawai.dinkes")
+    path = f"/api/v1/submission/{tables.submission.id}/answers"
+
+    def put(rows):
+        body = {"answers": {tables.fv: {"posyandu": rows}}}
+        return client.put(path, json=body | {"lock_version": tables.reload().lock_version},
+                          headers=headers)  # fmt: skip
+
+    bad_cell = put([ROWS[0], {"nama": "Melati", "realisasi": "lima"}])
+    assert bad_cell.status_code == 422
+    assert list(bad_cell.json["errors"]) == [tables.ref("posyandu.1.realisasi")]
+    bad_shape = put("Mawar")
+    assert bad_shape.status_code == 422 and list(bad_shape.json["errors"]) == [
+        tables.ref("posyandu")
+    ]
+    assert tables.reload().answers == {}
+    assert put(ROWS).status_code == 200
+    answers = tables.reload().answers[tables.fv]
+    assert answers["total"] == 120 and answers["posyandu"][1]["persen"] == 90
+
+
 # --- review ------------------------------------------------------------------------------
 
 
