@@ -151,6 +151,7 @@ def _posted_rows(formdata: Any, prefix: str) -> list[MultiDict]:
     by_row: dict[int, MultiDict] = {}
     for name in formdata:
         index, dot, column = name[len(prefix) :].partition(".")
+        # row numbers of at most 4 digits: the page never makes more (the engine caps rows)
         if name.startswith(prefix) and dot and index.isdigit() and len(index) < 5:
             by_row.setdefault(int(index), MultiDict()).setlist(column, formdata.getlist(name))
     return [by_row[index] for index in sorted(by_row)]
@@ -167,15 +168,11 @@ def _as_row_data(group: FieldSchema, row: Any) -> MultiDict:
             data.setlist(column.key, [str(v) for v in value])
         elif value is True:
             data[column.key] = "y"
+        elif isinstance(value, int | float):
+            data[column.key] = plain_number(Decimal(str(value)))
         else:
-            data[column.key] = (
-                plain_number(Decimal(str(value))) if _is_number(value) else str(value)
-            )
+            data[column.key] = str(value)
     return data
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _renumbered(data: MultiDict, prefix: str) -> MultiDict:
