@@ -2,7 +2,10 @@
 
 Every call returns a fresh class. Labels and help texts are plain strings (the template
 escapes them). Evidence fields become a link input ``<key>`` plus a file input
-``<key>__file``; storing the upload is the caller's job. Page scripts find the fields
+``<key>__file``; storing the upload is the caller's job. A repeat becomes a
+``FieldList`` of row sub-forms (inputs ``<key>-<row>-<column>``, rows from 0), each
+column input marked ``data-repeat="<key>"``; evaluation errors and calculations land on
+the row's inputs. Page scripts find the fields
 by their ``data-*`` attributes and fetch relevance and calculations from the live
 preview (``evaluate(...).to_dict()``).
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +24,7 @@ from wtforms.fields.core import UnboundField
 from forms.evaluation import evaluate
 from forms.i18n import lazy_gettext
 from forms.schema import FieldSchema, FieldType, FormSchema, plain_number, text
+from forms.values import MAX_ROWS
 
 FILE_SUFFIX = "__file"
 FILE_LABEL = "%(label)s: upload a file"
@@ -39,7 +43,9 @@ _FIELD_CLASSES: dict[FieldType, type[wtforms.Field]] = {
 }
 
 
-def _render_kw(schema: FormSchema, field: FieldSchema) -> dict[str, Any]:
+def _render_kw(
+    schema: FormSchema, field: FieldSchema, repeat: FieldSchema | None = None
+) -> dict[str, Any]:
     section = schema.sections.get(field.key)
     hidden_by_section = section is not None and schema.by_key[section].relevant is not None
     conditional = field.relevant is not None or hidden_by_section
@@ -47,6 +53,7 @@ def _render_kw(schema: FormSchema, field: FieldSchema) -> dict[str, Any]:
         "data-key": field.key,
         "data-type": field.type.value,
         "data-section": section,
+        "data-repeat": repeat.key if repeat else None,
         "data-relevant": "1" if conditional else None,
         "data-required": "1" if field.required else None,
         "data-calculate": "1" if field.calculate else None,
@@ -88,14 +95,33 @@ def _type_options(field: FieldSchema, lang: str) -> dict[str, Any]:
     return {"choices": blank + choices, "validate_choice": False}
 
 
-def _unbound_fields(schema: FormSchema, field: FieldSchema, lang: str) -> dict[str, UnboundField]:
+def _rows_field(schema: FormSchema, field: FieldSchema, lang: str) -> UnboundField:
+    """A list of row sub-forms, one input per column (no CSRF token of their own)."""
+    columns: dict[str, Any] = {}
+    for child in field.fields:
+        columns |= _unbound_fields(schema, child, lang, field)
+    row_form = type(f"Row_{field.key}", (wtforms.Form,), columns)
+    return wtforms.FieldList(
+        wtforms.FormField(row_form),
+        label=text(field.label, lang),
+        description=text(field.help, lang),
+        render_kw=_render_kw(schema, field),
+        max_entries=MAX_ROWS,
+    )
+
+
+def _unbound_fields(
+    schema: FormSchema, field: FieldSchema, lang: str, repeat: FieldSchema | None = None
+) -> dict[str, UnboundField]:
     if field.type is FieldType.SECTION:
         return {}
+    if field.type is FieldType.REPEAT:
+        return {field.key: _rows_field(schema, field, lang)}
     unbound = _FIELD_CLASSES[field.type](
         label=text(field.label, lang),
         description=text(field.help, lang),
         default=_default(field),
-        render_kw=_render_kw(schema, field),
+        render_kw=_render_kw(schema, field, repeat),
         **_type_options(field, lang),
     )
     fields = {field.key: unbound}
@@ -110,6 +136,11 @@ def _unbound_fields(schema: FormSchema, field: FieldSchema, lang: str) -> dict[s
 
 def _raw_answer(form: wtforms.Form, field: FieldSchema) -> Any:
     bound = form[field.key]
+    if field.type is FieldType.REPEAT:
+        return [
+            {child.key: _raw_answer(entry.form, child) for child in field.fields}
+            for entry in bound.entries
+        ]
     if field.type is FieldType.EVIDENCE:
         upload = form[field.key + FILE_SUFFIX].data
         name = getattr(upload, "filename", upload)
@@ -118,6 +149,17 @@ def _raw_answer(form: wtforms.Form, field: FieldSchema) -> Any:
     if not bound.raw_data:
         return bound.data
     return list(bound.raw_data) if field.type is FieldType.MULTISELECT else bound.raw_data[0]
+
+
+def _bound_fields(form: wtforms.Form, schema: FormSchema) -> Iterator[tuple[str, wtforms.Field]]:
+    """Each input with its evaluation key (field key, or row path in a repeat)."""
+    for field in schema.fields:
+        if field.type is FieldType.SECTION:
+            continue
+        yield field.key, form[field.key]
+        for index, entry in enumerate(form[field.key].entries if field.fields else ()):
+            for child in field.fields:
+                yield f"{field.key}.{index}.{child.key}", entry.form[child.key]
 
 
 def _validator(base: type[wtforms.Form]) -> Callable[..., bool]:
@@ -131,11 +173,12 @@ def _validator(base: type[wtforms.Form]) -> Callable[..., bool]:
             if field.type is not FieldType.SECTION
         }
         self.evaluation = evaluate(schema, answers, lang=self.lang)
-        for key in answers:
-            self[key].errors = [error.message for error in self.evaluation.errors.get(key, [])]
+        bound = dict(_bound_fields(self, schema))
+        for key, field in bound.items():
+            field.errors = [error.message for error in self.evaluation.errors.get(key, [])]
         for key, value in self.evaluation.calculated.items():
-            self[key].data, self[key].raw_data = value, []
-        return not self.errors
+            bound[key].data, bound[key].raw_data = value, []
+        return not self.errors and self.evaluation.valid
 
     return validate
 

@@ -89,7 +89,10 @@ ALLOWED_PROPERTIES: dict[FieldType, frozenset[str]] = {
     FieldType.BOOLEAN: _VALUE,
     FieldType.EVIDENCE: _VALUE - {"default", "calculate"},
     FieldType.SECTION: _COMMON,
+    FieldType.REPEAT: _COMMON | {"required", "min", "max", "fields"},
 }
+# Types a repeat cannot have as columns (no nesting; evidence is stored per field).
+NOT_IN_REPEAT = frozenset({FieldType.SECTION, FieldType.REPEAT, FieldType.EVIDENCE})
 FIELD_PROPERTIES = frozenset().union(*ALLOWED_PROPERTIES.values())
 
 
@@ -108,7 +111,7 @@ def _as_decimal(value: Any) -> Decimal | None:
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
 
 
-_FIELD_PATH_RE = re.compile(r"^fields\[(\d+)\](?:\.(.*))?$")
+_FIELD_PATH_RE = re.compile(r"^fields\[(\d+)\](?:\.fields\[(\d+)\])?(?:\.(.*))?$")
 
 
 _PART_NAMES = {
@@ -136,22 +139,35 @@ def _describe_part(part: str) -> str:
     return " › ".join(names)
 
 
-def describe_path(path: str, data: Any) -> str:
-    """A definition path as people read it: "fields[0].label" → "Field kia (KIA), label"."""
-    match = _FIELD_PATH_RE.match(path or "")
-    fields = data.get("fields") if isinstance(data, dict) else None
-    if not match or not isinstance(fields, list) or int(match[1]) >= len(fields):
-        return path
-    field = fields[int(match[1])]
-    field = field if isinstance(field, dict) else {}
+def _item(items: Any, index: str | None) -> dict[str, Any] | None:
+    """Item ``index`` of a raw field list (``{}`` when it is no object), if it exists."""
+    if index is None or not isinstance(items, list) or int(index) >= len(items):
+        return None
+    return items[int(index)] if isinstance(items[int(index)], dict) else {}
+
+
+def _describe_field(field: dict[str, Any], index: str) -> str:
     key, label = field.get("key"), field.get("label")
     label = label.get("id") or label.get("en") if isinstance(label, dict) else None
     if isinstance(key, str) and key:
         where = _l("Field %(key)s", key=key)
     else:
-        where = _l("Field number %(number)s", number=int(match[1]) + 1)
-    where = f"{where} ({label})" if isinstance(label, str) and label.strip() else str(where)
-    return f"{where}, {_describe_part(match[2])}" if match[2] else where
+        where = _l("Field number %(number)s", number=int(index) + 1)
+    return f"{where} ({label})" if isinstance(label, str) and label.strip() else str(where)
+
+
+def describe_path(path: str, data: Any) -> str:
+    """A definition path as people read it: "fields[0].label" → "Field kia (KIA), label";
+    a repeat's column "fields[2].fields[0]" is named after the repeat and the column."""
+    match = _FIELD_PATH_RE.match(path or "")
+    field = _item(data.get("fields") if isinstance(data, dict) else None, match and match[1])
+    if field is None:
+        return path
+    where = _describe_field(field, match[1])
+    child = _item(field.get("fields"), match[2])
+    if child is not None:
+        where = f"{where} › {_describe_field(child, match[2])}"
+    return f"{where}, {_describe_part(match[3])}" if match[3] else where
 
 
 class _Reader:
@@ -424,6 +440,33 @@ def _read_default(reader: _Reader, field: FieldSchema, raw: Any, path: str) -> A
         return None
 
 
+def _read_child(reader: _Reader, data: Any, path: str) -> FieldSchema | None:
+    """A column of a repeat: no nesting, no evidence, no indicator."""
+    kind = data.get("type") if isinstance(data, dict) else None
+    key = data.get("key") if isinstance(data, dict) else None
+    if kind in NOT_IN_REPEAT:
+        reader.fail(ErrorCode.REPEAT_CHILD_TYPE, f"{path}.type", str(key), type=kind)
+        return None
+    if isinstance(data, dict) and "indicator" in data:
+        reader.fail(ErrorCode.INDICATOR_IN_REPEAT, f"{path}.indicator", str(key))
+        data = {name: value for name, value in data.items() if name != "indicator"}
+    return _read_field(reader, data, path)
+
+
+def _read_children(
+    reader: _Reader, data: Mapping[str, Any], path: str, key: str, kind: FieldType
+) -> tuple[FieldSchema, ...]:
+    if kind is not FieldType.REPEAT:
+        return ()
+    items = reader.listing(data.get("fields", []), f"{path}.fields")
+    if not items:
+        reader.fail(ErrorCode.REPEAT_NO_FIELDS, f"{path}.fields", key)
+    children = (
+        _read_child(reader, item, f"{path}.fields[{index}]") for index, item in enumerate(items)
+    )
+    return tuple(child for child in children if child is not None)
+
+
 def _read_field(reader: _Reader, data: Any, path: str) -> FieldSchema | None:
     if not isinstance(data, dict):
         reader.wrong(path, _l("an object"))
@@ -449,6 +492,7 @@ def _read_field(reader: _Reader, data: Any, path: str) -> FieldSchema | None:
         constraint_message=reader.optional_text(data, "constraint_message", path, key),
         choices=_read_choices(reader, data, path, key, kind),
         indicator=_read_indicator(reader, data, path, key) if kind.is_numeric else None,
+        fields=_read_children(reader, data, path, key, kind),
         **expressions,
     )
     return replace(field, default=_read_default(reader, field, data.get("default"), path))
@@ -457,30 +501,97 @@ def _read_field(reader: _Reader, data: Any, path: str) -> FieldSchema | None:
 # ---------------------------------------------------------------- whole-form checks
 
 
+def _raw_children(item: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The columns of a raw repeat field that are objects, with their indexes."""
+    children = item.get("fields") if isinstance(item, dict) else None
+    if not isinstance(children, list) or item.get("type") != FieldType.REPEAT.value:
+        return []
+    return [(index, child) for index, child in enumerate(children) if isinstance(child, dict)]
+
+
+def _raw_fields(items: list[Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every raw field object with its path, the columns of repeats after their repeat."""
+    found = []
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            found.append((f"fields[{index}]", item))
+        found += [(f"fields[{index}].fields[{j}]", child) for j, child in _raw_children(item)]
+    return found
+
+
 def _check_duplicates(reader: _Reader, items: list[Any]) -> None:
     seen: set[str] = set()
-    for index, item in enumerate(items):
-        key = item.get("key") if isinstance(item, dict) else None
+    for path, item in _raw_fields(items):
+        key = item.get("key")
         if not isinstance(key, str):
             continue
         if key in seen:
-            reader.fail(ErrorCode.DUPLICATE_KEY, f"fields[{index}].key", key)
+            reader.fail(ErrorCode.DUPLICATE_KEY, f"{path}.key", key)
         seen.add(key)
 
 
-def _check_references(
-    reader: _Reader, fields: list[tuple[int, FieldSchema]], values: set[str]
-) -> None:
-    choices = {field.key: set(field.choice_values) for _, field in fields if field.choices}
+def _child_path(items: list[Any], index: int, key: str) -> str:
+    raw = _raw_children(items[index])
+    return f"fields[{index}].fields[{next(j for j, child in raw if child.get('key') == key)}]"
+
+
+def _located(
+    items: list[Any], fields: list[tuple[int, FieldSchema]]
+) -> list[tuple[str, FieldSchema, FieldSchema | None]]:
+    """Every parsed field with its path and its repeat (``None`` at the top level)."""
+    located: list[tuple[str, FieldSchema, FieldSchema | None]] = []
     for index, field in fields:
+        located.append((f"fields[{index}]", field, None))
+        located += [(_child_path(items, index, child.key), child, field) for child in field.fields]
+    return located
+
+
+def _known_names(items: list[Any]) -> tuple[set[str], dict[str, set[str]]]:
+    """Names top-level expressions may use (value keys, ``group.child``) and the sibling
+    keys of each repeat's columns (from the raw fields, so that a broken field does not
+    make every reference to it an error too)."""
+    known, columns = set(), {}
+    for item in items:
+        key = item.get("key") if isinstance(item, dict) else None
+        if not isinstance(key, str) or item.get("type") == FieldType.SECTION.value:
+            continue
+        known.add(key)
+        if item.get("type") == FieldType.REPEAT.value:
+            raw = _raw_children(item)
+            columns[key] = {child["key"] for _, child in raw if isinstance(child.get("key"), str)}
+            known |= {f"{key}.{sibling}" for sibling in columns[key]}
+    return known, columns
+
+
+def _check_references(
+    reader: _Reader, items: list[Any], fields: list[tuple[int, FieldSchema]]
+) -> None:
+    known, columns = _known_names(items)
+    located = _located(items, fields)
+    choices = {field.key: set(field.choice_values) for _, field, _ in located if field.choices}
+    for path, field, group in located:
+        names = known | (columns.get(group.key, set()) if group else set())
         for name in EXPRESSION_PROPERTIES:
             expression = field.expression(name)
             if expression is None:
                 continue
-            errors = check_references(expression, values) + _unknown_choices(expression, choices)
+            errors = (
+                check_references(expression, names)
+                + _loose_tables(expression, set(columns))
+                + _unknown_choices(expression, choices)
+            )
             for error in errors:
-                path = f"fields[{index}].{name}"
-                reader.errors.append(replace(error, field=field.key, path=path))
+                reader.errors.append(replace(error, field=field.key, path=f"{path}.{name}"))
+
+
+def _loose_tables(expression: Expression, repeats: set[str]) -> list[EngineError]:
+    """References to a repeat or its column outside an aggregate function."""
+    aggregated = expression.aggregated()
+    return [
+        EngineError.of(ErrorCode.EXPR_NOT_AGGREGATED, position=pos, name=key)
+        for key, pos in expression.references()
+        if key.split(".")[0] in repeats and pos not in aggregated
+    ]
 
 
 def _unknown_choices(expression: Expression, choices: dict[str, set[str]]) -> list[EngineError]:
@@ -499,19 +610,27 @@ def _check_weights(reader: _Reader, fields: list[FieldSchema]) -> None:
         reader.fail(ErrorCode.WEIGHTS_NOT_100, "fields", total=plain_number(total))
 
 
+def _needed(field: FieldSchema) -> list[str]:
+    """Keys the field's value or visibility uses; ``group.child`` stands for ``group``."""
+    return [
+        name.split(".")[0]
+        for prop in ("relevant", "calculate")
+        if (expression := field.expression(prop)) is not None
+        for name, _ in expression.references()
+    ]
+
+
 def _dependencies(fields: list[FieldSchema]) -> dict[str, list[str]]:
-    """Keys each field's value or visibility depends on (calculate, relevant, section)."""
+    """Keys each field's value or visibility depends on (calculate, relevant, section);
+    a repeat depends on its columns, so they and what they use come before it."""
     graph: dict[str, list[str]] = {}
     section = None
     for field in fields:
-        needed = [
-            name
-            for prop in ("relevant", "calculate")
-            if (expression := field.expression(prop)) is not None
-            for name, _ in expression.references()
-        ]
+        for child in field.fields:
+            graph.setdefault(child.key, []).extend(_needed(child))
         graph.setdefault(field.key, [])
-        graph[field.key] += ([section] if section else []) + needed
+        graph[field.key] += ([section] if section else []) + _needed(field)
+        graph[field.key] += [child.key for child in field.fields]
         section = field.key if field.type is FieldType.SECTION else section
     return graph
 
@@ -553,22 +672,11 @@ def _evaluation_order(reader: _Reader, fields: list[FieldSchema]) -> tuple[str, 
     return tuple(ordering.order)
 
 
-def _value_keys(items: list[Any]) -> set[str]:
-    """Keys of raw fields that are not sections (expressions may refer to them)."""
-    return {
-        item["key"]
-        for item in items
-        if isinstance(item, dict)
-        and isinstance(item.get("key"), str)
-        and item.get("type") != FieldType.SECTION.value
-    }
-
-
 def _read_fields(reader: _Reader, data: Mapping[str, Any]) -> list[FieldSchema]:
     items = reader.listing(data.get("fields", []), "fields")
     if not items:
         reader.fail(ErrorCode.NO_FIELDS, "fields")
-    if len(items) > MAX_FIELDS:
+    if len(items) + sum(len(_raw_children(item)) for item in items) > MAX_FIELDS:
         reader.fail(ErrorCode.TOO_MANY_FIELDS, "fields", max=MAX_FIELDS)
         return []
     parsed = [
@@ -576,7 +684,7 @@ def _read_fields(reader: _Reader, data: Mapping[str, Any]) -> list[FieldSchema]:
     ]
     fields = [(index, field) for index, field in parsed if field is not None]
     _check_duplicates(reader, items)
-    _check_references(reader, fields, _value_keys(items))
+    _check_references(reader, items, fields)
     return [field for _, field in fields]
 
 

@@ -3,7 +3,9 @@
 Valid definitions are compared in their normalised form, so formatting-only differences
 (e.g. ``"required": false`` versus no ``required``) are not reported. Nested objects
 (labels, indicator) are compared property by property, with dotted paths such as
-``label.en`` or ``indicator.target``; lists (choices) are compared as a whole.
+``label.en`` or ``indicator.target``; lists (choices) are compared as a whole. The
+columns of a repeat are compared like fields, as targets ``group.column`` (added,
+removed, changed, moved among the repeat's columns).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class ChangeKind(StrEnum):
 
 @dataclass(frozen=True)
 class Change:
-    """One difference; ``target`` is a field key or ``"form"``."""
+    """One difference; ``target`` is a field key, ``group.column`` or ``"form"``."""
 
     kind: ChangeKind
     target: str
@@ -52,15 +54,34 @@ def _normalised(definition: Any) -> dict[str, Any]:
         return definition if isinstance(definition, dict) else {}
 
 
-def _fields(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    items = definition.get("fields")
+def _keyed(items: Any, prefix: str = "") -> dict[str, dict[str, Any]]:
     if not isinstance(items, list):
         return {}
     return {
-        item["key"]: item
+        prefix + item["key"]: item
         for item in items
         if isinstance(item, dict) and isinstance(item.get("key"), str)
     }
+
+
+def _fields(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Fields by target; a repeat without its columns, its columns after it."""
+    found: dict[str, dict[str, Any]] = {}
+    for key, item in _keyed(definition.get("fields")).items():
+        if item.get("type") != "repeat":
+            found[key] = item
+            continue
+        found[key] = {name: value for name, value in item.items() if name != "fields"}
+        found |= _keyed(item.get("fields"), f"{key}.")
+    return found
+
+
+def _siblings(targets: list[str]) -> dict[str, list[str]]:
+    """Targets by the repeat they belong to (``""`` for the form's own fields)."""
+    groups: dict[str, list[str]] = {}
+    for target in targets:
+        groups.setdefault(target.rpartition(".")[0], []).append(target)
+    return groups
 
 
 def _property_changes(target: str, old: Any, new: Any, prefix: str = "") -> list[Change]:
@@ -107,4 +128,7 @@ def diff_definitions(old: Any, new: Any) -> list[Change]:
     ]
     for key in (key for key in new_fields if key in old_fields):
         changes += _property_changes(key, old_fields[key], new_fields[key])
-    return changes + _moves(list(old_fields), list(new_fields))
+    old_groups, new_groups = _siblings(list(old_fields)), _siblings(list(new_fields))
+    for group, targets in new_groups.items():
+        changes += _moves(old_groups.get(group, []), targets)
+    return changes

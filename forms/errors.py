@@ -38,6 +38,9 @@ class ErrorCode(StrEnum):
     MIN_GT_MAX = "MIN_GT_MAX"
     BAD_PATTERN = "BAD_PATTERN"
     BAD_DEFAULT = "BAD_DEFAULT"
+    REPEAT_NO_FIELDS = "REPEAT_NO_FIELDS"
+    REPEAT_CHILD_TYPE = "REPEAT_CHILD_TYPE"
+    INDICATOR_IN_REPEAT = "INDICATOR_IN_REPEAT"
     # expressions
     EXPR_SYNTAX = "EXPR_SYNTAX"
     EXPR_UNKNOWN_NAME = "EXPR_UNKNOWN_NAME"
@@ -47,6 +50,7 @@ class ErrorCode(StrEnum):
     EXPR_TOO_LONG = "EXPR_TOO_LONG"
     EXPR_TOO_DEEP = "EXPR_TOO_DEEP"
     EXPR_TOO_COMPLEX = "EXPR_TOO_COMPLEX"
+    EXPR_NOT_AGGREGATED = "EXPR_NOT_AGGREGATED"
     CALC_CYCLE = "CALC_CYCLE"
     # indicators
     INDICATOR_NOT_NUMERIC = "INDICATOR_NOT_NUMERIC"
@@ -76,6 +80,9 @@ class ErrorCode(StrEnum):
     INVALID_DATE = "INVALID_DATE"
     INVALID_EVIDENCE = "INVALID_EVIDENCE"
     INVALID_LINK = "INVALID_LINK"
+    INVALID_ROWS = "INVALID_ROWS"
+    ROWS_BELOW_MIN = "ROWS_BELOW_MIN"
+    ROWS_ABOVE_MAX = "ROWS_ABOVE_MAX"
     # spreadsheet interchange
     BAD_FILE = "BAD_FILE"
     MISSING_SHEET = "MISSING_SHEET"
@@ -114,6 +121,14 @@ MESSAGES: dict[ErrorCode, LazyString] = {
     ErrorCode.MIN_GT_MAX: _l("Field %(key)s: minimum is greater than maximum."),
     ErrorCode.BAD_PATTERN: _l("Field %(key)s: the pattern is not allowed (%(reason)s)."),
     ErrorCode.BAD_DEFAULT: _l("Field %(key)s: the default value is not valid (%(reason)s)."),
+    ErrorCode.REPEAT_NO_FIELDS: _l("Field %(key)s: a table needs at least one column."),
+    ErrorCode.REPEAT_CHILD_TYPE: _l(
+        "Field %(key)s: a table cannot have a column of type %(type)s."
+    ),
+    ErrorCode.INDICATOR_IN_REPEAT: _l(
+        "Field %(key)s: a table column cannot be an indicator; "
+        "use a field outside the table, e.g. sum(table.column)."
+    ),
     ErrorCode.EXPR_SYNTAX: _l("Syntax error at position %(position)s: %(detail)s."),
     ErrorCode.EXPR_UNKNOWN_NAME: _l("Unknown field %(name)s at position %(position)s."),
     ErrorCode.EXPR_UNKNOWN_FUNCTION: _l("Unknown function %(name)s at position %(position)s."),
@@ -124,6 +139,10 @@ MESSAGES: dict[ErrorCode, LazyString] = {
     ErrorCode.EXPR_TOO_LONG: _l("The expression is longer than %(max)s characters."),
     ErrorCode.EXPR_TOO_DEEP: _l("The expression is nested more than %(max)s levels deep."),
     ErrorCode.EXPR_TOO_COMPLEX: _l("The expression has more than %(max)s elements."),
+    ErrorCode.EXPR_NOT_AGGREGATED: _l(
+        "Table %(name)s at position %(position)s can only be used inside count(), sum(), "
+        "min(), max() or avg()."
+    ),
     ErrorCode.CALC_CYCLE: _l("Fields depend on each other in a cycle: %(keys)s."),
     ErrorCode.INDICATOR_NOT_NUMERIC: _l("Field %(key)s: only number fields can be indicators."),
     ErrorCode.BAD_INDICATOR_GROUP: _l("Field %(key)s: indicator group must be %(allowed)s."),
@@ -151,6 +170,9 @@ MESSAGES: dict[ErrorCode, LazyString] = {
     ErrorCode.INVALID_DATE: _l("Enter a valid date (YYYY-MM-DD)."),
     ErrorCode.INVALID_EVIDENCE: _l("Attach a file or enter a link."),
     ErrorCode.INVALID_LINK: _l("Enter a link starting with http:// or https://."),
+    ErrorCode.INVALID_ROWS: _l("Enter the table as a list of rows."),
+    ErrorCode.ROWS_BELOW_MIN: _l("Add at least %(min)s rows."),
+    ErrorCode.ROWS_ABOVE_MAX: _l("Enter at most %(max)s rows."),
     ErrorCode.BAD_FILE: _l("The file is not a readable XLSX workbook."),
     ErrorCode.MISSING_SHEET: _l("The workbook has no sheet named %(sheet)s."),
     ErrorCode.BAD_XLSX_HEADER: _l("Sheet %(sheet)s: %(detail)s."),

@@ -15,17 +15,24 @@ Semantics:
   fails only when it is false, not when unknown).
 * ``values`` are JSON-able: numbers as int/float, dates as ISO strings, multiselect as a
   list, evidence as a dict, empty as ``None``.
+* A repeat's value is its list of rows (missing = no rows), each row an object with
+  every column key. Each row's columns are resolved like fields, their expressions
+  seeing the row's other columns by bare key and the form's fields. Per-row results
+  are keyed by path: ``relevant["posyandu.0.realisasi"]``, likewise ``calculated`` and
+  ``errors``. An irrelevant repeat has no rows. Row-count errors are keyed by the
+  repeat: no rows is empty (``REQUIRED`` when required), else ``min``/``max`` rows apply.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import ChainMap
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from forms.errors import EngineError, ErrorCode
-from forms.expressions import Value, truth
+from forms.expressions import Column, Value, truth
 from forms.patterns import matches
 from forms.schema import FieldSchema, FieldType, FormSchema, plain_number, text
 from forms.values import InvalidAnswer, coerce, to_json
@@ -94,6 +101,21 @@ def _bound_error(field: FieldSchema, value: Value) -> EngineError | None:
     return None
 
 
+def _row_count_error(field: FieldSchema, count: int, partial: bool) -> EngineError | None:
+    if count == 0:
+        required = field.required and not partial
+        return EngineError.of(ErrorCode.REQUIRED, field.key) if required else None
+    if field.min is not None and count < field.min:
+        return EngineError.of(ErrorCode.ROWS_BELOW_MIN, field.key, min=plain_number(field.min))
+    if field.max is not None and count > field.max:
+        return EngineError.of(ErrorCode.ROWS_ABOVE_MAX, field.key, max=plain_number(field.max))
+    return None
+
+
+def _row_path(field: FieldSchema, index: int, child: FieldSchema) -> str:
+    return f"{field.key}.{index}.{child.key}"
+
+
 def _pattern_error(field: FieldSchema, value: Value) -> EngineError | None:
     if field.pattern is None or matches(field.pattern, str(value)):
         return None
@@ -108,41 +130,68 @@ class _Run:
         self.answers = answers
         self.lang = lang
         self.env: dict[str, Value] = {}
+        self.rows: dict[str, list[dict[str, Value]]] = {}  # repeat key -> each row's values
         self.relevant: dict[str, bool] = {}
         self.errors: dict[str, list[EngineError]] = {}
 
-    def add(self, error: EngineError | None) -> None:
-        if error is not None and error.field is not None:
-            self.errors.setdefault(error.field, []).append(error)
+    def add(self, error: EngineError | None, key: str | None = None) -> None:
+        """Record ``error`` under ``key`` (a row path), by default its field's key."""
+        key = key or (error.field if error is not None else None)
+        if error is not None and key is not None:
+            self.errors.setdefault(key, []).append(replace(error, field=key))
 
-    def is_relevant(self, field: FieldSchema) -> bool:
+    def is_relevant(self, field: FieldSchema, env: Mapping[str, Value]) -> bool:
         section = self.schema.sections.get(field.key)
         if section is not None and not self.relevant.get(section, True):
             return False
         expression = field.expression("relevant")
-        return expression is None or truth(expression.evaluate(self.env)) is True
+        return expression is None or truth(expression.evaluate(env)) is True
 
-    def answer(self, field: FieldSchema) -> Value:
+    def answer(
+        self, field: FieldSchema, answers: Mapping[str, Any], env: Mapping[str, Value], key: str
+    ) -> Value:
         calculation = field.expression("calculate")
         if calculation is not None:
-            raw = _calculation_input(field, calculation.evaluate(self.env))
+            raw = _calculation_input(field, calculation.evaluate(env))
         else:
-            raw = self.answers.get(field.key, field.default)
+            raw = answers.get(field.key, field.default)
         try:
             return coerce(field, raw)
         except InvalidAnswer as invalid:
             if calculation is None:
-                self.add(invalid.error)
+                self.add(invalid.error, key)
             return None
 
     def resolve(self, field: FieldSchema) -> None:
-        self.relevant[field.key] = self.is_relevant(field)
-        if field.type is not FieldType.SECTION:
-            self.env[field.key] = self.answer(field) if self.relevant[field.key] else None
+        relevant = self.relevant[field.key] = self.is_relevant(field, self.env)
+        if field.type is FieldType.REPEAT:
+            rows = self.answer(field, self.answers, self.env, field.key) if relevant else None
+            self.resolve_rows(field, rows or Column())
+        elif field.type is not FieldType.SECTION:
+            self.env[field.key] = (
+                self.answer(field, self.answers, self.env, field.key) if relevant else None
+            )
 
-    def constraint_error(self, field: FieldSchema) -> EngineError | None:
+    def resolve_rows(self, field: FieldSchema, rows: Column) -> None:
+        """Each row's columns, then the repeat and its columns as aggregates see them."""
+        values = [self.resolve_row(field, index, raw) for index, raw in enumerate(rows)]
+        self.rows[field.key] = values
+        self.env[field.key] = Column(values)
+        for child in field.fields:
+            self.env[f"{field.key}.{child.key}"] = Column(row[child.key] for row in values)
+
+    def resolve_row(self, field: FieldSchema, index: int, raw: Mapping[str, Any]) -> dict:
+        values: dict[str, Value] = {}
+        env = ChainMap(values, self.env)
+        for child in self.schema.row_order[field.key]:
+            path = _row_path(field, index, child)
+            relevant = self.relevant[path] = self.is_relevant(child, env)
+            values[child.key] = self.answer(child, raw, env, path) if relevant else None
+        return {child.key: values[child.key] for child in field.fields}
+
+    def constraint_error(self, field: FieldSchema, env: Mapping[str, Value]) -> EngineError | None:
         expression = field.expression("constraint")
-        if expression is None or truth(expression.evaluate(self.env)) is not False:
+        if expression is None or truth(expression.evaluate(env)) is not False:
             return None
         if field.constraint_message is None:
             return EngineError.of(ErrorCode.CONSTRAINT_FAILED, field.key)
@@ -150,17 +199,39 @@ class _Run:
         return EngineError(ErrorCode.CONSTRAINT_FAILED, message, field.key)
 
     def validate(self, field: FieldSchema, partial: bool) -> None:
-        skip = field.type is FieldType.SECTION or field.key in self.errors
-        if skip or not self.relevant[field.key]:
+        if field.type is not FieldType.REPEAT:
+            self.check(field, self.env, field.key, partial)
             return
-        value = self.env[field.key]
+        if field.key in self.errors or not self.relevant[field.key]:
+            return
+        rows = self.rows[field.key]
+        self.add(_row_count_error(field, len(rows), partial))
+        for index, values in enumerate(rows):
+            env = ChainMap(values, self.env)
+            for child in field.fields:
+                self.check(child, env, _row_path(field, index, child), partial)
+
+    def check(self, field: FieldSchema, env: Mapping[str, Value], key: str, partial: bool) -> None:
+        """Validate the value of ``field`` (in ``env``) whose results are under ``key``."""
+        skip = field.type is FieldType.SECTION or key in self.errors
+        if skip or not self.relevant[key]:
+            return
+        value = env[field.key]
         if value is None:
             if field.required and not partial:
-                self.add(EngineError.of(ErrorCode.REQUIRED, field.key))
+                self.add(EngineError.of(ErrorCode.REQUIRED, field.key), key)
             return
-        self.add(_bound_error(field, value))
-        self.add(_pattern_error(field, value))
-        self.add(self.constraint_error(field))
+        self.add(_bound_error(field, value), key)
+        self.add(_pattern_error(field, value), key)
+        self.add(self.constraint_error(field, env), key)
+
+    def results(self) -> Iterator[tuple[str, FieldSchema, Value]]:
+        """Every result key (field keys, row paths after their repeat), field and value."""
+        for field in self.schema.fields:
+            yield field.key, field, self.env.get(field.key)
+            for index, row in enumerate(self.rows.get(field.key, ())):
+                for child in field.fields:
+                    yield _row_path(field, index, child), child, row[child.key]
 
     def result(self) -> Evaluation:
         values = {
@@ -168,10 +239,9 @@ class _Run:
             for field in self.schema.fields
             if field.type is not FieldType.SECTION
         }
-        calculated = {
-            field.key: values[field.key] for field in self.schema.fields if field.calculate
-        }
-        relevant = {field.key: self.relevant[field.key] for field in self.schema.fields}
+        results = list(self.results())
+        relevant = {key: self.relevant[key] for key, _, _ in results}
+        calculated = {key: to_json(value) for key, field, value in results if field.calculate}
         return Evaluation(values, relevant, calculated, self.errors)
 
 
@@ -185,7 +255,8 @@ def evaluate(
     """Evaluate answers against a schema (``partial=True``: draft, no REQUIRED errors)."""
     run = _Run(schema, raw_answers, lang)
     for key in schema.order:
-        run.resolve(schema.by_key[key])
+        if key in schema.by_key:  # a repeat resolves its columns itself
+            run.resolve(schema.by_key[key])
     for field in schema.fields:
         run.validate(field, partial)
     return run.result()

@@ -14,7 +14,10 @@ Grammar (lowest precedence first)::
     unary      := ("-" | "+") unary | primary
     primary    := NUMBER | STRING | "true" | "false" | NAME | NAME "(" args ")" | "(" or_expr ")"
 
-A field is named by its key, bare (``target``) or as in XLSForm (``${target}``).
+A field is named by its key, bare (``target``) or as in XLSForm (``${target}``). A
+repeat (table) ``posyandu`` is named in aggregates only: ``count(posyandu)`` (rows),
+``sum(posyandu.realisasi)``, ``min``, ``max``, ``avg`` (a child's values over the rows).
+Inside a row, a child's expressions name the row's other children by their bare keys.
 
 Evaluation semantics:
 
@@ -31,6 +34,9 @@ Evaluation semantics:
   false). ``min``/``max`` ignore empty arguments. ``round(x, n)`` rounds half up,
   ``0 <= n <= 10``. ``selected(f, 'v')`` tests a select/multiselect answer;
   ``count(f)`` is the number of selected values (0 or 1 for other fields).
+* Aggregates over a repeat ignore empty values: ``sum`` of nothing is 0, ``avg``,
+  ``min`` and ``max`` of nothing are empty, ``count(group.x)`` counts the present
+  values and ``count(group)`` the rows.
 """
 
 from __future__ import annotations
@@ -53,7 +59,14 @@ MAX_MAGNITUDE = Decimal("1e15")
 MAX_ROUND_DIGITS = 10
 KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
 
-Value = Decimal | str | bool | tuple[str, ...] | Mapping[str, Any] | None
+
+class Column(tuple):
+    """A repeat in an expression: its rows (``group``) or one child's value in each row
+    (``group.child``). Only aggregate functions take it apart."""
+
+
+Value = Decimal | str | bool | tuple[str, ...] | Mapping[str, Any] | Column | None
+AGGREGATES = frozenset({"sum", "count", "min", "max", "avg"})
 
 _CONTEXT = Context(
     prec=28,
@@ -66,8 +79,8 @@ _TOKEN_RE = re.compile(
     r"""(?P<space>\s+)
     |(?P<number>[0-9]+(?:\.[0-9]+)?)
     |(?P<string>'[^']*'|"[^"]*")
-    |\$\{\s*(?P<ref>[A-Za-z_][A-Za-z0-9_]*)\s*\}
-    |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    |\$\{\s*(?P<ref>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*\}
+    |(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)
     |(?P<op><=|>=|!=|==|[-+*/%()<>=,])""",
     re.VERBOSE,
 )
@@ -207,13 +220,40 @@ def _if(condition: Value, then: Value, otherwise: Value) -> Value:
     return then if truth(condition) else otherwise
 
 
+def _present(args: tuple[Value, ...]) -> list[Value]:
+    """The arguments with columns spread out and empty values left out."""
+    spread = (item for arg in args for item in (arg if isinstance(arg, Column) else (arg,)))
+    return [item for item in spread if item is not None]
+
+
+def _numbers(args: tuple[Value, ...]) -> list[Decimal] | None:
+    """The present values of the arguments when all are numbers, else ``None``."""
+    present = _present(args)
+    return present if all(_is_number(item) for item in present) else None  # type: ignore[return-value]
+
+
 def _extreme(pick: Callable[[list[Decimal]], Decimal]) -> Callable[..., Value]:
     def apply(*args: Value) -> Value:
-        present = [arg for arg in args if arg is not None]
-        numbers = [arg for arg in present if _is_number(arg)]
-        return pick(numbers) if numbers and len(numbers) == len(present) else None
+        numbers = _numbers(args)
+        return pick(numbers) if numbers else None
 
     return apply
+
+
+def _sum(values: Value) -> Value:
+    numbers = _numbers((values,))
+    if numbers is None:
+        return None
+    with _localcontext(_CONTEXT):
+        return _bounded(sum(numbers, Decimal(0)))
+
+
+def _avg(values: Value) -> Value:
+    numbers = _numbers((values,))
+    if not numbers:
+        return None
+    with _localcontext(_CONTEXT):
+        return _bounded(sum(numbers, Decimal(0)) / len(numbers))
 
 
 def _round(value: Value, digits: Value = Decimal(0)) -> Value:
@@ -235,6 +275,8 @@ def _selected(answer: Value, choice: Value) -> bool:
 
 
 def _count(answer: Value) -> Decimal:
+    if isinstance(answer, Column):
+        return Decimal(len(_present((answer,))))
     if answer is None:
         return Decimal(0)
     return Decimal(len(answer)) if isinstance(answer, tuple) else Decimal(1)
@@ -259,6 +301,8 @@ FUNCTIONS: dict[str, Function] = {
     "abs": Function(_abs, 1, 1),
     "selected": Function(_selected, 2, 2, field_argument=True, literal_second=True),
     "count": Function(_count, 1, 1, field_argument=True),
+    "sum": Function(_sum, 1, 1, field_argument=True),
+    "avg": Function(_avg, 1, 1, field_argument=True),
 }
 
 
@@ -361,6 +405,11 @@ class Expression:
             for call in calls
             if isinstance(call.args[0], Name) and isinstance(call.args[1], Literal)
         )
+
+    def aggregated(self) -> frozenset[int]:
+        """Positions of the names that are arguments of an aggregate (where repeats may be)."""
+        calls = (n for n in _walk(self.root) if isinstance(n, Call) and n.name in AGGREGATES)
+        return frozenset(arg.pos for call in calls for arg in call.args if isinstance(arg, Name))
 
     @property
     def names(self) -> frozenset[str]:

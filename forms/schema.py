@@ -27,6 +27,7 @@ class FieldType(StrEnum):
     BOOLEAN = "boolean"
     EVIDENCE = "evidence"
     SECTION = "section"
+    REPEAT = "repeat"
 
     @property
     def is_numeric(self) -> bool:
@@ -160,6 +161,7 @@ class FieldSchema:
     default: Any = None
     choices: tuple[Choice, ...] = ()
     indicator: Indicator | None = None
+    fields: tuple[FieldSchema, ...] = ()  # the columns of a repeat
 
     def expression(self, name: str) -> Expression | None:
         """Compiled ``relevant``, ``calculate`` or ``constraint`` expression, if any."""
@@ -188,13 +190,15 @@ class FieldSchema:
                 "default": self.default,
                 "choices": [choice.to_dict() for choice in self.choices],
                 "indicator": None if self.indicator is None else self.indicator.to_dict(),
+                "fields": [child.to_dict() for child in self.fields],
             }
         )
 
 
 @dataclass(frozen=True)
 class FormSchema:
-    """A validated form; ``order`` lists field keys in evaluation (dependency) order."""
+    """A validated form; ``order`` lists every field key, repeat children included, in
+    evaluation (dependency) order: the children of a repeat come before the repeat."""
 
     code: str
     title: LocalText
@@ -205,6 +209,16 @@ class FormSchema:
     @cached_property
     def by_key(self) -> Mapping[str, FieldSchema]:
         return {item.key: item for item in self.fields}
+
+    @cached_property
+    def row_order(self) -> Mapping[str, tuple[FieldSchema, ...]]:
+        """Repeat key -> its columns in evaluation order."""
+        position = {key: index for index, key in enumerate(self.order)}
+        return {
+            item.key: tuple(sorted(item.fields, key=lambda child: position.get(child.key, 0)))
+            for item in self.fields
+            if item.fields
+        }
 
     @cached_property
     def sections(self) -> Mapping[str, str]:

@@ -2,6 +2,8 @@
 
 Engine values: ``Decimal`` (numbers), ``str`` (text, select, ISO dates), ``bool``,
 ``tuple[str, ...]`` (multiselect, in choice order), evidence dicts, or ``None`` (empty).
+A repeat's answer is a list of row objects (``{column key: raw answer}``); coercion
+checks only that shape, the evaluation coerces each row's answers.
 Numbers accept ``.`` or ``,`` as decimal separator and no thousands separators.
 """
 
@@ -16,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from forms.errors import EngineError, ErrorCode
-from forms.expressions import MAX_MAGNITUDE, Value
+from forms.expressions import MAX_MAGNITUDE, Column, Value
 from forms.schema import FieldSchema, FieldType, json_number
 
 MAX_TEXT = 10_000
@@ -24,6 +26,7 @@ MAX_NUMBER_TEXT = 40
 MAX_FILE_NAME = 255
 MAX_FILE_REF = 500
 MAX_URL = 2000
+MAX_ROWS = 500  # rows of one repeat: far above any real table, keeps evaluation fast
 TRUE_WORDS = frozenset({"true", "1", "on", "yes", "y", "ya"})
 FALSE_WORDS = frozenset({"false", "0", "off", "no", "n", "tidak"})
 
@@ -158,6 +161,14 @@ def _evidence(field: FieldSchema, raw: Any) -> dict[str, str]:
     raise _invalid(field, ErrorCode.INVALID_EVIDENCE)
 
 
+def _rows(field: FieldSchema, raw: Any) -> Column:
+    if not isinstance(raw, list | tuple) or not all(isinstance(row, dict) for row in raw):
+        raise _invalid(field, ErrorCode.INVALID_ROWS)
+    if len(raw) > MAX_ROWS:
+        raise _invalid(field, ErrorCode.ROWS_ABOVE_MAX, max=MAX_ROWS)
+    return Column(raw)
+
+
 _COERCERS: dict[FieldType, Callable[[FieldSchema, Any], Value]] = {
     FieldType.INTEGER: _integer,
     FieldType.DECIMAL: _decimal,
@@ -169,6 +180,7 @@ _COERCERS: dict[FieldType, Callable[[FieldSchema, Any], Value]] = {
     FieldType.MULTISELECT: _choices,
     FieldType.BOOLEAN: _boolean,
     FieldType.EVIDENCE: _evidence,
+    FieldType.REPEAT: _rows,
 }
 
 
@@ -180,9 +192,12 @@ def coerce(field: FieldSchema, raw: Any) -> Value:
 
 
 def to_json(value: Value) -> Any:
-    """JSON-able form of an engine value (numbers as int/float, multiselect as list)."""
+    """JSON-able form of an engine value (numbers as int/float, multiselect as list,
+    repeat rows as a list of objects)."""
     if isinstance(value, Decimal):
         return json_number(value)
     if isinstance(value, tuple):
-        return list(value)
+        return [to_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
     return value

@@ -4,8 +4,10 @@ Sheets: ``form`` (one row: code, title, description), ``fields`` (one row per fi
 and ``choices`` (one row per choice: field key, value, labels; optional when no field
 has choices). Multilingual properties have a column per language (``label_id``,
 ``label_en``), nested properties are joined with ``_`` (``indicator_target``).
-A multiselect default is written as space-separated values. Strings are always written
-as text cells, never as formulas.
+A multiselect default is written as space-separated values. The columns of a repeat
+(table) are rows right after the repeat's row, their ``group`` cell naming the repeat
+(choices name their field by key as usual). Strings are always written as text cells,
+never as formulas.
 
 Import reports every problem as an :class:`EngineError` whose ``path`` is
 ``sheet!row:column`` (e.g. ``fields!4:min``); definition errors found afterwards are
@@ -98,6 +100,7 @@ FIELDS = Sheet(
         Column("indicator.weight", "number"),
         Column("indicator.parent"),
         *_texts("indicator.rhk"),
+        Column("group"),  # last, so that workbooks written before repeats keep their layout
     ),
     frozenset({"key", "type", "label_id"}),
     MAX_FIELDS,
@@ -154,10 +157,19 @@ def _write_sheet(workbook: openpyxl.Workbook, sheet: Sheet, rows: Iterable[dict]
             worksheet.cell(row=row_number, column=column_number, value=value)
 
 
+def _rows_of_fields(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per field: a repeat without its columns, then its columns with ``group``."""
+    rows = []
+    for field in fields:
+        rows.append({name: value for name, value in field.items() if name != "fields"})
+        rows += [{**child, "group": field["key"]} for child in field.get("fields", [])]
+    return rows
+
+
 def definition_to_xlsx(schema: FormSchema) -> bytes:
     """The workbook (XLSX bytes) of a schema's normalised definition."""
     definition = schema.to_dict()
-    fields = definition["fields"]
+    fields = _rows_of_fields(definition["fields"])
     choices = [
         {"field": field["key"], **choice} for field in fields for choice in field.get("choices", [])
     ]
@@ -309,11 +321,11 @@ class _WorkbookReader:
 
 @dataclass(frozen=True)
 class _Locations:
-    """Sheet rows of the form, of each field and of each (field index, choice index)."""
+    """The sheet row of the form and of each field, column and choice, by definition path
+    (``fields[2]``, ``fields[2].fields[0]``, ``fields[2].choices[1]``)."""
 
     form: int
-    fields: list[int]
-    choices: dict[tuple[int, int], int]
+    rows: dict[str, int]
 
 
 def _nest(values: dict[str, Any]) -> dict[str, Any]:
@@ -324,53 +336,77 @@ def _nest(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _field(row: Row) -> dict[str, Any]:
-    field = _nest(row.values)
+    field = _nest({path: value for path, value in row.values.items() if path != "group"})
     default = field.get("default")
     if field.get("type") == FieldType.MULTISELECT.value and isinstance(default, str):
         field["default"] = default.split()
     return field
 
 
+class _Assembly:
+    """Fields, repeat columns and choices put together from sheet rows, with their rows."""
+
+    def __init__(self, reader: _WorkbookReader) -> None:
+        self.reader = reader
+        self.items: list[dict[str, Any]] = []
+        self.rows: dict[str, int] = {}
+        self.by_key: dict[str, tuple[str, dict[str, Any]]] = {}  # key -> (path, field)
+
+    def bad_row(self, sheet: str, row: Row, column: str, detail: LazyString) -> None:
+        self.reader.fail(ErrorCode.BAD_XLSX_ROW, sheet, row.number, column=column, detail=detail)
+
+    def add_field(self, row: Row) -> None:
+        item, group = _field(row), row.values.get("group")
+        if group is None:
+            path, siblings = f"fields[{len(self.items)}]", self.items
+        elif group in self.by_key and self.by_key[group][1].get("type") == FieldType.REPEAT.value:
+            owner_path, owner = self.by_key[group]
+            siblings = owner.setdefault("fields", [])
+            path = f"{owner_path}.fields[{len(siblings)}]"
+        else:
+            self.bad_row(FIELDS_SHEET, row, "group", _l("no table with this key above this row"))
+            return
+        siblings.append(item)
+        self.rows[path] = row.number
+        if isinstance(item.get("key"), str):
+            self.by_key.setdefault(item["key"], (path, item))
+
+    def add_choice(self, row: Row) -> None:
+        key = row.values.get("field")
+        if key not in self.by_key:
+            self.bad_row(CHOICES_SHEET, row, "field", _l("no field with this key"))
+            return
+        path, item = self.by_key[key]
+        item_choices = item.setdefault("choices", [])
+        self.rows[f"{path}.choices[{len(item_choices)}]"] = row.number
+        item_choices.append(_nest({k: v for k, v in row.values.items() if k != "field"}))
+
+
 def _assemble(
     reader: _WorkbookReader, form: list[Row], fields: list[Row], choices: list[Row]
 ) -> tuple[dict[str, Any], _Locations]:
     definition = _nest(form[0].values) if form else {}
-    items = [_field(row) for row in fields]
-    by_key = {item["key"]: (index, item) for index, item in enumerate(items) if "key" in item}
-    locations = _Locations(form[0].number if form else 2, [row.number for row in fields], {})
+    assembly = _Assembly(reader)
+    for row in fields:
+        assembly.add_field(row)
     for row in choices:
-        key = row.values.get("field")
-        if key not in by_key:
-            reader.fail(
-                ErrorCode.BAD_XLSX_ROW,
-                CHOICES_SHEET,
-                row.number,
-                column="field",
-                detail=_l("no field with this key"),
-            )
-            continue
-        index, item = by_key[key]
-        item_choices = item.setdefault("choices", [])
-        locations.choices[(index, len(item_choices))] = row.number
-        item_choices.append(_nest({k: v for k, v in row.values.items() if k != "field"}))
-    definition["fields"] = items
-    return definition, locations
+        assembly.add_choice(row)
+    definition["fields"] = assembly.items
+    return definition, _Locations(form[0].number if form else 2, assembly.rows)
 
 
-_PATH_RE = re.compile(r"fields\[(\d+)\](?:\.choices\[(\d+)\])?\.?(.*)")
+_PATH_RE = re.compile(r"(fields\[\d+\](?:\.fields\[\d+\])?(?:\.choices\[\d+\])?)\.?(.*)")
 
 
 def _locate(path: str | None, locations: _Locations) -> str | None:
     """Map a definition path (``fields[2].min``) onto ``sheet!row:column``."""
     match = _PATH_RE.fullmatch(path or "")
-    if match is None:
+    if match is None or match[1] not in locations.rows:
         known = path not in (None, "fields", "definition")
         return f"{FORM_SHEET}!{locations.form}:{path.replace('.', '_')}" if known else path
-    field, choice, rest = match.groups()
-    column = rest.replace(".", "_")
-    if choice is not None:
-        return f"{CHOICES_SHEET}!{locations.choices[(int(field), int(choice))]}:{column}"
-    return f"{FIELDS_SHEET}!{locations.fields[int(field)]}:{column}"
+    place, rest = match.groups()
+    sheet = CHOICES_SHEET if ".choices[" in place else FIELDS_SHEET
+    return f"{sheet}!{locations.rows[place]}:{rest.replace('.', '_')}"
 
 
 def open_workbook(data: bytes, max_columns: int = MAX_COLUMNS) -> Any:

@@ -10,7 +10,7 @@ from forms.definition import RESERVED_KEYS
 from forms.schema import Aspect, FieldType, IndicatorGroup, Polarity
 
 NUMERIC = [FieldType.INTEGER.value, FieldType.DECIMAL.value, FieldType.PERCENT.value]
-TYPES = [member.value for member in FieldType]
+TYPES = [member.value for member in FieldType if member is not FieldType.REPEAT]
 PROPERTIES = [
     "key", "type", "label", "help", "required", "min", "max", "pattern", "constraint",
     "constraint_message", "relevant", "calculate", "default", "choices", "indicator", "bogus",

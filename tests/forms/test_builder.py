@@ -176,3 +176,54 @@ def test_class_records_schema_and_language(lang):
     form_class = build_form_class(IMMUNISATION, lang=lang)
     assert form_class.schema is IMMUNISATION and form_class.lang == lang
     assert form_class.__name__ == "Form_DINKES_IMUNISASI"
+
+
+TABLE = parse_definition(
+    form(
+        field(
+            "posyandu",
+            "repeat",
+            label={"id": "Posyandu"},
+            min=1,
+            fields=[
+                field("nama", "text", required=True),
+                field("sasaran"),
+                field("realisasi", constraint="realisasi <= sasaran"),
+                field("persen", "percent", calculate="realisasi / sasaran * 100"),
+            ],
+        ),
+        field("total", calculate="sum(posyandu.realisasi)"),
+    )
+)
+
+
+def test_repeat_rows_are_sub_forms_validated_by_evaluate():
+    pairs = [
+        ("posyandu-0-nama", "Mawar"),
+        ("posyandu-0-sasaran", "80"),
+        ("posyandu-0-realisasi", "76"),
+        ("posyandu-1-nama", ""),
+        ("posyandu-1-sasaran", "10"),
+        ("posyandu-1-realisasi", "abc"),
+    ]
+    instance, valid = submit(build_form_class(TABLE), pairs)
+    assert not valid
+    first, second = instance.posyandu.entries
+    assert first.form.persen.data == 95 and instance.total.data == 76
+    assert [str(m) for m in second.form.nama.errors] == ["This field is required."]
+    assert [str(m) for m in second.form.realisasi.errors] == ["Enter a number."]
+    assert instance.posyandu.errors == []
+    column = second.form.realisasi.render_kw
+    assert (column["data-key"], column["data-repeat"]) == ("realisasi", "posyandu")
+    assert 'name="posyandu-1-realisasi"' in str(second.form.realisasi())
+
+
+def test_repeat_row_count_errors_land_on_the_list():
+    instance, valid = submit(build_form_class(TABLE), [])
+    assert valid and instance.posyandu.entries == []  # no rows is empty, not too few
+    pairs = [("posyandu-0-nama", "Mawar"), ("posyandu-0-sasaran", "5")]
+    instance, valid = submit(build_form_class(TABLE), pairs)
+    assert valid and instance.evaluation.values["posyandu"][0]["nama"] == "Mawar"
+    bounded = parse_definition(form(field("t", "repeat", max=1, fields=[field("x")])))
+    instance, valid = submit(build_form_class(bounded), [("t-0-x", "1"), ("t-1-x", "2")])
+    assert not valid and [str(m) for m in instance.t.errors] == ["Enter at most 1 rows."]

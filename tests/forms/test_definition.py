@@ -132,7 +132,7 @@ def test_all_errors_are_reported_at_once():
         (form(field("a", "select", choices=choices("x"), default="y")), ErrorCode.BAD_DEFAULT),
         (form(field("a", relevant="b > 1")), ErrorCode.EXPR_UNKNOWN_NAME),
         (form(field("s", "section"), field("a", relevant="s")), ErrorCode.EXPR_UNKNOWN_NAME),
-        (form(field("a", constraint="a.b")), ErrorCode.EXPR_SYNTAX),
+        (form(field("a", constraint="a..b")), ErrorCode.EXPR_SYNTAX),
         (form(field("a", calculate="eval(1)")), ErrorCode.EXPR_UNKNOWN_FUNCTION),
         (form(field("a", relevant=5)), ErrorCode.BAD_DEFINITION),
         (form(field("a", calculate="a + 1")), ErrorCode.CALC_CYCLE),

@@ -75,3 +75,25 @@ def test_invalid_definitions_are_compared_as_given():
         (ChangeKind.REMOVED, "a", None),
     ]
     assert diff_definitions(None, []) == []
+
+
+def test_columns_of_a_table_are_compared_like_fields():
+    old = form(
+        field("judul", "text"),
+        field("t", "repeat", max=5, fields=[field("a"), field("b"), field("c", min=0)]),
+    )
+    new = form(
+        field("judul", "text"),
+        field("t", "repeat", max=9, fields=[field("c", min=1), field("a"), field("d", "text")]),
+    )
+    changes = [
+        (c.kind.value, c.target, c.property, c.old, c.new) for c in diff_definitions(old, new)
+    ]
+    assert changes == [
+        ("added", "t.d", None, None, {"key": "d", "type": "text", "label": {"id": "D"}}),
+        ("removed", "t.b", None, {"key": "b", "type": "integer", "label": {"id": "B"}}, None),
+        ("changed", "t", "max", 5, 9),
+        ("changed", "t.c", "min", 0, 1),
+        ("moved", "t.c", None, 1, 0),
+        ("moved", "t.a", None, 0, 1),
+    ]

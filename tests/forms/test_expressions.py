@@ -116,7 +116,7 @@ def test_empty_and_type_mismatch_semantics(source, expected):
     [
         ("__import__('os')", ErrorCode.EXPR_UNKNOWN_FUNCTION, 0),
         ("a + exec(b)", ErrorCode.EXPR_UNKNOWN_FUNCTION, 4),
-        ("a.b", ErrorCode.EXPR_SYNTAX, 1),
+        ("a..b", ErrorCode.EXPR_SYNTAX, 1),
         ("a[0]", ErrorCode.EXPR_SYNTAX, 1),
         ("x**99999999", ErrorCode.EXPR_SYNTAX, 2),
         ("1 +", ErrorCode.EXPR_SYNTAX, 3),
@@ -151,7 +151,7 @@ def test_rejected(source, code, position):
 
 
 def test_syntax_messages_name_the_position_and_problem():
-    message = str(failure("a.b").message)
+    message = str(failure("a..b").message)
     assert "position 1" in message and "'.'" in message
 
 

@@ -57,3 +57,60 @@ def test_every_field_broken_gives_no_schema_but_lists_them():
 def test_garbage_gives_nothing():
     assert preview("nope").schema is None
     assert preview({"fields": "x"}).broken == ()
+
+
+def test_a_broken_column_is_left_out_of_its_table_which_stays_live():
+    data = {
+        "code": "T1",
+        "title": {"id": "T"},
+        "fields": [
+            {"key": "judul", "type": "text", "label": {"id": "Judul"}},
+            {
+                "key": "posyandu",
+                "type": "repeat",
+                "label": {"id": "Posyandu"},
+                "fields": [
+                    {"key": "nama", "type": "text", "label": {"id": "Nama"}},
+                    {"key": "sasaran", "type": "integer", "label": {"id": "Sasaran"}, "min": "x"},
+                    {"key": "realisasi", "type": "integer", "label": {"id": "Realisasi"}},
+                    {"key": "bukti", "type": "evidence", "label": {"id": "Bukti"}},
+                ],
+            },
+            {"key": "total", "type": "integer", "label": {"id": "Total"},
+             "calculate": "sum(posyandu.sasaran)"},
+            {"key": "jumlah", "type": "integer", "label": {"id": "Jumlah"},
+             "calculate": "sum(posyandu.realisasi)"},
+        ],
+    }  # fmt: skip
+    shown = preview(data)
+    assert [f.key for f in shown.schema.fields] == ["judul", "posyandu", "jumlah"]
+    assert [f.key for f in shown.schema.by_key["posyandu"].fields] == ["nama", "realisasi"]
+    assert [(b.index, b.column, b.key) for b in shown.broken] == [
+        (1, 1, "sasaran"),
+        (1, 3, "bukti"),
+        (2, None, "total"),
+    ]
+    assert shown.broken[1].errors[0].code == ErrorCode.REPEAT_CHILD_TYPE
+    assert [(kind, item.key) for kind, item in shown.items()] == [
+        ("field", "judul"),
+        ("field", "posyandu"),
+        ("broken", "total"),
+        ("field", "jumlah"),
+    ]
+    assert [(kind, item.key) for kind, item in shown.columns("posyandu")] == [
+        ("field", "nama"),
+        ("broken", "sasaran"),
+        ("field", "realisasi"),
+        ("broken", "bukti"),
+    ]
+
+
+def test_a_table_with_only_broken_columns_is_broken_itself():
+    data = immunisation()
+    data["fields"].append(
+        {"key": "t", "type": "repeat", "label": {"id": "T"},
+         "fields": [{"key": "x", "type": "section", "label": {"id": "X"}}]}
+    )  # fmt: skip
+    shown = preview(data)
+    assert [(b.index, b.column, b.key) for b in shown.broken] == [(4, None, "t"), (4, 0, "x")]
+    assert [kind for kind, _ in shown.items()][-1] == "broken"

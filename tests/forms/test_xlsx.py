@@ -202,3 +202,57 @@ def test_a_workbook_wider_than_allowed_is_refused_before_reading():
     with pytest.raises(DefinitionError) as caught:
         xlsx_to_definition(buffer.getvalue())
     assert [e.code for e in caught.value.errors] == [ErrorCode.WORKBOOK_TOO_LARGE]
+
+
+TABLE = form(
+    field("judul", "text"),
+    field("posyandu", "repeat", label={"id": "Posyandu"}, min=1, max=20, required=True,
+          fields=[field("nama", "text", required=True),
+                  field("jenis", "select", choices=choices("pratama", "madya")),
+                  field("realisasi", constraint="realisasi >= 0")]),
+    field("total", calculate="sum(posyandu.realisasi)"),
+)  # fmt: skip
+
+
+def test_repeat_columns_are_rows_naming_their_table():
+    schema = parse_definition(TABLE)
+    workbook = openpyxl.load_workbook(io.BytesIO(definition_to_xlsx(schema)))
+    rows = list(workbook["fields"].iter_rows(values_only=True))
+    group = rows[0].index("group")
+    assert rows[0][-1] == "group"
+    assert [(row[0], row[1], row[group]) for row in rows[1:]] == [
+        ("judul", "text", None),
+        ("posyandu", "repeat", None),
+        ("nama", "text", "posyandu"),
+        ("jenis", "select", "posyandu"),
+        ("realisasi", "integer", "posyandu"),
+        ("total", "integer", None),
+    ]
+    assert [row[0] for row in workbook["choices"].iter_rows(values_only=True)][1:] == [
+        "jenis",
+        "jenis",
+    ]
+    assert xlsx_to_definition(definition_to_xlsx(schema)) == schema.to_dict()
+
+
+def test_repeat_column_problems_point_at_their_rows():
+    def edit(workbook):
+        fields = workbook["fields"]
+        group = [cell.value for cell in fields[1]].index("group") + 1
+        fields.append(["lepas", "integer", "Lepas"] + [None] * (group - 4) + ["judul"])
+
+    errors = errors_of(edited(TABLE, edit))
+    assert [(e.code, e.path) for e in errors] == [
+        (ErrorCode.BAD_XLSX_ROW, "fields!8:group"),
+    ]
+    assert "no table with this key" in str(errors[0].message)
+
+    def edit_definition(workbook):
+        workbook["fields"].cell(row=6, column=2, value="evidence")  # realisasi
+        workbook["choices"].append(["jenis", "madya", "Lagi"])
+
+    errors = errors_of(edited(TABLE, edit_definition))
+    assert [(e.code, e.path) for e in errors] == [
+        (ErrorCode.DUPLICATE_CHOICE, "choices!4:value"),
+        (ErrorCode.REPEAT_CHILD_TYPE, "fields!6:type"),
+    ]
