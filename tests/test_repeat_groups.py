@@ -167,6 +167,9 @@ def test_builder_creates_previews_and_publishes_a_form_with_a_table(login_as, wo
     broken["fields"][0]["fields"].append({"key": "bukti", "type": "evidence", "label": {"id": "B"}})
     errors = _post_json(client, f"/builder/{form.id}/check", {"definition": broken}).json["errors"]
     assert [e["path"] for e in errors if e["path"].startswith("fields[0].fields[4]")]
+    shown = _post_json(client, f"/builder/{form.id}/preview", {"definition": broken}).json["html"]
+    assert 'class="alert alert-warning preview-broken" data-key="posyandu.bukti"' in shown
+    assert 'name="posyandu.0.realisasi"' in shown  # the rest of the table stays
 
     _db.session.expire_all()
     revision = _db.session.get(IndicatorForm, form.id).draft_revision

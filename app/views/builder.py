@@ -290,6 +290,7 @@ class FormBuilderView(BaseView):
             items=shown.items(),
             form=page_form_class(shown.schema, lang, base=Form)() if shown.schema else None,
             row_form=row_form,
+            columns=shown.columns,
             lang=lang,
             text=text,
         )

@@ -64,12 +64,26 @@ def test_design_a_table_edit_its_columns_and_publish(page, live_app):
     table = page.locator('#builder-preview .preview-repeat[data-key="posyandu"]')
     expect(table.locator("th")).to_have_text(["No.", "Nama posyandu", "Balita ditimbang"])
 
+    # Renaming a column offers to update the expressions that use it, outside the table too.
+    _row(page, "posyandu").click()
+    page.click("#prop-edit-columns")
+    _row(page, "jumlah").click()
+    page.fill("#prop-key", "ditimbang")
+    page.locator("#prop-key").blur()
+    expect(page.locator("#builder-rename")).to_be_visible()
+    expect(page.locator("#builder-rename-list")).to_contain_text("sum(posyandu.ditimbang)")
+    page.click("#builder-rename-apply")
+    page.click("#builder-group-back")
+    _row(page, "realisasi").click()
+    expect(page.locator("#prop-calculate")).to_have_value("sum(posyandu.ditimbang)")
+
     page.click("#builder-save")
     expect(page.locator("#builder-status")).to_have_attribute("data-state", "saved")
     _publish(page)
     [(number, definition)] = _versions(live_app, "PKM-POSYANDU")
     group = next(f for f in definition["fields"] if f["key"] == "posyandu")
     assert (group["type"], group["min"], group["max"]) == ("repeat", 1, 3)
-    assert [c["key"] for c in group["fields"]] == ["nama", "jumlah"]
+    assert [c["key"] for c in group["fields"]] == ["nama", "ditimbang"]
+    assert definition["fields"][0]["calculate"] == "sum(posyandu.ditimbang)"
     assert group["fields"][0]["required"] is True
     assert errors == []

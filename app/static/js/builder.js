@@ -1228,7 +1228,10 @@
       apply.textContent = t("rename_apply", "Update them");
       apply.onclick = function () {
         found.forEach(function (item) {
-          var target = fields()[item.index];
+          var target = state.definition.fields[item.index];
+          if (target && typeof item.column === "number") {
+            target = Array.isArray(target.fields) ? target.fields[item.column] : null;
+          }
           if (target && target[item.property] === item.before) {
             target[item.property] = item.after;
           }
