@@ -317,6 +317,17 @@ def test_form_pdf_and_evaluation_document_print_the_table(login_as, tables):
     assert "TABEL ISIAN" in text and "Posyandu binaan" in text
     assert "1 Mawar 80 75 93,75" in text and "2 Melati 50 45 90" in text
 
+    item, evaluator = tables.reload(), tables.world.users["penilai.dinkes"]
+    ratings = {
+        v.code: {"rating": "as_expected", "feedback": "Baik"} for v in service.behaviour_values()
+    }
+    service.approve(item, ratings, scope_for(evaluator), evaluator.id, feedback="Baik",
+                    recommendation="Diklat", lock_version=item.lock_version)  # fmt: skip
+    response = client.get(f"/print/submission/{tables.submission.id}/evaluation")
+    assert response.status_code == 200
+    text = squash(" ".join(pdf_pages(response.data)))
+    assert "LAMPIRAN: TABEL ISIAN" in text and "1 Mawar 80 75 93,75" in text
+
 
 def test_export_has_a_sheet_per_table_keyed_to_the_submission(login_as, tables):
     _submit(login_as("pegawai.dinkes"), tables)
