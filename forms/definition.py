@@ -442,13 +442,14 @@ def _read_default(reader: _Reader, field: FieldSchema, raw: Any, path: str) -> A
 
 def _read_child(reader: _Reader, data: Any, path: str) -> FieldSchema | None:
     """A column of a repeat: no nesting, no evidence, no indicator."""
-    kind = data.get("type") if isinstance(data, dict) else None
-    key = data.get("key") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return _read_field(reader, data, path)
+    kind, key = data.get("type"), data.get("key") if isinstance(data.get("key"), str) else None
     if kind in NOT_IN_REPEAT:
-        reader.fail(ErrorCode.REPEAT_CHILD_TYPE, f"{path}.type", str(key), type=kind)
+        reader.fail(ErrorCode.REPEAT_CHILD_TYPE, f"{path}.type", key, type=kind)
         return None
-    if isinstance(data, dict) and "indicator" in data:
-        reader.fail(ErrorCode.INDICATOR_IN_REPEAT, f"{path}.indicator", str(key))
+    if "indicator" in data:
+        reader.fail(ErrorCode.INDICATOR_IN_REPEAT, f"{path}.indicator", key)
         data = {name: value for name, value in data.items() if name != "indicator"}
     return _read_field(reader, data, path)
 

@@ -136,9 +136,9 @@ class _Run:
 
     def add(self, error: EngineError | None, key: str | None = None) -> None:
         """Record ``error`` under ``key`` (a row path), by default its field's key."""
-        key = key or (error.field if error is not None else None)
-        if error is not None and key is not None:
-            self.errors.setdefault(key, []).append(replace(error, field=key))
+        if error is None or (key := key or error.field) is None:
+            return
+        self.errors.setdefault(key, []).append(replace(error, field=key))
 
     def is_relevant(self, field: FieldSchema, env: Mapping[str, Value]) -> bool:
         section = self.schema.sections.get(field.key)

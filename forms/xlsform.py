@@ -4,16 +4,22 @@ Import reads the sheets ``survey``, ``choices`` and ``settings`` (any letter cas
 maps what the engine supports: ``text``, ``integer``, ``decimal``, ``date``,
 ``select_one``/``select_multiple`` (also the old ``select one from …`` spelling),
 ``acknowledge``, ``file``/``image`` (evidence), ``note`` and groups (sections),
-``calculate``; the columns ``name``, ``label``/``label::<Language> (<code>)``, ``hint``,
-``required``, ``relevant``, ``constraint``, ``constraint_message``, ``calculation``,
-``default``. XPath expressions are translated (``${x}``, ``.``, ``div``, ``mod``,
-``count-selected``, ``true()``…). Every row the engine cannot represent — a type it
-lacks, a repeat, an expression it cannot translate, a field depending on a skipped
-one — is reported as :class:`Unsupported` with its sheet and row; the caller decides
-whether to import the rest. Nothing is dropped silently: a field imported without a
-part of its row (a choice filter, a default) is reported too, as ``partial``.
+``calculate``, repeats (``begin repeat``/``begin_repeat``, any case: tables whose
+questions are the columns; ``count(.) >= n``/``<= n`` constraints bound the rows); the
+columns ``name``, ``label``/``label::<Language> (<code>)``, ``hint``, ``required``,
+``relevant``, ``constraint``, ``constraint_message``, ``calculation``, ``default``.
+XPath expressions are translated (``${x}``, ``.``, ``div``, ``mod``, ``count-selected``,
+``true()``…); in a repeat, ``${x}`` of a question of the same repeat is the row's
+``x``; elsewhere ``sum(${x})`` becomes ``sum(group.x)`` and ``count(${group})`` the
+number of rows. Every row the engine cannot represent — a type it lacks, a loop, a
+repeat inside a repeat, an expression it cannot translate, a field depending on a
+skipped one — is reported as :class:`Unsupported` with its sheet and row; the caller
+decides whether to import the rest. Nothing is dropped silently: a field imported
+without a part of its row (a choice filter, a default, a ``repeat_count``) is reported
+too, as ``partial``.
 
-Export writes a form as a standard XLSForm workbook that pyxform accepts.
+Export writes a form as a standard XLSForm workbook that pyxform accepts; a repeat's row
+bounds become its ``count(.)`` constraint, aggregates ``sum(${x})``/``count(${group})``.
 """
 
 from __future__ import annotations
@@ -32,11 +38,12 @@ from forms.definition import (
     CHOICE_VALUE_RE,
     CODE_RE,
     MAX_KEY_LENGTH,
+    NOT_IN_REPEAT,
     RESERVED_KEYS,
     check_definition,
 )
 from forms.errors import DefinitionError, EngineError, ErrorCode
-from forms.expressions import KEYWORDS, tokenize
+from forms.expressions import KEYWORDS, ExpressionError, Token, compile_expression, tokenize
 from forms.i18n import lazy_gettext as _l
 from forms.schema import FieldType, FormSchema, plain_number
 from forms.xlsx import literal_text, open_workbook, xlsx_to_definition
@@ -241,13 +248,21 @@ _XPATH_FUNCTIONS = {
     "max": "max",
     "selected": "selected",
     "count-selected": "count",
+    "count": "count",
+    "sum": "sum",
     "not": "not",
 }
 _XPATH_WORDS = {"and": "and", "or": "or", "div": "/", "mod": "%"}
 
 
-def translate_expression(source: str, keys: dict[str, str], own: str | None) -> str:
-    """The engine expression of an XLSForm (XPath) expression; raise :class:`_Skip`."""
+def translate_expression(
+    source: str, keys: dict[str, str | None], own: str | None, tables: frozenset[str] = frozenset()
+) -> str:
+    """The engine expression of an XLSForm (XPath) expression; raise :class:`_Skip`.
+
+    ``keys`` spells each XLSForm name as the field sees it (``group.x`` for a column of
+    another repeat, ``None`` for the field's own repeat); ``tables`` are the repeat keys.
+    """
     out: list[str] = []
     pos = 0
     while pos < len(source):
@@ -256,14 +271,38 @@ def translate_expression(source: str, keys: dict[str, str], own: str | None) -> 
             raise _Skip(_l("expression %(expr)s cannot be translated", expr=source))
         out.append(_translate_token(match, source, keys, own))
         pos = match.end()
-    return "".join(out).strip()
+    translated = "".join(out).strip()
+    _check_aggregated(translated, tables)
+    return translated
 
 
-def _translate_token(match: re.Match[str], source: str, keys: dict[str, str], own: str | None):
+def _check_aggregated(translated: str, tables: frozenset[str]) -> None:
+    """Refuse a repeat or its question used outside an aggregate (XPath would take the
+    first row)."""
+    try:
+        expression = compile_expression(translated)
+    except ExpressionError:
+        return  # reported with its position when the definition is checked
+    aggregated = expression.aggregated()
+    for name, pos in expression.references():
+        if ("." in name or name in tables) and pos not in aggregated:
+            raise _Skip(
+                _l(
+                    "uses %(name)s of a repeat outside sum(), count(), min() or max()",
+                    name=name.split(".")[-1],
+                )
+            )
+
+
+def _translate_token(
+    match: re.Match[str], source: str, keys: dict[str, str | None], own: str | None
+) -> str:
     kind, text = match.lastgroup, match.group()
     if kind == "ref":
         if match["ref"] not in keys:
             raise _Skip(_l("refers to %(name)s, which is not imported", name=match["ref"]))
+        if keys[match["ref"]] is None:
+            raise _Skip(_l("refers to its own repeat %(name)s", name=match["ref"]))
         return keys[match["ref"]]
     if kind == "const":
         return match["const"]
@@ -296,6 +335,7 @@ class _Field:
     list_name: str | None = None
     other: bool = False
     conditions: tuple[str, ...] = ()  # relevant of the enclosing groups (XPath)
+    repeat: str | None = None  # name of the enclosing repeat
 
 
 @dataclass
@@ -323,36 +363,84 @@ def _field_type(type_text: str) -> tuple[FieldType, str | None, bool]:
     raise _Skip(_l("the question type %(type)s is not supported", type=type_text))
 
 
-def _read_survey(worksheet: Any, default_lang: str) -> _Survey:
-    survey = _Survey()
-    groups: list[tuple[str, str]] = []  # (kind, relevant)
-    repeat_depth = 0
-    for row in _rows(worksheet):
+class _SurveyReader:
+    """Reads survey rows in order, following groups and repeats."""
+
+    def __init__(self, default_lang: str) -> None:
+        self.survey = _Survey()
+        self.default_lang = default_lang
+        self.groups: list[tuple[str, str]] = []  # (kind, relevant) of the open groups
+        self.repeat: str | None = None  # name of the open repeat
+        self.skipping = 0  # depth inside a block that is skipped whole
+        self.inside: LazyString | None = None  # why the rows of that block are skipped
+
+    def conditions(self) -> tuple[str, ...]:
+        """Relevant conditions of the open groups inside the innermost open repeat."""
+        kinds = [kind for kind, _ in self.groups]
+        start = len(kinds) - kinds[::-1].index("repeat") if "repeat" in kinds else 0
+        return tuple(condition for _, condition in self.groups[start:] if condition)
+
+    def read(self, row: _Row) -> None:
         type_text = re.sub(r"\s+", " ", row.get("type").lower())
         begin, end = _BEGIN_RE.match(type_text), _END_RE.match(type_text)
-        if repeat_depth:
-            repeat_depth += 1 if begin else -1 if end else 0
-            if not end or repeat_depth:
-                survey.skip(row, _l("inside a repeat group, which is not supported yet"))
-            continue
-        if begin and begin.group(1) in ("repeat", "loop"):
-            repeat_depth = 1
-            survey.skip(row, _l("repeat groups are not supported yet"))
+        if self.skipping:
+            self.skipping += 1 if begin else -1 if end else 0
+            if not end or self.skipping:
+                self.survey.skip(row, self.inside)
+        elif begin and begin.group(1) == "loop":
+            self.skip_block(row, _l("loops are not supported"), _l("inside a loop"))
+        elif begin and begin.group(1) == "repeat":
+            self.begin_repeat(row)
         elif begin:
-            outer = tuple(c for _, c in groups if c)
-            groups.append(("group", row.get("relevant")))
-            if _texts(row, "label", default_lang):
-                section = FieldType.SECTION.value
-                survey.fields.append(_Field(row, row.get("name"), section, {}, None, False, outer))
+            self.begin_group(row)
         elif end:
-            if groups:
-                groups.pop()
+            kind, _ = self.groups.pop() if self.groups else ("group", "")
+            self.repeat = None if kind == "repeat" else self.repeat
         else:
-            _read_question(survey, row, type_text, tuple(c for _, c in groups if c))
-    return survey
+            _read_question(self.survey, row, type_text, self.conditions(), self.repeat)
+
+    def skip_block(self, row: _Row, reason: LazyString, inside: LazyString) -> None:
+        self.skipping, self.inside = 1, inside
+        self.survey.skip(row, reason)
+
+    def begin_repeat(self, row: _Row) -> None:
+        if self.repeat is not None:
+            reason = _l("a repeat inside a repeat is not supported")
+            self.skip_block(row, reason, _l("inside a repeat within a repeat"))
+            return
+        if not row.get("name"):
+            self.skip_block(row, _l("the row has no name"), _l("inside a repeat without a name"))
+            return
+        repeat = FieldType.REPEAT.value
+        self.survey.fields.append(
+            _Field(row, row.get("name"), repeat, {}, None, False, self.conditions())
+        )
+        self.groups.append(("repeat", ""))  # its relevant belongs to the repeat field
+        self.repeat = row.get("name")
+
+    def begin_group(self, row: _Row) -> None:
+        outer = self.conditions()
+        self.groups.append(("group", row.get("relevant")))
+        if not _texts(row, "label", self.default_lang):
+            return
+        if self.repeat is not None:
+            reason = _l("a group heading inside a repeat is not shown; its condition is kept")
+            self.survey.skip(row, reason, True)
+            return
+        section = FieldType.SECTION.value
+        self.survey.fields.append(_Field(row, row.get("name"), section, {}, None, False, outer))
 
 
-def _read_question(survey: _Survey, row: _Row, type_text: str, conditions: tuple[str, ...]):
+def _read_survey(worksheet: Any, default_lang: str) -> _Survey:
+    reader = _SurveyReader(default_lang)
+    for row in _rows(worksheet):
+        reader.read(row)
+    return reader.survey
+
+
+def _read_question(
+    survey: _Survey, row: _Row, type_text: str, conditions: tuple[str, ...], repeat: str | None
+) -> None:
     if not type_text:
         survey.skip(row, _l("the row has no type"))
         return
@@ -364,7 +452,11 @@ def _read_question(survey: _Survey, row: _Row, type_text: str, conditions: tuple
     except _Skip as skip:
         survey.skip(row, skip.reason)
         return
-    survey.fields.append(_Field(row, row.get("name"), kind.value, {}, list_name, other, conditions))
+    if repeat is not None and kind in NOT_IN_REPEAT:
+        survey.skip(row, _l("a %(type)s question inside a repeat is not supported", type=type_text))
+        return
+    field = _Field(row, row.get("name"), kind.value, {}, list_name, other, conditions, repeat)
+    survey.fields.append(field)
 
 
 # ---------------------------------------------------------------- building the definition
@@ -392,9 +484,20 @@ def _required(cell: str) -> bool | None:
     return False if word in FALSE_CELLS else None
 
 
-def _relevant(item: _Field, keys: dict[str, str]) -> str | None:
+@dataclass(frozen=True)
+class _Names:
+    """How the expressions of one field spell the XLSForm names (see translate_expression)."""
+
+    keys: dict[str, str | None]
+    tables: frozenset[str]
+
+    def translate(self, source: str, own: str | None = None) -> str:
+        return translate_expression(source, self.keys, own, self.tables)
+
+
+def _relevant(item: _Field, names: _Names) -> str | None:
     parts = [*item.conditions, *([item.row.get("relevant")] if item.row.get("relevant") else [])]
-    translated = [translate_expression(p, keys, None) for p in parts]
+    translated = [names.translate(part) for part in parts]
     if len(translated) > 1:
         translated = [f"({part})" for part in translated]
     return " and ".join(translated) or None
@@ -403,7 +506,7 @@ def _relevant(item: _Field, keys: dict[str, str]) -> str | None:
 def _build_field(
     item: _Field,
     key: str,
-    keys: dict[str, str],
+    names: _Names,
     lists: dict[str, list[dict[str, Any]]],
     default_lang: str,
     survey: _Survey,
@@ -414,37 +517,58 @@ def _build_field(
     data: dict[str, Any] = {"key": key, "type": item.type_text, "label": label}
     if help_text := _texts(row, "hint", default_lang):
         data["help"] = help_text
-    if relevant := _relevant(item, keys):
+    if relevant := _relevant(item, names):
         data["relevant"] = relevant
     if item.type_text == FieldType.SECTION.value:
         return data
+    if item.type_text == FieldType.REPEAT.value:
+        _repeat_properties(item, data, survey)
+        return data
     if "multiline" in row.get("appearance") and item.type_text == FieldType.TEXT.value:
         data["type"] = FieldType.TEXTAREA.value
-    _value_properties(item, key, keys, data, default_lang, survey)
+    _value_properties(item, key, names, data, default_lang, survey)
     if item.list_name is not None:
         _attach_choices(item, lists, data, survey)
     return data
 
 
-def _value_properties(item, key, keys, data, default_lang, survey) -> None:
-    row = item.row
-    required = _required(row.get("required"))
+def _required_property(item: _Field, data: dict[str, Any], survey: _Survey) -> None:
+    required = _required(item.row.get("required"))
     if required is None:
-        survey.skip(row, _l("a conditional 'required' is imported as not required"), True)
+        survey.skip(item.row, _l("a conditional 'required' is imported as not required"), True)
     elif required:
         data["required"] = True
+
+
+def _repeat_properties(item: _Field, data: dict[str, Any], survey: _Survey) -> None:
+    row = item.row
+    _required_property(item, data, survey)
+    if row.get("repeat_count"):
+        reason = _l("repeat_count is not supported: any number of rows can be entered")
+        survey.skip(row, reason, True)
+    if row.get("constraint"):
+        bounds, rest = _split_constraint(row.get("constraint"), FieldType.REPEAT)
+        data.update(bounds)
+        if rest:
+            reason = _l("the constraint %(expr)s of a repeat is not imported", expr=rest)
+            survey.skip(row, reason, True)
+
+
+def _value_properties(item, key, names: _Names, data, default_lang, survey) -> None:
+    row = item.row
+    _required_property(item, data, survey)
     if row.get("constraint"):
         bounds, rest = _split_constraint(row.get("constraint"), FieldType(data["type"]))
         data.update(bounds)
         if rest:
-            data["constraint"] = translate_expression(rest, keys, key)
+            data["constraint"] = names.translate(rest, key)
         if message := _texts(row, "constraint_message", default_lang):
             data["constraint_message"] = message
     calculation = row.get("calculation")
     if item.row.get("type").strip().lower() == "calculate" and not calculation:
         raise _Skip(_l("a calculate row needs a calculation"))
     if calculation:
-        data["calculate"] = translate_expression(calculation, keys, None)
+        data["calculate"] = names.translate(calculation)
     if default := row.get("default"):
         _set_default(item, data, default, survey)
 
@@ -454,6 +578,7 @@ _BOUND_RES = {
     "number": re.compile(rf"\.\s*(>=|<=)\s*{_NUMBER}"),
     "length": re.compile(rf"string-length\(\s*\.\s*\)\s*(>=|<=)\s*{_NUMBER}"),
     "count": re.compile(rf"count-selected\(\s*\.\s*\)\s*(>=|<=)\s*{_NUMBER}"),
+    "rows": re.compile(r"count\(\s*\.\s*\)\s*(>=|<=)\s*([0-9]+)"),
 }
 _REGEX_RE = re.compile(r"regex\(\s*\.\s*,\s*'([^']*)'\s*\)")
 
@@ -488,9 +613,8 @@ def _unwrap(part: str) -> str:
 
 def _split_constraint(source: str, kind: FieldType) -> tuple[dict[str, Any], str]:
     """min, max and pattern written as XLSForm constraints, and the rest of the constraint."""
-    measure = (
-        "number" if kind.is_numeric else "count" if kind == FieldType.MULTISELECT else "length"
-    )
+    measures = {FieldType.MULTISELECT: "count", FieldType.REPEAT: "rows"}
+    measure = "number" if kind.is_numeric else measures.get(kind, "length")
     bounds: dict[str, Any] = {}
     rest = []
     for part in _conjuncts(source):
@@ -558,34 +682,83 @@ def _code(form_id: str, fallback: str) -> str:
     return code if CODE_RE.fullmatch(code) else fallback
 
 
-def _assemble(survey: _Survey, lists, default_lang: str) -> tuple[list[dict], list[_Row]]:
+class _Pass:
+    """One attempt at building every pending field; a repeat collects its columns."""
+
+    def __init__(self, pending: list[_Field], lists, default_lang: str, survey: _Survey) -> None:
+        taken: set[str] = set()
+        self.keys = {item.name: _key_for(item.name, taken) for item in pending}
+        self.table_of = {item.name: self.keys[item.repeat] for item in pending if item.repeat}
+        repeat = FieldType.REPEAT.value
+        self.tables = frozenset(
+            self.keys[item.name] for item in pending if item.type_text == repeat
+        )
+        self.lists, self.default_lang, self.survey = lists, default_lang, survey
+        self.fields: list[dict[str, Any]] = []
+        self.rows: dict[str, _Row] = {}  # definition path -> survey row
+        self.repeats: dict[str, tuple[str, dict[str, Any], _Field]] = {}  # name -> path, field…
+
+    def names(self, scope: str | None) -> _Names:
+        """The names as the expressions of a field in the repeat ``scope`` spell them."""
+        spelled: dict[str, str | None] = {}
+        for name, key in self.keys.items():
+            table = self.table_of.get(name)
+            column = table is not None and table != scope
+            spelled[name] = None if key == scope else f"{table}.{key}" if column else key
+        return _Names(spelled, self.tables)
+
+    def add(self, item: _Field) -> None:
+        """Build ``item`` into its place; raise :class:`_Skip` when it cannot be built."""
+        if item.repeat is not None and item.repeat not in self.repeats:
+            raise _Skip(_l("its repeat is not imported"))
+        names = self.names(self.table_of.get(item.name))
+        key = self.keys[item.name]
+        data = _build_field(item, key, names, self.lists, self.default_lang, self.survey)
+        if item.repeat is None:
+            path, siblings = f"fields[{len(self.fields)}]", self.fields
+        else:
+            owner, table, _ = self.repeats[item.repeat]
+            path, siblings = f"{owner}.fields[{len(table['fields'])}]", table["fields"]
+        siblings.append(data)
+        self.rows[path] = item.row
+        if item.type_text == FieldType.REPEAT.value:
+            data["fields"] = []
+            self.repeats[item.name] = (path, data, item)
+
+    def empty_repeat(self) -> _Field | None:
+        """A repeat none of whose questions could be built."""
+        return next((item for _, data, item in self.repeats.values() if not data["fields"]), None)
+
+
+def _assemble(survey: _Survey, lists, default_lang: str) -> tuple[list[dict], dict[str, _Row]]:
     """Engine fields and their rows; rows that cannot be built are skipped until none fail."""
     pending = list(survey.fields)
     while True:
-        taken: set[str] = set()
-        keys = {item.name: _key_for(item.name, taken) for item in pending}
-        built, rows, failed = [], [], None
+        attempt = _Pass(pending, lists, default_lang, survey)
         partial_mark = len(survey.unsupported)
+        failed = None
         for item in pending:
             try:
-                built.append(_build_field(item, keys[item.name], keys, lists, default_lang, survey))
-                rows.append(item.row)
+                attempt.add(item)
             except _Skip as skip:
-                failed = (item, skip)
+                failed = (item, skip.reason)
                 break
+        empty = attempt.empty_repeat() if failed is None else None
+        if empty is not None:
+            failed = (empty, _l("the repeat has no question the portal can import"))
         if failed is None:
-            return built, rows
+            return attempt.fields, attempt.rows
         del survey.unsupported[partial_mark:]  # partial notes are made again on the next pass
-        survey.skip(failed[0].row, failed[1].reason)
+        survey.skip(failed[0].row, failed[1])
         pending.remove(failed[0])
 
 
-def _locate(errors: list[EngineError], rows: list[_Row]) -> list[EngineError]:
+def _locate(errors: list[EngineError], rows: dict[str, _Row]) -> list[EngineError]:
     located = []
     for error in errors:
-        match = re.fullmatch(r"fields\[(\d+)\]\.?(.*)", error.path or "")
-        if match and int(match.group(1)) < len(rows):
-            path = f"{SURVEY}!{rows[int(match.group(1))].number}:{match.group(2) or 'name'}"
+        match = re.fullmatch(r"(fields\[\d+\](?:\.fields\[\d+\])?)\.?(.*)", error.path or "")
+        if match and match.group(1) in rows:
+            path = f"{SURVEY}!{rows[match.group(1)].number}:{match.group(2) or 'name'}"
             located.append(replace(error, path=path))
         else:
             located.append(error)
@@ -657,13 +830,18 @@ _ENGINE_OPERATORS = {"/": "div", "%": "mod", "==": "="}
 LANGUAGE_COLUMNS = (("id", "Indonesian (id)"), ("en", "English (en)"))
 
 
-def export_expression(source: str, own: str | None = None) -> str:
-    """The XPath (``${key}``) spelling of an engine expression."""
-    tokens = tokenize(source)
+def export_expression(
+    source: str, own: str | None = None, tables: frozenset[str] = frozenset()
+) -> str:
+    """The XPath (``${key}``) spelling of an engine expression; ``tables`` are the keys
+    of the form's repeats (``count`` of one is XPath ``count``, of a field
+    ``count-selected``; ``avg`` is spelled ``sum div count``)."""
+    tokens = _spelled_averages(tokenize(source))
     out = ""
     for index, token in enumerate(tokens[:-1]):
         call = token.kind == "name" and tokens[index + 1].text == "("
-        text = _export_token(token, call, own)
+        rows = call and tokens[index + 2].text.split(".")[0] in tables
+        text = _export_token(token, call, own, rows)
         glued = not out or out.endswith("(") or text in (")", ",")
         glued = glued or (text == "(" and tokens[index - 1].kind == "name" and index > 0)
         glued = glued and not (text == "(" and tokens[index - 1].text in KEYWORDS)
@@ -671,25 +849,59 @@ def export_expression(source: str, own: str | None = None) -> str:
     return out
 
 
-def _export_token(token, call: bool, own: str | None) -> str:
+def _spelled_averages(tokens: list[Token]) -> list[Token]:
+    """``avg(g.x)`` as ``(sum(g.x) / count(g.x))``: XPath has no average."""
+    spelled: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.text == "avg" and token.kind == "name" and tokens[index + 1].text == "(":
+            argument = tokens[index + 2]
+            texts = [
+                "(",
+                "sum",
+                "(",
+                argument.text,
+                ")",
+                "/",
+                "count",
+                "(",
+                argument.text,
+                ")",
+                ")",
+            ]
+            kinds = ["op", "name", "op", "name", "op", "op", "name", "op", "name", "op", "op"]
+            spelled += [
+                Token(kind, text, token.pos) for kind, text in zip(kinds, texts, strict=True)
+            ]
+            index += 4  # avg ( argument )
+            continue
+        spelled.append(token)
+        index += 1
+    return spelled
+
+
+def _export_token(token, call: bool, own: str | None, rows: bool = False) -> str:
     if token.kind != "name":
         return _ENGINE_OPERATORS.get(token.text, token.text)
     if call:
-        return "count-selected" if token.text == "count" else token.text
+        return "count-selected" if token.text == "count" and not rows else token.text
     if token.text in ("true", "false"):
         return f"{token.text}()"
     if token.text in KEYWORDS:
         return token.text
-    return "." if token.text == own else f"${{{token.text}}}"
+    name = token.text.split(".")[-1]  # a repeat's column is named by its key alone
+    return "." if name == own else f"${{{name}}}"
 
 
-def _constraint(field_schema) -> str | None:
+_MEASURES = {FieldType.MULTISELECT: "count-selected(.)", FieldType.REPEAT: "count(.)"}
+
+
+def _constraint(field_schema, tables: frozenset[str]) -> str | None:
     """The field's constraint with its min, max and pattern folded in (XPath)."""
     parts = []
     numeric = field_schema.type.is_numeric
-    measure = "." if numeric else "string-length(.)"
-    if field_schema.type in (FieldType.MULTISELECT,):
-        measure = "count-selected(.)"
+    measure = "." if numeric else _MEASURES.get(field_schema.type, "string-length(.)")
     if field_schema.min is not None:
         parts.append(f"{measure} >= {plain_number(field_schema.min)}")
     if field_schema.max is not None:
@@ -697,7 +909,8 @@ def _constraint(field_schema) -> str | None:
     if field_schema.pattern:
         parts.append(f"regex(., '{field_schema.pattern}')")
     if field_schema.constraint:
-        parts.append(f"({export_expression(field_schema.constraint, field_schema.key)})")
+        own = field_schema.key
+        parts.append(f"({export_expression(field_schema.constraint, own, tables)})")
     return " and ".join(parts) or None
 
 
@@ -707,22 +920,39 @@ def _local_columns(prefix: str, text) -> dict[str, str]:
 
 
 def _survey_rows(schema: FormSchema) -> Iterator[dict[str, str]]:
+    tables = frozenset(schema.row_order)
     in_group = False
     for item in schema.fields:
         if item.type == FieldType.SECTION:
             if in_group:
                 yield {"type": "end group"}
             in_group = True
-            relevant = export_expression(item.relevant) if item.relevant else ""
+            relevant = export_expression(item.relevant, None, tables) if item.relevant else ""
             label = _local_columns("label", item.label)
             yield {"type": "begin group", "name": item.key, **label, "relevant": relevant}
-            continue
-        yield _survey_row(item)
+        elif item.type == FieldType.REPEAT:
+            yield _repeat_row(item, tables)
+            yield from (_survey_row(child, tables) for child in item.fields)
+            yield {"type": "end repeat"}
+        else:
+            yield _survey_row(item, tables)
     if in_group:
         yield {"type": "end group"}
 
 
-def _survey_row(item) -> dict[str, str]:
+def _repeat_row(item, tables: frozenset[str]) -> dict[str, str]:
+    return {
+        "type": "begin repeat",
+        "name": item.key,
+        **_local_columns("label", item.label),
+        **_local_columns("hint", item.help),
+        "required": "yes" if item.required else "",
+        "relevant": export_expression(item.relevant, None, tables) if item.relevant else "",
+        "constraint": _constraint(item, tables) or "",
+    }
+
+
+def _survey_row(item, tables: frozenset[str]) -> dict[str, str]:
     if item.type in (FieldType.SELECT, FieldType.MULTISELECT):
         kind = "select_one" if item.type == FieldType.SELECT else "select_multiple"
         type_text = f"{kind} {item.key}"
@@ -739,10 +969,10 @@ def _survey_row(item) -> dict[str, str]:
         **_local_columns("label", item.label),
         **_local_columns("hint", item.help),
         "required": "yes" if item.required else "",
-        "relevant": export_expression(item.relevant) if item.relevant else "",
-        "constraint": _constraint(item) or "",
+        "relevant": export_expression(item.relevant, None, tables) if item.relevant else "",
+        "constraint": _constraint(item, tables) or "",
         **_local_columns("constraint_message", item.constraint_message),
-        "calculation": export_expression(item.calculate) if item.calculate else "",
+        "calculation": export_expression(item.calculate, None, tables) if item.calculate else "",
         "default": "" if default is None else _cell(default),
         "appearance": "multiline" if item.type == FieldType.TEXTAREA else "",
     }
@@ -770,7 +1000,8 @@ def definition_to_xlsform(schema: FormSchema) -> bytes:
     _write(workbook, SURVEY, list(_survey_rows(schema)))
     choices = [
         {"list_name": item.key, "name": choice.value, **_local_columns("label", choice.label)}
-        for item in schema.fields
+        for field in schema.fields
+        for item in (field, *field.fields)
         for choice in item.choices
     ]
     _write(workbook, CHOICES, choices, ["list_name", "name", "label::Indonesian (id)"])

@@ -11,9 +11,11 @@ from forms.schema import Aspect, FieldType, IndicatorGroup, Polarity
 
 NUMERIC = [FieldType.INTEGER.value, FieldType.DECIMAL.value, FieldType.PERCENT.value]
 TYPES = [member.value for member in FieldType if member is not FieldType.REPEAT]
+COLUMN_TYPES = [kind for kind in TYPES if kind not in ("section", "evidence")]
 PROPERTIES = [
     "key", "type", "label", "help", "required", "min", "max", "pattern", "constraint",
-    "constraint_message", "relevant", "calculate", "default", "choices", "indicator", "bogus",
+    "constraint_message", "relevant", "calculate", "default", "choices", "indicator", "fields",
+    "bogus",
 ]  # fmt: skip
 
 # Printable text: no control characters but tab and newline; sometimes surrounding blanks.
@@ -42,8 +44,21 @@ def _choices(draw: st.DrawFn) -> list[dict[str, Any]]:
     return [{"value": value, "label": draw(labels)} for value in values]
 
 
-def _field(draw: st.DrawFn, key: str, earlier: list[dict[str, Any]]) -> dict[str, Any]:
-    kind = draw(st.sampled_from(TYPES))
+def _aggregates(earlier: list[dict[str, Any]]) -> list[str]:
+    """Aggregates over the numeric columns of earlier repeats, and their row counts."""
+    repeats = [item for item in earlier if item["type"] == "repeat"]
+    return [f"count({item['key']})" for item in repeats] + [
+        f"sum({item['key']}.{child['key']})"
+        for item in repeats
+        for child in item["fields"]
+        if child["type"] in NUMERIC
+    ]
+
+
+def _field(
+    draw: st.DrawFn, key: str, earlier: list[dict[str, Any]], types: list[str] = TYPES
+) -> dict[str, Any]:
+    kind = draw(st.sampled_from(types))
     field: dict[str, Any] = {"key": key, "type": kind, "label": draw(labels)}
     if draw(st.booleans()):
         field["help"] = draw(labels)
@@ -53,7 +68,8 @@ def _field(draw: st.DrawFn, key: str, earlier: list[dict[str, Any]]) -> dict[str
     if values and draw(st.booleans()):
         field["relevant"] = f"count({draw(st.sampled_from(values))['key']}) > 0"
     if kind in NUMERIC:
-        _numeric(draw, field, [item for item in earlier if item["type"] in NUMERIC])
+        numeric = [item["key"] for item in earlier if item["type"] in NUMERIC]
+        _numeric(draw, field, numeric + _aggregates(earlier))
     elif kind in ("text", "textarea"):
         _textual(draw, field)
     elif kind in ("select", "multiselect"):
@@ -68,14 +84,14 @@ def _field(draw: st.DrawFn, key: str, earlier: list[dict[str, Any]]) -> dict[str
     return field
 
 
-def _numeric(draw: st.DrawFn, field: dict[str, Any], earlier: list[dict[str, Any]]) -> None:
+def _numeric(draw: st.DrawFn, field: dict[str, Any], earlier: list[str]) -> None:
     low, high = sorted([draw(st.integers(-100, 100)), draw(st.integers(-100, 100))])
     if draw(st.booleans()):
         field["min"] = low
     if draw(st.booleans()):
         field["max"] = high
     if earlier and draw(st.booleans()):
-        other = draw(st.sampled_from(earlier))["key"]
+        other = draw(st.sampled_from(earlier))
         field["calculate"] = draw(st.sampled_from([f"{other} * 2", f"{other} / 3", "1 + 1"]))
     else:
         if draw(st.booleans()):
@@ -111,12 +127,31 @@ def _indicators(draw: st.DrawFn, fields: list[dict[str, Any]]) -> None:
                 field["indicator"][name] = value
 
 
+def _repeat(draw: st.DrawFn, key: str, column_keys: list[str]) -> dict[str, Any]:
+    columns: list[dict[str, Any]] = []
+    for column_key in column_keys:
+        columns.append(_field(draw, column_key, columns, COLUMN_TYPES))
+    field = {"key": key, "type": "repeat", "label": draw(labels), "fields": columns}
+    low, high = sorted([draw(st.integers(0, 5)), draw(st.integers(0, 5))])
+    for name, value in (("min", low), ("max", high), ("required", draw(st.booleans()))):
+        if draw(st.booleans()):
+            field[name] = value
+    return field
+
+
 @st.composite
 def definitions(draw: st.DrawFn) -> dict[str, Any]:
-    """Valid definitions (before normalisation)."""
+    """Valid definitions (before normalisation), sometimes with repeats."""
     fields: list[dict[str, Any]] = []
-    for key in draw(st.lists(keys, min_size=1, max_size=8, unique=True)):
-        fields.append(_field(draw, key, fields))
+    pool = draw(st.lists(keys, min_size=1, max_size=10, unique=True))
+    while pool:
+        key = pool.pop(0)
+        if pool and draw(st.integers(0, 4)) == 0:
+            count = draw(st.integers(1, min(3, len(pool))))
+            fields.append(_repeat(draw, key, pool[:count]))
+            pool = pool[count:]
+        else:
+            fields.append(_field(draw, key, fields))
     _indicators(draw, fields)
     definition = {
         "code": draw(st.from_regex(r"[A-Z0-9][A-Z0-9_-]{1,10}", fullmatch=True)),
@@ -142,8 +177,20 @@ def damaged_definitions(draw: st.DrawFn) -> Any:
     return definition
 
 
-def answers(field_keys: list[str]) -> st.SearchStrategy[dict[str, Any]]:
-    """Random raw answers: junk values for the schema's keys and for unknown keys."""
+def answers(
+    field_keys: list[str], tables: dict[str, list[str]] | None = None
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Random raw answers: junk values for the schema's keys and for unknown keys, and for
+    each repeat of ``tables`` ({repeat key: column keys}) sometimes rows of junk."""
     junk = json_values | st.sampled_from(["", " ", "1,5", "2024-02-30", "https://x.id", "a"])
     key_strategy = st.sampled_from(field_keys) | st.text(max_size=5) if field_keys else st.text()
-    return st.dictionaries(key_strategy, junk, max_size=10)
+    rows = {
+        key: st.lists(
+            st.dictionaries(st.sampled_from(columns) | st.text(max_size=3), junk), max_size=4
+        )
+        for key, columns in (tables or {}).items()
+    }
+    return st.tuples(
+        st.dictionaries(key_strategy, junk, max_size=10),
+        st.fixed_dictionaries({}, optional=rows),
+    ).map(lambda parts: parts[0] | parts[1])

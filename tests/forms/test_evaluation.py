@@ -201,7 +201,10 @@ def test_to_dict_lists_errors():
 def schemas_with_answers(draw):
     schema = parse_definition(draw(definitions()))
     keys = [item.key for item in schema.fields]
-    return schema, draw(answers(keys))
+    tables = {
+        item.key: [child.key for child in item.fields] for item in schema.fields if item.fields
+    }
+    return schema, draw(answers(keys, tables))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -210,5 +213,11 @@ def test_random_answers_never_raise(case, partial):
     schema, raw = case
     result = evaluate(schema, raw, partial=partial)
     json.dumps(result.to_dict())
-    assert set(result.relevant) == {item.key for item in schema.fields}
+    rows = {
+        f"{item.key}.{index}.{child.key}"
+        for item in schema.fields
+        for index in range(len(result.values.get(item.key) or ()) if item.fields else 0)
+        for child in item.fields
+    }
+    assert set(result.relevant) == {item.key for item in schema.fields} | rows
     assert evaluate(schema, result.values, partial=partial).values == result.values

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from forms.definition import parse_definition
 from forms.errors import DefinitionError, ErrorCode
+from forms.evaluation import evaluate
 from forms.expressions import compile_expression
 from forms.schema import FieldType
 from forms.xlsform import definition_to_xlsform, export_expression, xlsform_to_definition
@@ -278,3 +279,142 @@ def test_any_form_exports_and_imports_back(definition):
     assert result.skipped == []
     back = parse_definition(result.definition)
     assert [f.key for f in back.fields] == [f.key for f in schema.fields]
+
+
+# ---------------------------------------------------------------- repeats
+
+
+def repeat_workbook(*rows: list) -> bytes:
+    header = ["type", "name", "label", "relevant", "constraint", "calculation", "repeat_count"]
+    return workbook(survey=[header, *rows], settings=[["form_id"], ["PKM"]])
+
+
+def test_begin_repeat_imports_a_table_with_its_columns_and_aggregates():
+    data = repeat_workbook(
+        ["integer", "batas", "Batas", "", "", "", ""],
+        ["Begin_Repeat", "posyandu", "Posyandu", "${batas} > 0", "count(.) >= 1", "", ""],
+        ["text", "nama", "Nama", "", "", "", ""],
+        ["integer", "sasaran", "Sasaran", "", ". >= 0", "", ""],
+        ["integer", "realisasi", "Realisasi", "", ". <= ${sasaran}", "", ""],
+        ["calculate", "persen", "", "", "", "${realisasi} div ${sasaran} * 100", ""],
+        ["begin group", "", "", "${persen} < ${batas}", "", "", ""],
+        ["text", "alasan", "Alasan", "", "", "", ""],
+        ["end group", "", "", "", "", "", ""],
+        ["END REPEAT", "", "", "", "", "", ""],
+        ["calculate", "total", "", "", "", "sum(${realisasi})", ""],
+        ["calculate", "jumlah", "", "", "", "count(${posyandu})", ""],
+        ["calculate", "rerata", "", "", "", "sum(${persen}) div count(${posyandu})", ""],
+    )
+    result = xlsform_to_definition(data)
+    assert result.unsupported == []
+    table = fields_of(result)["posyandu"]
+    assert (table["type"], table["min"], table["relevant"]) == ("repeat", 1, "batas > 0")
+    columns = {item["key"]: item for item in table["fields"]}
+    assert list(columns) == ["nama", "sasaran", "realisasi", "persen", "alasan"]
+    assert columns["realisasi"]["constraint"] == "realisasi <= sasaran"
+    assert columns["persen"]["calculate"] == "realisasi / sasaran * 100"
+    assert columns["alasan"]["relevant"] == "persen < batas"
+    assert fields_of(result)["total"]["calculate"] == "sum(posyandu.realisasi)"
+    assert fields_of(result)["jumlah"]["calculate"] == "count(posyandu)"
+    assert fields_of(result)["rerata"]["calculate"] == "sum(posyandu.persen) / count(posyandu)"
+    schema = parse_definition(result.definition)
+    rows = [
+        {"nama": "A", "sasaran": 10, "realisasi": 5},
+        {"nama": "B", "sasaran": 4, "realisasi": 4},
+    ]
+    values = evaluate(schema, {"batas": 80, "posyandu": rows}).values
+    assert (values["total"], values["jumlah"], values["rerata"]) == (9, 2, 75)
+
+
+def test_what_a_repeat_cannot_carry_is_listed_by_row():
+    data = repeat_workbook(
+        ["begin repeat", "kader", "Kader", "", "", "", "${jumlah}"],
+        ["text", "nama", "Nama", "", "", "", ""],
+        ["note", "catatan", "Catatan", "", "", "", ""],
+        ["image", "foto", "Foto", "", "", "", ""],
+        ["begin repeat", "anak", "Anak", "", "", "", ""],
+        ["text", "anak_nama", "Nama anak", "", "", "", ""],
+        ["end repeat", "", "", "", "", "", ""],
+        ["integer", "umur", "Umur", "", "", "", ""],
+        ["end repeat", "", "", "", "", "", ""],
+        ["integer", "jumlah", "Jumlah", "", "", "", ""],
+        ["integer", "pertama", "Pertama", "", "", "${umur} + 1", ""],
+        ["begin_repeat", "kosong", "Kosong", "", "", "", ""],
+        ["file", "berkas", "Berkas", "", "", "", ""],
+        ["end_repeat", "", "", "", "", "", ""],
+    )
+    result = xlsform_to_definition(data)
+    listed = [(item.row, item.name, item.partial) for item in result.unsupported]
+    assert listed == [
+        (2, "kader", True),  # repeat_count
+        (4, "catatan", False),
+        (5, "foto", False),
+        (6, "anak", False),
+        (7, "anak_nama", False),
+        (12, "pertama", False),
+        (13, "kosong", False),
+        (14, "berkas", False),
+    ]
+    reasons = {item.name: str(item.reason) for item in result.unsupported}
+    assert "repeat_count" in reasons["kader"]
+    assert "inside a repeat" in reasons["anak"]
+    assert "outside sum()" in reasons["pertama"]
+    table = fields_of(result)["kader"]
+    assert [item["key"] for item in table["fields"]] == ["nama", "umur"]
+    assert list(fields_of(result)) == ["kader", "jumlah"]
+
+
+def test_repeat_export_is_accepted_by_pyxform_and_imports_back(tmp_path):
+    pyxform = pytest.importorskip("pyxform.xls2xform")
+    schema = parse_definition(
+        {
+            "code": "PKM-POSYANDU",
+            "title": {"id": "Posyandu"},
+            "fields": [
+                {"key": "batas", "type": "integer", "label": {"id": "Batas"}},
+                {"key": "posyandu", "type": "repeat", "label": {"id": "Posyandu"},
+                 "required": True, "min": 1, "max": 30, "relevant": "batas > 0",
+                 "fields": [
+                     {"key": "jenis", "type": "select", "label": {"id": "Jenis"},
+                      "choices": [{"value": "a", "label": {"id": "A"}}]},
+                     {"key": "sasaran", "type": "integer", "label": {"id": "Sasaran"}},
+                     {"key": "realisasi", "type": "integer", "label": {"id": "Realisasi"},
+                      "constraint": "realisasi <= sasaran"},
+                 ]},
+                {"key": "total", "type": "integer", "label": {"id": "Total"},
+                 "calculate": "sum(posyandu.realisasi) + count(posyandu)"},
+                {"key": "rerata", "type": "decimal", "label": {"id": "Rerata"},
+                 "calculate": "avg(posyandu.realisasi)"},
+            ],
+        }
+    )  # fmt: skip
+    data = definition_to_xlsform(schema)
+    survey = openpyxl.load_workbook(io.BytesIO(data))["survey"]
+    rows = [[cell.value for cell in row] for row in survey.iter_rows()]
+    columns = rows[0]
+    begin = dict(zip(columns, rows[2], strict=True))
+    assert (begin["type"], begin["constraint"]) == (
+        "begin repeat",
+        "count(.) >= 1 and count(.) <= 30",
+    )
+    assert rows[6][0] == "end repeat"
+    calculation = columns.index("calculation")
+    assert rows[7][calculation] == "sum(${realisasi}) + count(${posyandu})"
+    assert rows[8][calculation] == "(sum(${realisasi}) div count(${realisasi}))"
+    path = tmp_path / "posyandu.xlsx"
+    path.write_bytes(data)
+    pyxform.xls2xform_convert(str(path), str(tmp_path / "posyandu.xml"))
+    xml = (tmp_path / "posyandu.xml").read_text()
+    assert (
+        '<repeat nodeset="/data/posyandu">' in xml and 'constraint="(. &lt;=  ../sasaran )"' in xml
+    )
+    result = xlsform_to_definition(data)
+    assert result.unsupported == []
+    back = parse_definition(result.definition)
+    table = back.by_key["posyandu"]
+    assert (table.required, table.min, table.max, table.relevant) == (True, 1, 30, "batas > 0")
+    assert [child.key for child in table.fields] == ["jenis", "sasaran", "realisasi"]
+    assert back.by_key["total"].calculate == "sum(posyandu.realisasi) + count(posyandu)"
+    assert (
+        back.by_key["rerata"].calculate == "(sum(posyandu.realisasi) / count(posyandu.realisasi))"
+    )
