@@ -182,6 +182,9 @@ def test_builder_creates_previews_and_publishes_a_form_with_a_table(login_as, wo
     group = version.definition["fields"][0]
     assert group["type"] == "repeat" and group["min"] == 1 and group["max"] == 3
     assert [c["key"] for c in group["fields"]] == ["nama", "sasaran", "realisasi", "persen"]
+    for fmt in ("json", "xlsx", "xlsform"):
+        exported = client.get(f"/builder/{form.id}/export?format={fmt}")
+        assert exported.status_code == 200 and exported.data, fmt
 
 
 # --- fill --------------------------------------------------------------------------------
