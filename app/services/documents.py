@@ -46,6 +46,7 @@ from app.models.forms import _now
 from app.models.types import SubmissionState
 from app.printing.platypus import Kop, SectionPage, section_pdf
 from app.services import emblem, recaps, skp_targets, unit_ratings
+from app.services.submission_forms import display, groups
 from app.services.templates import form_versions, parse_rules
 from forms import evaluate, indicator_breakdown, parse_definition, text
 
@@ -529,6 +530,31 @@ def _results(submission: Submission, lang: str) -> list[dict]:
     return rows
 
 
+def _tables(submission: Submission, lang: str) -> list[dict]:
+    """The rows of every relevant repeat group, as printed text (title, columns, rows)."""
+    tables = []
+    versions = form_versions(submission.template_version)
+    for version, _weight in versions:
+        schema = parse_definition(version.definition)
+        answers = (submission.answers or {}).get(str(version.id)) or {}
+        result = evaluate(schema, answers, partial=True, lang=lang)
+        for group in groups(schema):
+            if not result.relevant.get(group.key, True):
+                continue
+            title = text(group.label, lang)
+            if len(versions) > 1:
+                title = f"{text(schema.title, lang)} · {title}"
+            tables.append({
+                "title": printing.clip(title),
+                "columns": [printing.clip(text(c.label, lang)) for c in group.fields],
+                "rows": [
+                    [printing.clip(display(row.get(c.key), c, lang)) for c in group.fields]
+                    for row in result.values.get(group.key) or []
+                ],
+            })  # fmt: skip
+    return tables
+
+
 def _behaviour(submission: Submission) -> list[dict]:
     values = db.session.scalars(select(BehaviourValue).order_by(BehaviourValue.position))
     stored = submission.behaviour or {}
@@ -588,6 +614,10 @@ def submission_spec(submission: Submission, kind: str, lang: str) -> Spec:
                                submission.override_reason]  # fmt: skip
     if submission.skp_version_id:  # only then: earlier documents keep their hash
         payload["skp_version"] = submission.skp_version_id
+    with force_locale(lang):
+        tables = _tables(submission, lang)
+    if tables:  # only then: earlier documents keep their hash
+        payload["tables"] = tables
     if kind == FORM:
         payload["results"] = _results(submission, lang)
         payload["behaviour"] = _behaviour(submission)
@@ -681,6 +711,7 @@ def _build_submission(submission, kind, payload, issued, lang) -> bytes:
         "org_achievement": payload.get("org_achievement"),
         "pattern": distribution_pattern(payload["org_rating"], payload.get("distribution", {})),
         "targets_notice": skp_targets.notice(submission),
+        "tables": payload.get("tables", []),
     }  # fmt: skip
     if kind == FORM:
         aspects = {

@@ -1,5 +1,9 @@
 """Recap exports as XLSX (formatted; one sheet per unit regency-wide) and CSV.
 
+The XLSX has one more sheet per repeat group (table) of the period's forms: one line
+per table row, keyed to its submission (submission id, NIP, name, row number). The CSV
+is the main list only: one file, as the API and the analysts' scripts read it.
+
 CSV: UTF-8 with a byte-order mark and ``;`` between fields, as spreadsheet programs
 in Indonesian locales expect. Cells that a spreadsheet would run as a formula
 (starting with = + - @, tab or CR) get a leading apostrophe in CSV; in XLSX they are
@@ -10,11 +14,19 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
+from app.extensions import db
+from app.i18n import lang
+from app.models import Employee, Submission
 from app.services import recaps
-from forms import literal_text
+from app.services.submission_forms import display, groups
+from app.services.templates import form_versions
+from forms import literal_text, parse_definition, text
+from forms.schema import FieldSchema
 from forms.xlsx import FORMULA_START
 
 _WIDTHS = [6, 21, 32, 8, 32, 20, 20, 20, 16]
@@ -54,8 +66,8 @@ def to_csv(recap: recaps.Recap) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _sheet_title(section: recaps.Section, used: set[str]) -> str:
-    base = "".join("_" if c in "[]:*?/\\" else c for c in section.code)[:28] or "Unit"
+def _sheet_title(name: str, used: set[str]) -> str:
+    base = "".join("_" if c in "[]:*?/\\" else c for c in name)[:28] or "Unit"
     title, number = base, 2
     while title.lower() in used:
         title, number = f"{base[:26]}~{number}", number + 1
@@ -101,7 +113,7 @@ def to_xlsx(recap: recaps.Recap) -> bytes:
         summary.column_dimensions["A"].width = 16
         summary.column_dimensions["B"].width = 48
     for section in sections:
-        sheet = workbook.create_sheet(_sheet_title(section, used))
+        sheet = workbook.create_sheet(_sheet_title(section.code, used))
         sheet.append([_("Unit"), section.name])
         sheet.append([_("Period"), period.name])
         sheet.append(_columns())
@@ -117,8 +129,81 @@ def to_xlsx(recap: recaps.Recap) -> bytes:
         last = sheet.max_row
         if last > 3:
             sheet.auto_filter.ref = f"A3:{get_column_letter(len(_WIDTHS))}{last}"
+    for table in repeat_tables(recap):
+        sheet = workbook.create_sheet(_sheet_title(table.key, used))
+        sheet.append(_table_columns(table))
+        for cell in sheet[1]:
+            cell.font, cell.fill, cell.border = bold, fill, border
+        for row in table.rows:
+            sheet.append(row)
+        sheet.freeze_panes = "A2"
     if not workbook.sheetnames:
         workbook.create_sheet(_("Summary")[:31])
     out = io.BytesIO()
     literal_text(workbook).save(out)
     return out.getvalue()
+
+
+# --- repeat groups ---------------------------------------------------------------------
+
+
+@dataclass
+class RepeatTable:
+    """The rows of one repeat group of a form, over the recap's submissions."""
+
+    key: str
+    title: str
+    columns: dict[str, str] = field(default_factory=dict)  # column key -> label
+    rows: list[list] = field(default_factory=list)
+
+
+def _table_columns(table: RepeatTable) -> list[str]:
+    fixed = [_("Submission"), _("NIP"), _("Name"), _("Form"), _("Table"), _("Row")]
+    return [*fixed, *table.columns.values()]
+
+
+def _cell(value, column: FieldSchema, language: str):
+    """Numbers stay numbers; choices, dates and yes/no as on the pages."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return display(value, column, language) if value is not None else None
+
+
+def repeat_tables(recap: recaps.Recap) -> list[RepeatTable]:
+    """One table per repeat group (by form and group key) of the recap's submissions."""
+    language = lang()
+    units = [section.unit_id for section in recap.sections]
+    submissions = db.session.execute(
+        select(Submission, Employee.nip, Employee.name)
+        .join(Employee, Employee.id == Submission.employee_id)
+        .where(Submission.period_id == recap.period.id, Submission.unit_id.in_(units))
+        .order_by(Employee.name, Employee.nip, Submission.id)
+    ).all()
+    tables: dict[tuple[str, str], RepeatTable] = {}
+    versions: dict[int, list] = {}
+    for submission, nip, name in submissions:
+        if submission.template_version_id not in versions:
+            versions[submission.template_version_id] = [
+                (fv.id, parse_definition(fv.definition))
+                for fv, _w in form_versions(submission.template_version)
+            ]
+        for form_id, schema in versions[submission.template_version_id]:
+            answers = (submission.answers or {}).get(str(form_id)) or {}
+            for group in groups(schema):
+                table = tables.setdefault(
+                    (schema.code, group.key), RepeatTable(group.key, text(group.label, language))
+                )
+                table.columns |= {
+                    c.key: text(c.label, language)
+                    for c in group.fields
+                    if c.key not in table.columns
+                }
+                by_key = {c.key: c for c in group.fields}
+                for number, row in enumerate(answers.get(group.key) or [], start=1):
+                    cells = [
+                        _cell(row.get(key), by_key[key], language) if key in by_key else None
+                        for key in table.columns
+                    ]
+                    head = [submission.id, nip, name, text(schema.title, language), table.title]
+                    table.rows.append([*head, number, *cells])
+    return list(tables.values())

@@ -12,11 +12,12 @@ services use for answers, errors and comments.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 
 from app.i18n import lang, long_date, number
 from app.i18n import lazy_gettext as _l
@@ -35,7 +36,7 @@ from app.services.submissions import (
 from app.services.templates import form_versions, parse_rules
 from forms import build_form_class, evaluate, indicator_breakdown, parse_definition, text
 from forms.builder import FILE_SUFFIX
-from forms.schema import FieldSchema, FieldType, FormSchema
+from forms.schema import FieldSchema, FieldType, FormSchema, plain_number
 from forms.scoring import weighted_achievement
 
 ACTION_LABELS = {
@@ -65,6 +66,8 @@ class FormPart:
     values: dict[str, Any] = field(default_factory=dict)
     achievement: Decimal | None = None
     cap: Decimal | None = None
+    rows: dict[str, list[Any]] = field(default_factory=dict)  # group key -> bound row forms
+    group_errors: dict[str, list[str]] = field(default_factory=dict)  # row-count problems
 
     @property
     def id(self) -> int:
@@ -72,6 +75,15 @@ class FormPart:
 
     def ref(self, key: str) -> str:
         return f"{self.version.id}:{key}"
+
+    def row_prefix(self, key: str, index: int | str) -> str:
+        """Input-name prefix of one row of a repeat group ("<form>:<group>.<row>.")."""
+        return f"{self.version.id}:{key}.{index}."
+
+    def blank_row(self, key: str) -> Any:
+        """An empty row of the group (defaults filled in), numbered ``__i__`` for the page
+        script to renumber: the template for "add a row" and the rows the minimum needs."""
+        return row_form(self.schema.by_key[key], self.row_prefix(key, ROW_PLACEHOLDER))
 
     def title(self, language: str) -> str:
         return text(self.schema.title, language)
@@ -109,18 +121,98 @@ def _as_form_data(field_schema: FieldSchema, value: Any) -> Any:
     return value
 
 
+# --- repeat groups (tables): each row is a small form of the group's columns -------------
+
+ROW_PLACEHOLDER = "__i__"
+
+
+def groups(schema: FormSchema) -> list[FieldSchema]:
+    """The repeat groups (tables) of a form."""
+    return [f for f in schema.fields if f.type is FieldType.REPEAT]
+
+
+def page_form_class(schema: FormSchema, language: str, base: Any = FlaskForm) -> Any:
+    """The WTForms class of the form's single inputs; each row of a repeat group is a
+    form of its own (`row_form`)."""
+    single = tuple(f for f in schema.fields if f.type is not FieldType.REPEAT)
+    return build_form_class(replace(schema, fields=single), language, base=base)
+
+
+def row_form(group: FieldSchema, prefix: str, formdata: Any = None, language: str = "") -> Any:
+    """One row of a repeat group as a form of its columns, inputs named "<prefix><column>"."""
+    columns = FormSchema(code=group.key, title=group.label, fields=tuple(group.fields))
+    form_class = build_form_class(columns, language or lang(), base=FlaskForm)
+    return form_class(formdata=formdata, prefix=prefix, meta={"csrf": False})
+
+
+def _posted_rows(formdata: Any, prefix: str) -> list[MultiDict]:
+    """The posted rows of a group ("<prefix><n>.<column>"), in row order, each as the
+    form data of a row numbered from 0 (a row removed in the page leaves no gap)."""
+    by_row: dict[int, MultiDict] = {}
+    for name in formdata:
+        index, dot, column = name[len(prefix) :].partition(".")
+        # row numbers of at most 4 digits: the page never makes more (the engine caps rows)
+        if name.startswith(prefix) and dot and index.isdigit() and len(index) < 5:
+            by_row.setdefault(int(index), MultiDict()).setlist(column, formdata.getlist(name))
+    return [by_row[index] for index in sorted(by_row)]
+
+
+def _as_row_data(group: FieldSchema, row: Any) -> MultiDict:
+    """A stored (or kept-as-typed) row as the form data of its inputs."""
+    data = MultiDict()
+    for column in group.fields:
+        value = row.get(column.key) if isinstance(row, dict) else None
+        if value is None or value is False:
+            continue
+        if isinstance(value, list):
+            data.setlist(column.key, [str(v) for v in value])
+        elif value is True:
+            data[column.key] = "y"
+        elif isinstance(value, int | float):
+            data[column.key] = plain_number(Decimal(str(value)))
+        else:
+            data[column.key] = str(value)
+    return data
+
+
+def _renumbered(data: MultiDict, prefix: str) -> MultiDict:
+    return MultiDict([(prefix + name, value) for name, value in data.items(multi=True)])
+
+
+def _rows_of(part: FormPart, group: FieldSchema, formdata: Any, invalid: dict) -> list:
+    """The rows to show: posted, else kept as typed (an invalid draft), else saved."""
+    if formdata is not None:
+        return _posted_rows(formdata, f"{part.id}:{group.key}.")
+    typed = invalid.get(part.ref(group.key), part.values.get(group.key))
+    rows = typed if isinstance(typed, list) else []
+    return [_as_row_data(group, row) for row in rows if isinstance(row, dict)]
+
+
+def _bind_rows(part: FormPart, formdata: Any, invalid: dict[str, Any]) -> None:
+    """Bind every row of the part's groups, at least the group's minimum (empty rows)."""
+    for group in groups(part.schema):
+        rows = _rows_of(part, group, formdata, invalid)
+        rows += [None] * (int(group.min or 0) - len(rows))
+        part.rows[group.key] = [
+            row_form(group, prefix, None if row is None else _renumbered(row, prefix))
+            for prefix, row in ((part.row_prefix(group.key, i), row) for i, row in enumerate(rows))
+        ]
+
+
 def bind_forms(parts: list[FormPart], formdata: Any = None, invalid: Any = None) -> None:
     """Attach a WTForms form to each part: from `formdata` (a POST) or the saved values,
-    with a draft's `invalid` answers ("<form>:<key>" → as typed) shown as typed."""
+    with a draft's `invalid` answers ("<form>:<key>" → as typed) shown as typed. The rows
+    of repeat groups are bound as one small form each (`FormPart.rows`)."""
     for part in parts:
-        form_class = build_form_class(part.schema, lang(), base=FlaskForm)
+        form_class = page_form_class(part.schema, lang())
+        _bind_rows(part, formdata, invalid or {})
         if formdata is not None:
             part.form = form_class(formdata=formdata, prefix=f"{part.id}:", meta={"csrf": False})
             continue
         data = {
             f.key: _as_form_data(f, part.values.get(f.key))
             for f in part.schema.fields
-            if f.type is not FieldType.SECTION
+            if f.type not in (FieldType.SECTION, FieldType.REPEAT)
         }
         # formdata=None: never read the request; the saved answers are the data.
         part.form = form_class(formdata=None, data=data, prefix=f"{part.id}:", meta={"csrf": False})
@@ -131,7 +223,7 @@ def _show_as_typed(part: FormPart, invalid: dict[str, Any]) -> None:
     """Put the invalid answers of a draft back into their inputs, as the employee typed them."""
     for ref, raw in invalid.items():
         form_id, _, key = ref.partition(":")
-        if form_id != str(part.id) or key not in part.schema.by_key:
+        if form_id != str(part.id) or key not in part.form:
             continue
         bound = part.form[key]
         if isinstance(raw, str):
@@ -140,19 +232,28 @@ def _show_as_typed(part: FormPart, invalid: dict[str, Any]) -> None:
             bound.data = raw
 
 
-def posted_answers(part: FormPart) -> dict[str, Any]:
-    """The raw answers of one bound form (without files: the caller stores uploads)."""
+def _posted(fields: Any, form: Any) -> dict[str, Any]:
+    """The raw answers of the `fields` inputs of one bound WTForms form."""
     answers: dict[str, Any] = {}
-    for f in part.schema.fields:
-        if f.type is FieldType.SECTION or f.calculate:
+    for f in fields:
+        if f.type in (FieldType.SECTION, FieldType.REPEAT) or f.calculate:
             continue
-        bound = part.form[f.key]
+        bound = form[f.key]
         if f.type is FieldType.MULTISELECT:
             answers[f.key] = list(bound.raw_data or [])
         elif f.type is FieldType.BOOLEAN:
             answers[f.key] = bool(bound.data)
         else:
             answers[f.key] = bound.raw_data[0] if bound.raw_data else None
+    return answers
+
+
+def posted_answers(part: FormPart) -> dict[str, Any]:
+    """The raw answers of one bound form, a list of row answers per repeat group
+    (without files: the caller stores uploads)."""
+    answers = _posted(part.schema.fields, part.form)
+    for group in groups(part.schema):
+        answers[group.key] = [_posted(group.fields, row) for row in part.rows.get(group.key, [])]
     return answers
 
 
@@ -174,11 +275,26 @@ def set_errors(parts: list[FormPart], errors: dict[str, list[str]]) -> list[str]
     for ref, messages in errors.items():
         form_id, _, key = ref.partition(":")
         part = by_id.get(form_id)
-        if part is not None and part.form is not None and key in part.schema.by_key:
-            part.form[key].errors = list(messages)
+        bound = _bound_input(part, key) if part is not None and part.form is not None else None
+        if bound is not None:
+            bound.errors = list(messages)
+        elif part is not None and key in part.rows:
+            part.group_errors[key] = list(messages)
         else:
             general.extend(str(m) for m in messages)
     return general
+
+
+def _bound_input(part: FormPart, key: str) -> Any:
+    """The input of `key`: a field of the page ("target") or a cell ("posyandu.0.nama")."""
+    if key in part.form:
+        return part.form[key]
+    group, _, rest = key.partition(".")
+    index, _, column = rest.partition(".")
+    rows = part.rows.get(group, [])
+    if index.isdigit() and int(index) < len(rows) and column in rows[int(index)]:
+        return rows[int(index)][column]
+    return None
 
 
 # --- labels, history, display -----------------------------------------------------------
@@ -200,10 +316,17 @@ def display(value: Any, field: FieldSchema | None = None, language: str = "id") 
     """A stored answer as people read it (evidence shown separately).
 
     Choices show their labels ("KIA, PTM", not the codes "kia, ptm"), numbers the
-    locale's separators ("1.234,5"), dates written out ("14 November 2026").
+    locale's separators ("1.234,5"), dates written out ("14 November 2026"); the rows
+    of a repeat group one per line ("Mawar, 80, 75").
     """
     if value is None:
         return ""
+    if field is not None and field.type is FieldType.REPEAT:
+        return "\n".join(
+            ", ".join(display(row.get(c.key), c, language) for c in field.fields)
+            for row in value
+            if isinstance(row, dict)
+        )
     if isinstance(value, bool):
         return str(_l("Yes")) if value else str(_l("No"))
     if isinstance(value, list):
@@ -236,10 +359,37 @@ class AnswerDisplay:
 
     def __init__(self, parts: list[FormPart], language: str):
         self.fields = {part.ref(f.key): f for part in parts for f in part.schema.fields}
+        self.fields |= {
+            f"{ref}.{column.key}": column
+            for ref, group in list(self.fields.items())
+            if group.type is FieldType.REPEAT
+            for column in group.fields
+        }
         self.language = language
 
     def __call__(self, value: Any, ref: str | None = None) -> str:
         return display(value, self.fields.get(ref), self.language)
+
+    def group(self, ref: str | None) -> FieldSchema | None:
+        """The repeat group named `ref`, shown as a table rather than as text."""
+        found = self.fields.get(ref)
+        return found if found is not None and found.type is FieldType.REPEAT else None
+
+
+def table_changes(old: Any, new: Any) -> dict[str, Any]:
+    """How a group's rows changed: the changed cells (row, column), the rows added (by
+    their new index) and how many rows were removed (from the end)."""
+    old = old if isinstance(old, list) else []
+    new = new if isinstance(new, list) else []
+    cells = set()
+    for index, (before, after) in enumerate(zip(old, new, strict=False)):
+        before, after = before or {}, after or {}
+        cells |= {(index, key) for key in {*before, *after} if before.get(key) != after.get(key)}
+    return {
+        "cells": cells,
+        "added": list(range(len(old), len(new))),
+        "removed": max(len(old) - len(new), 0),
+    }
 
 
 def history_rows(submission: Submission, labels: dict[str, str]) -> list[dict[str, Any]]:

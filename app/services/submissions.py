@@ -187,7 +187,8 @@ def _store(submission: Submission, values: dict, typed: dict, errors: dict) -> N
     invalid = {}
     for ref in errors:
         form_id, _, key = ref.partition(":")
-        invalid[ref] = (typed.get(form_id) or {}).get(key)
+        field_key = key.partition(".")[0]  # a cell ("posyandu.0.nama") keeps its whole table
+        invalid[f"{form_id}:{field_key}"] = (typed.get(form_id) or {}).get(field_key)
         if key in values.get(form_id, {}):
             values[form_id][key] = None
     submission.answers = values

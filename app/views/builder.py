@@ -10,6 +10,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import Form
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -19,8 +20,8 @@ from app.services import ValidationFailed
 from app.services import forms as form_service
 from app.services.form_files import FileProblem, UnsupportedRows, export_version, read_upload
 from app.services.org import people_names
+from app.services.submission_forms import page_form_class, row_form
 from forms import DefinitionError, check_definition
-from forms.builder import build_form_class
 from forms.evaluation import evaluate
 from forms.preview import preview
 from forms.rename import rewrites
@@ -41,6 +42,7 @@ FIELD_TYPE_LABELS = {
     FieldType.BOOLEAN: _l("Yes / no"),
     FieldType.EVIDENCE: _l("Supporting evidence (file or link)"),
     FieldType.SECTION: _l("Section heading"),
+    FieldType.REPEAT: _l("Repeating table (repeat)"),
 }
 GROUP_LABELS = {
     IndicatorGroup.UTAMA: _l("Main (utama)"),
@@ -286,7 +288,9 @@ class FormBuilderView(BaseView):
             "builder/_preview.html",
             schema=shown.schema,
             items=shown.items(),
-            form=build_form_class(shown.schema, lang)() if shown.schema else None,
+            form=page_form_class(shown.schema, lang, base=Form)() if shown.schema else None,
+            row_form=row_form,
+            columns=shown.columns,
             lang=lang,
             text=text,
         )
@@ -426,6 +430,8 @@ UI_TEXT = {
     "conflict": _l("Someone else changed this draft. Reload the page to continue."),
     "network_error": _l("The server could not be reached. Your changes are kept in this page."),
     "new_choice_label": _l("Choice %(n)s"),
+    "new_column_label": _l("Column %(n)s"),
+    "columns": _l("Columns"),
     "confirm_publish": _l(
         "Publish this draft as a new version? Published versions cannot be changed."
     ),

@@ -25,6 +25,7 @@ from app.services.submission_forms import (
     form_parts,
     history_rows,
     indicator_rows,
+    table_changes,
 )
 from app.services.submissions import (
     ActionRefused,
@@ -292,6 +293,7 @@ class ReviewView(BaseView):
                 group_labels={k.value: v for k, v in GROUP_LABELS.items()},
                 aspect_labels={k.value: v for k, v in ASPECT_LABELS.items()},
                 display=AnswerDisplay(parts, language),
+                table_changes=table_changes,
                 state_label=state_label,
                 rating_label=rating_label,
                 predikat_label=predikat_label,

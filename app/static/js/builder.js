@@ -52,9 +52,12 @@
     multiselect: VALUE.filter(function (p) { return p !== "calculate"; }).concat(["choices", "min", "max"]),
     boolean: VALUE,
     evidence: VALUE.filter(function (p) { return p !== "default" && p !== "calculate"; }),
+    repeat: COMMON.concat(["required", "min", "max", "fields"]),
     section: COMMON
   };
   var NUMERIC_TYPES = ["integer", "decimal", "percent"];
+  // Types a column of a repeat group (table) cannot have.
+  var NOT_IN_TABLE = ["repeat", "section", "evidence"];
 
   function allowed(type, prop) {
     var list = ALLOWED[type];
@@ -66,6 +69,8 @@
     definition: normaliseDefinition(DATA.definition),
     revision: DATA.revision || 0,
     selected: null, // index of the selected field, null = form properties
+    group: null, // index of the repeat group whose columns are edited, null = the form's fields
+    rawErrors: [], // definition errors as the server gave them (paths from the form)
     dirty: false,
     changeCounter: 0, // increases on every edit; lets a save know whether edits happened meanwhile
     saving: false,
@@ -91,7 +96,16 @@
     return definition;
   }
 
+  /** The fields being edited: the form's, or the columns of the open repeat group. */
   function fields() {
+    var group = state.group === null ? null : state.definition.fields[state.group];
+    if (group && group.type === "repeat") {
+      if (!Array.isArray(group.fields)) {
+        group.fields = [];
+      }
+      return group.fields;
+    }
+    state.group = null;
     return state.definition.fields;
   }
 
@@ -289,10 +303,15 @@
   // ------------------------------------------------------------------ errors
   var FIELD_PATH = /^fields\[(\d+)\](?:\.(.*))?$/;
 
-  /** Where an error belongs: {index: field index or null, prop: property path or ""}. */
+  /** Where an error belongs: {index: field index or null, prop: property path or ""};
+      inside an open repeat group, the index of its column ("fields[2].fields[0].min"). */
   function locate(error, definition) {
     var path = typeof error.path === "string" ? error.path : "";
     var match = FIELD_PATH.exec(path);
+    if (match && state.group !== null) {
+      var column = Number(match[1]) === state.group ? FIELD_PATH.exec(match[2] || "") : null;
+      return column ? { index: Number(column[1]), prop: column[2] || "" } : { index: null, prop: path };
+    }
     if (match) {
       return { index: Number(match[1]), prop: match[2] || "" };
     }
@@ -308,6 +327,7 @@
   }
 
   function setErrors(errors) {
+    state.rawErrors = errors;
     state.errors = errors.map(function (error) {
       var where = locate(error, state.definition);
       return {
@@ -424,6 +444,7 @@
   function renderFieldList() {
     var list = $id("builder-field-list");
     clear(list);
+    renderGroupBar();
     fields().forEach(function (field, index) {
       var errors = errorsForField(index);
       var type = field && typeof field.type === "string" ? field.type : "";
@@ -453,7 +474,8 @@
         field && field.indicator ? el("span", { className: "label label-info builder-row-indicator", title: t("indicator", "Performance indicator"), text: "IKI" }) : null,
         field && field.required ? el("span", { className: "builder-row-required", title: t("required", "Required"), text: "*" }) : null,
         field && field.calculate ? el("i", { className: "fa fa-calculator builder-row-flag", title: t("calculated", "Calculated"), "aria-hidden": "true" }) : null,
-        field && field.relevant ? el("i", { className: "fa fa-eye-slash builder-row-flag", title: t("conditional", "Shown only when a condition holds"), "aria-hidden": "true" }) : null
+        field && field.relevant ? el("i", { className: "fa fa-eye-slash builder-row-flag", title: t("conditional", "Shown only when a condition holds"), "aria-hidden": "true" }) : null,
+        field && type === "repeat" ? el("span", { className: "badge builder-row-columns", title: t("columns", "Columns"), text: String((field.fields || []).length) }) : null
       ]);
       var label = el("div", { className: "builder-row-label", text: fieldLabel(field || {}) || t("no_label", "(no label)") });
 
@@ -616,15 +638,27 @@
     return "field_" + n;
   }
 
-  function addField() {
-    var type = $id("builder-add-type").value;
-    var field = { key: uniqueKey(), type: type, label: { id: t("new_field_label", "Isian baru") } };
-    if (type === "select" || type === "multiselect") {
+  /** What a field of `type` needs to be valid from the start: choices, a first column. */
+  function addStarterParts(field) {
+    var type = field.type;
+    if ((type === "select" || type === "multiselect") && !Array.isArray(field.choices)) {
       field.choices = [
         { value: "1", label: { id: tf("new_choice_label", "Pilihan %(n)s", { n: 1 }) } },
         { value: "2", label: { id: tf("new_choice_label", "Pilihan %(n)s", { n: 2 }) } }
       ];
     }
+    if (type === "repeat" && !Array.isArray(field.fields)) {
+      field.fields = [{ key: "kolom_1", type: "text", label: { id: tf("new_column_label", "Kolom %(n)s", { n: 1 }) } }];
+    }
+  }
+
+  function addField() {
+    var type = $id("builder-add-type").value;
+    if (state.group !== null && NOT_IN_TABLE.indexOf(type) !== -1) {
+      type = "text";
+    }
+    var field = { key: uniqueKey(), type: type, label: { id: t("new_field_label", "Isian baru") } };
+    addStarterParts(field);
     var at = state.selected === null ? fields().length : state.selected + 1;
     fields().splice(at, 0, field);
     state.errors.forEach(function (error) {
@@ -644,6 +678,34 @@
     state.selected = index;
     renderFieldList();
     showPanel();
+  }
+
+  // ------------------------------------------------------------------ repeat groups
+  /** Edit the columns of the repeat group at `index` (null: back to the form's fields),
+      with the same list and property panel as the form's fields. */
+  function openGroup(index) {
+    var back = state.group;
+    state.group = index;
+    state.selected = index === null ? back : (fields().length ? 0 : null);
+    setErrors(state.rawErrors);
+    showPanel();
+    var focus = index === null ? $id("builder-field-list").children[back] : $id("builder-group-back");
+    if (focus) {
+      focus.focus();
+    }
+  }
+
+  function renderGroupBar() {
+    var bar = $id("builder-group-bar");
+    var group = state.group === null ? null : state.definition.fields[state.group];
+    bar.hidden = !group;
+    $id("builder-group-name").textContent = group ? fieldLabel(group) || group.key || "" : "";
+    Array.prototype.forEach.call($id("builder-add-type").options, function (option) {
+      option.disabled = Boolean(group) && NOT_IN_TABLE.indexOf(option.value) !== -1;
+    });
+    if (group && NOT_IN_TABLE.indexOf($id("builder-add-type").value) !== -1) {
+      $id("builder-add-type").value = "text";
+    }
   }
 
   // ------------------------------------------------------------------ properties panel
@@ -749,12 +811,20 @@
 
   function applyVisibility(field) {
     var panel = $id("builder-field-panel");
+    var inTable = state.group !== null;
     panel.querySelectorAll("[data-prop]").forEach(function (node) {
-      node.hidden = !allowed(field.type, node.getAttribute("data-prop"));
+      var prop = node.getAttribute("data-prop");
+      node.hidden = !allowed(field.type, prop) || (inTable && prop === "indicator");
     });
-    var counting = field.type === "text" || field.type === "textarea" || field.type === "multiselect";
+    Array.prototype.forEach.call($id("prop-type").options, function (option) {
+      option.disabled = inTable ? NOT_IN_TABLE.indexOf(option.value) !== -1 : false;
+    });
+    $id("prop-columns-count").textContent = String((field.fields || []).length);
+    var rows = field.type === "repeat";
+    panel.querySelectorAll(".prop-bound-rows").forEach(function (n) { n.hidden = !rows; });
+    var counting = field.type === "text" || field.type === "textarea" || field.type === "multiselect" || rows;
     panel.querySelectorAll(".prop-bound-number").forEach(function (n) { n.hidden = counting; });
-    panel.querySelectorAll(".prop-bound-count").forEach(function (n) { n.hidden = !counting; });
+    panel.querySelectorAll(".prop-bound-count").forEach(function (n) { n.hidden = !counting || rows; });
     ["prop-min", "prop-max"].forEach(function (id) {
       $id(id).step = counting || field.type === "integer" ? "1" : "any";
       $id(id).min = counting ? "0" : "";
@@ -972,12 +1042,7 @@
         delete field[prop];
       }
     });
-    if ((type === "select" || type === "multiselect") && !Array.isArray(field.choices)) {
-      field.choices = [
-        { value: "1", label: { id: tf("new_choice_label", "Pilihan %(n)s", { n: 1 }) } },
-        { value: "2", label: { id: tf("new_choice_label", "Pilihan %(n)s", { n: 2 }) } }
-      ];
-    }
+    addStarterParts(field);
     if (field.calculate && allowed(type, "default")) {
       delete field["default"];
     }
@@ -1163,7 +1228,10 @@
       apply.textContent = t("rename_apply", "Update them");
       apply.onclick = function () {
         found.forEach(function (item) {
-          var target = fields()[item.index];
+          var target = state.definition.fields[item.index];
+          if (target && typeof item.column === "number") {
+            target = Array.isArray(target.fields) ? target.fields[item.column] : null;
+          }
           if (target && target[item.property] === item.before) {
             target[item.property] = item.after;
           }
@@ -1502,6 +1570,12 @@
     bindFormPanel();
     bindFieldPanel();
     bind("builder-add-field", "click", addField);
+    bind("prop-edit-columns", "click", function () {
+      if (state.group === null && selectedField() && selectedField().type === "repeat") {
+        openGroup(state.selected);
+      }
+    });
+    bind("builder-group-back", "click", function () { openGroup(null); });
     bind("builder-save", "click", function () { save(); });
     bind("builder-publish", "click", publish);
     bind("preview-lang-id", "click", function () { setLanguage("id"); });

@@ -19,7 +19,11 @@
   var URLS = DATA.urls || {};
   var UI = DATA.ui_text || {};
   var CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
-  var NAME = /^(\d+):([a-z](?:_?[a-z0-9])*_?)$/; // field keys never hold "__"
+  // "<form>:<key>" or a cell of a repeat group "<form>:<group>.<row>.<column>";
+  // field keys never hold "__" (a row's "__row" marker and the "__i__" template are no answers)
+  var KEY = "[a-z](?:_?[a-z0-9])*_?";
+  var NAME = new RegExp("^(\\d+):(" + KEY + "(?:\\.\\d+\\." + KEY + ")?)$");
+  var CELL = /^([^.]+)\.(\d+)\.(.+)$/;
   var DEBOUNCE_MS = 400;
   var state = { seq: 0, timer: null, dirty: false, touched: {} };
 
@@ -31,17 +35,41 @@
     return value !== null && typeof value === "object" && !Array.isArray(value);
   }
 
+  /** {formId: {key: [row, …]}}: one empty answer object per row of every repeat group. */
+  function emptyTables() {
+    var answers = {};
+    FORM.querySelectorAll(".fill-repeat[data-ref]").forEach(function (box) {
+      var ref = box.getAttribute("data-ref");
+      var formId = ref.split(":")[0];
+      var rows = box.querySelectorAll(".repeat-rows > .repeat-row");
+      (answers[formId] || (answers[formId] = {}))[ref.slice(formId.length + 1)] =
+        Array.prototype.map.call(rows, function () { return {}; });
+    });
+    return answers;
+  }
+
+  /** The answer object an input writes to: its form's, or its row's in a repeat group. */
+  function answerHolder(answers, formId, key) {
+    var group = answers[formId] || (answers[formId] = {});
+    var cell = CELL.exec(key);
+    if (!cell || !Array.isArray(group[cell[1]]) || !group[cell[1]][Number(cell[2])]) {
+      return { owner: group, key: key };
+    }
+    return { owner: group[cell[1]][Number(cell[2])], key: cell[3] };
+  }
+
   /** {formId: {key: value}} from the inputs of the form (files and calculated fields left out). */
   function collectAnswers() {
-    var answers = {};
+    var answers = emptyTables();
     Array.prototype.forEach.call(FORM.elements, function (node) {
       var match = NAME.exec(node.name || "");
       if (!match || node.type === "file" || node.hasAttribute("data-calculate")) {
         return;
       }
       var formId = match[1];
-      var key = match[2];
-      var group = answers[formId] || (answers[formId] = {});
+      var holder = answerHolder(answers, formId, match[2]);
+      var key = holder.key;
+      var group = holder.owner;
       if (node.tagName === "SELECT" && node.multiple) {
         group[key] = Array.prototype.filter.call(node.options, function (o) { return o.selected; })
           .map(function (o) { return o.value; });
@@ -197,6 +225,88 @@
     });
   }
 
+  // ------------------------------------------------------------------ repeat groups
+  var NUMBERED = ["name", "id", "for", "data-ref"];
+
+  /** Give every row of a group its position: input names, ids and refs, the row number. */
+  function renumber(box) {
+    var ref = box.getAttribute("data-ref");
+    var pattern = new RegExp("^(" + ref.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "\\.)(?:\\d+|__i__)\\.");
+    box.querySelectorAll(".repeat-rows > .repeat-row").forEach(function (row, index) {
+      [row].concat(Array.prototype.slice.call(row.querySelectorAll("*"))).forEach(function (node) {
+        NUMBERED.forEach(function (name) {
+          var value = node.getAttribute(name);
+          if (value && pattern.test(value)) {
+            node.setAttribute(name, value.replace(pattern, "$1" + index + "."));
+          }
+        });
+      });
+      row.querySelector(".repeat-index").textContent = String(index + 1);
+    });
+    updateRowButtons(box);
+  }
+
+  /** At least `data-min` rows stay, at most `data-max` can be added. */
+  function updateRowButtons(box) {
+    var count = box.querySelectorAll(".repeat-rows > .repeat-row").length;
+    var min = Number(box.getAttribute("data-min")) || 0;
+    var max = box.getAttribute("data-max") ? Number(box.getAttribute("data-max")) : Infinity;
+    box.querySelector(".repeat-add").disabled = count >= max;
+    box.querySelectorAll(".repeat-rows .repeat-remove").forEach(function (button) {
+      button.disabled = count <= min;
+    });
+  }
+
+  function tableChanged(box) {
+    renumber(box);
+    state.dirty = true;
+    state.touched[box.getAttribute("data-ref")] = true;
+    clearTimeout(state.timer);
+    state.timer = setTimeout(runEvaluate, DEBOUNCE_MS);
+  }
+
+  function addRow(box) {
+    var template = box.querySelector("template.repeat-template");
+    var rows = box.querySelector(".repeat-rows");
+    rows.appendChild(document.importNode(template.content, true));
+    tableChanged(box);
+    var added = rows.lastElementChild;
+    var first = added && added.querySelector("input:not([type=hidden]):not([readonly]), select, textarea");
+    if (first) {
+      first.focus();
+    }
+  }
+
+  function removeRow(box, row) {
+    var next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    tableChanged(box);
+    var focus = next ? next.querySelector(".repeat-remove") : box.querySelector(".repeat-add");
+    if (focus && !focus.disabled) {
+      focus.focus();
+    } else {
+      box.querySelector(".repeat-add").focus();
+    }
+  }
+
+  function bindTables() {
+    FORM.querySelectorAll(".fill-repeat").forEach(function (box) {
+      box.addEventListener("click", function (event) {
+        var button = event.target.closest("button");
+        if (!button || button.disabled) {
+          return;
+        }
+        if (button.classList.contains("repeat-add")) {
+          addRow(box);
+        } else if (button.classList.contains("repeat-remove")) {
+          removeRow(box, button.closest(".repeat-row"));
+        }
+      });
+      updateRowButtons(box);
+    });
+  }
+
+  bindTables();
   bindSubmitConfirmation();
   FORM.addEventListener("input", onInput);
   FORM.addEventListener("change", onInput);
