@@ -9,6 +9,7 @@ import json
 import re
 import smtplib
 
+import openpyxl
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import MetaData, create_engine, text
@@ -18,6 +19,7 @@ from app import practice, storage
 from app.extensions import db as _db
 from app.models.types import SubmissionState
 from seeds import read_yaml
+from tests import factories as f
 
 BANNER = 'id="practice-banner"'
 
@@ -170,6 +172,25 @@ def _hr_prints_a_recap(client, owner: int) -> bytes:
     assert response.status_code == 200, response.status_code
     assert response.mimetype == "application/pdf"
     return response.data
+
+
+def test_a_spreadsheet_made_in_practice_says_latihan_and_a_real_one_does_not(enter, world):
+    client = enter("hr", "hr")
+    owner = world.users["hr"].id
+    period = practice_sql(owner, "SELECT id FROM evaluation_periods ORDER BY id LIMIT 1")[0][0]
+    made = client.get(f"/recaps/download?period={period}&format=xlsx")
+    assert made.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(made.data))
+    assert book.sheetnames[-1] == "LATIHAN" and book.sheetnames[0] != "LATIHAN"
+    assert {sheet.oddHeader.center.text for sheet in book.worksheets} == {"LATIHAN"}
+    assert "praktik" in book["LATIHAN"]["A2"].value.lower()
+    client.post("/latihan/leave")
+    real = f.make_period()
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/recaps/download?period={real.id}&format=xlsx").data)
+    )
+    assert "LATIHAN" not in book.sheetnames
+    assert {sheet.oddHeader.center.text for sheet in book.worksheets} == {None}
 
 
 def _every_page_says_latihan(pdf: bytes) -> None:

@@ -8,15 +8,13 @@ the address of the live tree), its rows cut into tables of `ROWS_PER_TABLE`.
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from flask_babel import gettext as _
 
-from app import practice, printing
+from app import practice, printing, spreadsheets
 from app.i18n import lang, long_date, number
 from app.services import emblem
 from app.services.alignment import GAP_LABELS, TYPE_LABELS, Tree
-from forms import literal_text
 
 ROWS_PER_TABLE = 40  # xhtml2pdf is quadratic in the length of one table
 _WIDTHS = [8, 16, 22, 70, 40, 14, 30]
@@ -66,9 +64,7 @@ def to_xlsx(tree: Tree) -> bytes:
     for index, width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A4"
-    out = io.BytesIO()
-    literal_text(workbook).save(out)
-    return out.getvalue()
+    return spreadsheets.to_bytes(workbook)
 
 
 def to_pdf(tree: Tree, scope_label: str, address: str) -> bytes:

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import spreadsheets
 from app.extensions import db
 from app.i18n import lang
 from app.models import Employee, Submission
 from app.services import recaps
 from app.services.submission_forms import display, groups
 from app.services.templates import form_versions
-from forms import literal_text, parse_definition, text
+from forms import parse_definition, text
 from forms.schema import FieldSchema
 from forms.xlsx import FORMULA_START
 
@@ -139,9 +140,7 @@ def to_xlsx(recap: recaps.Recap) -> bytes:
         sheet.freeze_panes = "A2"
     if not workbook.sheetnames:
         workbook.create_sheet(_("Summary")[:31])
-    out = io.BytesIO()
-    literal_text(workbook).save(out)
-    return out.getvalue()
+    return spreadsheets.to_bytes(workbook)
 
 
 # --- repeat groups ---------------------------------------------------------------------

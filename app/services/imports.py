@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
+from app import spreadsheets
 from app.domain.ranks import normalise_golongan
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -20,7 +21,6 @@ from app.models import Employee, Unit
 from app.models.types import JabatanType
 from app.scope import Scope, managed_employees, visible_employees
 from app.services.org import EmployeeInput, employee_errors, supervisor_error
-from forms import literal_text
 from forms.workbook import workbook_problem
 
 MAX_ROWS = 20_000
@@ -278,6 +278,4 @@ def template_workbook() -> bytes:
     )  # fmt: skip
     for column in "ABCDEFGHI":
         sheet.column_dimensions[column].width = 22
-    buffer = io.BytesIO()
-    literal_text(book).save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.to_bytes(book)

@@ -12,7 +12,6 @@ before reading, headers, row numbers); every row is checked first, then all or n
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
@@ -21,6 +20,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import spreadsheets
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import AuditEntry, Employee, Skp, SkpIndicator, SkpRhk, SkpVersion
@@ -28,7 +28,6 @@ from app.models.forms import _now
 from app.models.planning import Aspect, RhkKind, SkpState
 from app.scope import Scope, managed_employees
 from app.services.imports import ROW_NUMBER, ImportResult, RowError, nip_text, read_rows
-from forms import literal_text
 
 COLUMNS = ["nip", "rhk", "jenis", "aspek", "indikator", "target", "satuan", "kunci_field",
            "rhk_atasan"]  # fmt: skip
@@ -216,6 +215,4 @@ def template_workbook() -> bytes:
                   "utama", "waktu", "Laporan imunisasi tepat waktu", "12", "laporan"])  # fmt: skip
     for column in "ABCDEFGHI":
         sheet.column_dimensions[column].width = 24
-    buffer = io.BytesIO()
-    literal_text(book).save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.to_bytes(book)

@@ -6,17 +6,16 @@ across periods. Only approved submissions with a recommendation count.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app import spreadsheets
 from app.domain.ratings import Predikat
 from app.extensions import db
 from app.models import Employee, EvaluationPeriod, Submission, Unit
 from app.models.types import SubmissionState
-from forms import literal_text
 
 
 @dataclass(frozen=True)
@@ -105,6 +104,4 @@ def to_xlsx(period: EvaluationPeriod, rows: list[Need]) -> bytes:
     for column, width in zip("ABCDEFG", [6, 32, 21, 32, 32, 20, 60], strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
-    out = io.BytesIO()
-    literal_text(book).save(out)
-    return out.getvalue()
+    return spreadsheets.to_bytes(book)
