@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import copy
+import csv
 import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass
 from html import unescape
 
@@ -352,6 +354,43 @@ def test_export_has_a_sheet_per_table_keyed_to_the_submission(login_as, tables):
         f"/recaps/download?period={period}&unit={tables.world.dinkes.id}&format=csv"
     )
     assert "Mawar" not in csv_text.get_data(as_text=True)  # the CSV stays the main list
+
+
+def _tables_zip(client, tables) -> zipfile.ZipFile:
+    response = client.get(
+        f"/recaps/download?period={tables.reload().period_id}&unit={tables.world.dinkes.id}"
+        "&format=tables"
+    )
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert response.headers["Content-Disposition"].endswith("-tabel.zip")
+    return zipfile.ZipFile(io.BytesIO(response.data))
+
+
+def test_tables_come_as_one_csv_each_in_a_zip_keyed_to_the_submission(login_as, tables):
+    _submit(login_as("pegawai.dinkes"), tables, [*ROWS, {"nama": HOSTILE, "sasaran": 1}])
+    archive = _tables_zip(login_as("admin.dinkes"), tables)
+    assert archive.namelist() == ["PKM-POSYANDU-posyandu.csv"]
+    text = archive.read("PKM-POSYANDU-posyandu.csv").decode("utf-8")
+    lines = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert lines[0] == ["Pengajuan", "NIP", "Nama", "Formulir", "Tabel", "Baris",
+                        "Nama posyandu", "Sasaran", "Realisasi", "Persen"]  # fmt: skip
+    person = tables.world.people["pegawai.dinkes"]
+    assert lines[1] == [str(tables.submission.id), person.nip, person.name,
+                        "Kegiatan Posyandu", "Posyandu binaan", "1", "Mawar", "80", "75",
+                        "93,75"]  # fmt: skip
+    assert lines[3][6] == "'" + HOSTILE  # a spreadsheet does not run it
+
+
+def test_a_recap_without_tables_says_so_in_the_page_and_the_api(login_as, client, api_token):
+    period = f.make_period()
+    hr = login_as("hr")
+    response = hr.get(f"/recaps/download?period={period.id}&format=tables")
+    assert response.status_code == 302
+    page = hr.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Formulir dalam rekap ini tidak memiliki tabel" in page
+    answer = client.get(f"/api/v1/recap/?period={period.id}&format=tables", headers=api_token("hr"))
+    assert answer.status_code == 404
+    assert "tabel" in answer.get_json()["message"]
 
 
 # --- hostile text ----------------------------------------------------------------------------

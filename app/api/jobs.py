@@ -40,7 +40,9 @@ class JobStatus(Schema):
 class RecapJobBody(schemas.Strict):
     period = schemas.StrictId(required=True)
     unit = schemas.StrictId(load_default=None, allow_none=True)
-    format = fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "xlsx", "csv"]))
+    format = fields.String(
+        load_default="pdf", validate=validate.OneOf(["pdf", "xlsx", "csv", "tables"])
+    )
 
 
 def _status(job: Job) -> dict:
@@ -103,6 +105,7 @@ class JobApi(ApiContract, BaseApi):
                   schema: {type: string, format: binary}
                 text/csv: {schema: {type: string}}
                 application/gzip: {schema: {type: string, format: binary}}
+                application/zip: {schema: {type: string, format: binary}}
             404: {$ref: '#/components/responses/404'}
         """
         response = jobs.send_result(scoped(Job, pk, visible_jobs))

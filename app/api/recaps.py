@@ -17,7 +17,7 @@ from app.models import Submission
 from app.printing import PrintError
 from app.scope import current_scope, is_allowed, visible_submissions
 from app.services import documents as docs
-from app.services import recaps
+from app.services import exports, recaps
 
 
 class RecapApi(ApiContract, BaseApi):
@@ -45,6 +45,7 @@ class RecapApi(ApiContract, BaseApi):
                 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet:
                   schema: {type: string, format: binary}
                 text/csv: {schema: {type: string}}
+                application/zip: {schema: {type: string, format: binary}}
             404: {$ref: '#/components/responses/404'}
         """
         args = load_args(schemas.RecapArgs())
@@ -58,6 +59,8 @@ class RecapApi(ApiContract, BaseApi):
             )
         except (recaps.RecapRefused, LookupError):
             raise ApiError(404) from None
+        except exports.NoTables as exc:
+            raise ApiError(404, str(exc)) from None
         except PrintError as exc:
             raise ApiError(422, str(exc)) from None
         return download.send()

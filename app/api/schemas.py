@@ -63,7 +63,13 @@ class DocumentArgs(Strict):
 class RecapArgs(Strict):
     period = Id(required=True)
     unit = Id()
-    format = fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "xlsx", "csv"]))
+    format = fields.String(
+        load_default="pdf",
+        validate=validate.OneOf(["pdf", "xlsx", "csv", "tables"]),
+        metadata={
+            "description": "tables: a ZIP with one CSV per table (repeat group) of the forms"
+        },
+    )
 
 
 class PeriodArgs(Strict):

@@ -741,6 +741,7 @@ FORMATS = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
+    "tables": "application/zip",  # one CSV per table (repeat group) of the forms
 }
 
 
@@ -767,7 +768,7 @@ def recap_download(scope, period_id: int, unit_id: int | None, fmt: str, lang: s
     from app.services import exports
 
     if fmt not in FORMATS:
-        raise ValueError("format must be pdf, xlsx or csv")
+        raise ValueError("format must be pdf, xlsx, csv or tables")
     recaps.check_access(scope, unit_id)
     period = db.session.get(EvaluationPeriod, period_id)
     if period is None:
@@ -778,9 +779,10 @@ def recap_download(scope, period_id: int, unit_id: int | None, fmt: str, lang: s
         return Download(pdf, spec.filename, FORMATS["pdf"], issued.code, cached)
     recap = recaps.load(period, unit_id)
     code = recap.sections[0].code if unit_id is not None and recap.sections else "kabupaten"
-    name = f"rekap-{_slug(code)}-{_slug(period.name)}.{fmt}"
-    content = exports.to_xlsx(recap) if fmt == "xlsx" else exports.to_csv(recap)
-    return Download(content, name, FORMATS[fmt])
+    made = {"xlsx": exports.to_xlsx, "csv": exports.to_csv, "tables": exports.tables_zip}
+    suffix = "-tabel.zip" if fmt == "tables" else f".{fmt}"
+    name = f"rekap-{_slug(code)}-{_slug(period.name)}{suffix}"
+    return Download(made[fmt](recap), name, FORMATS[fmt])
 
 
 def submission_download(submission: Submission, kind: str, lang: str, user_id) -> Download:

@@ -2,7 +2,8 @@
 
 The XLSX has one more sheet per repeat group (table) of the period's forms: one line
 per table row, keyed to its submission (submission id, NIP, name, row number). The CSV
-is the main list only: one file, as the API and the analysts' scripts read it.
+is the main list only: one file, as the API and the analysts' scripts read it; the
+tables come as CSV files of their own, in one ZIP (`tables_zip`).
 
 CSV: UTF-8 with a byte-order mark and ``;`` between fields, as spreadsheet programs
 in Indonesian locales expect. Cells that a spreadsheet would run as a formula
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass, field
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -51,20 +54,45 @@ def _safe(value):
     return value
 
 
-def to_csv(recap: recaps.Recap) -> bytes:
+def _csv_cell(value):
+    """Decimals with the locale's separator and no grouping ("93,75"), as the `;` expects."""
+    return format_decimal(value, format="0.##########") if isinstance(value, float) else value
+
+
+def _csv(header: list, rows) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_safe(_csv_cell(value)) for value in row] for row in rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_csv(recap: recaps.Recap) -> bytes:
     header = _columns()
     if recap.regency:
         header = [_("Unit code"), _("Unit"), *header]
-    writer.writerow(header)
-    for section in recap.sections:
-        for row in recaps.labelled_rows(section):
-            values = [_safe(v) for v in _values(row)]
-            if recap.regency:
-                values = [_safe(section.code), _safe(section.name), *values]
-            writer.writerow(values)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    rows = (
+        [section.code, section.name, *_values(row)] if recap.regency else _values(row)
+        for section in recap.sections
+        for row in recaps.labelled_rows(section)
+    )
+    return _csv(header, rows)
+
+
+class NoTables(Exception):
+    """The recap's evaluations have no table (repeat group) to export."""
+
+
+def tables_zip(recap: recaps.Recap) -> bytes:
+    """A ZIP with one CSV per table of the recap's forms, named after its form and key."""
+    tables = repeat_tables(recap)
+    if not tables:
+        raise NoTables(_("The forms of this recap have no table (repeated rows) to export."))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for table in tables:
+            archive.writestr(f"{table.name}.csv", _csv(_table_columns(table), table.rows))
+    return out.getvalue()
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
@@ -152,8 +180,14 @@ class RepeatTable:
 
     key: str
     title: str
+    form: str = ""  # the form's code
     columns: dict[str, str] = field(default_factory=dict)  # column key -> label
     rows: list[list] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The table's file name: form code and key, safe on every system."""
+        return "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{self.form}-{self.key}")
 
 
 def _table_columns(table: RepeatTable) -> list[str]:
@@ -190,7 +224,8 @@ def repeat_tables(recap: recaps.Recap) -> list[RepeatTable]:
             answers = (submission.answers or {}).get(str(form_id)) or {}
             for group in groups(schema):
                 table = tables.setdefault(
-                    (schema.code, group.key), RepeatTable(group.key, text(group.label, language))
+                    (schema.code, group.key),
+                    RepeatTable(group.key, text(group.label, language), schema.code),
                 )
                 table.columns |= {
                     c.key: text(c.label, language)

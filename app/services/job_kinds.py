@@ -26,7 +26,7 @@ from app.models import (
     Unit,
     UnitRating,
 )
-from app.services import ValidationFailed, notifications, recaps
+from app.services import ValidationFailed, exports, notifications, recaps
 from app.services import documents as docs
 from app.services.jobs import Context, JobFailed, handler, start
 
@@ -86,9 +86,12 @@ def _recap(context: Context) -> None:
         context.save_result(spec.filename, _printed(spec, context), docs.FORMATS["pdf"])
         return
     context.set_total(1)
-    download = docs.recap_download(
-        context.scope, period.id, unit_id, fmt, context.inputs["lang"], context.job.owner_id
-    )
+    try:
+        download = docs.recap_download(
+            context.scope, period.id, unit_id, fmt, context.inputs["lang"], context.job.owner_id
+        )
+    except exports.NoTables as exc:
+        raise JobFailed(str(exc)) from None
     context.save_result(download.filename, download.content, download.mimetype)
 
 

@@ -24,7 +24,7 @@ from app.models import EvaluationPeriod, Submission, Unit
 from app.models.types import PeriodState
 from app.printing import PrintError
 from app.scope import current_scope, recap_units, require, visible_submissions
-from app.services import ValidationFailed, emblem, recaps
+from app.services import ValidationFailed, emblem, exports, recaps
 from app.services import documents as docs
 
 
@@ -85,10 +85,13 @@ class RecapView(BaseView):
             abort(404)
         except ValueError:
             abort(400)
+        except exports.NoTables as exc:
+            flash(str(exc), "warning")
         except PrintError as exc:
             flash(str(_l("The document could not be printed: %(why)s", why=exc)), "danger")
-            return redirect(url_for("RecapView.index", period=period_id, unit=unit_id or ""))
-        return download.send()
+        else:
+            return download.send()
+        return redirect(url_for("RecapView.index", period=period_id, unit=unit_id or ""))
 
     @expose("/signatory/<int:unit_id>", methods=["GET", "POST"])
     @has_access
