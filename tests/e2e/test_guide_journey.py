@@ -76,6 +76,7 @@ def _press(tab, label: str) -> None:
     """Press the visible link or button whose name is exactly `label`, as a person would
     (icons are hidden from the accessible name; a menu entry keeps its no-break space)."""
     name = re.compile(rf"^\s*{re.escape(label)}\s*$")
+    tab.wait_for_load_state("load")  # the page's scripts (e.g. the confirmation) are bound
     named = tab.get_by_role("link", name=name).or_(tab.get_by_role("button", name=name))
     named.filter(visible=True).first.click()
 
