@@ -126,6 +126,7 @@ class Config:
     # several app servers PRACTICE_DIR must be a volume they all mount, or practice off.
     PRACTICE_ENABLED = _bool("PRACTICE_ENABLED", True)
     PRACTICE_DIR = os.environ.get("PRACTICE_DIR", str(INSTANCE_DIR / "practice"))
+    PRACTICE_KEEP_DAYS = int(os.environ.get("PRACTICE_KEEP_DAYS", "30"))  # then `storage gc`
     # Supporting evidence per submission: total size and number of files.
     EVIDENCE_QUOTA_MB = int(os.environ.get("EVIDENCE_QUOTA_MB", "25"))
     EVIDENCE_MAX_FILES = int(os.environ.get("EVIDENCE_MAX_FILES", "20"))

@@ -94,6 +94,10 @@ def register_cli(app: Flask) -> None:
 
         expired = expire_results(dry_run=dry_run)
         click.echo(f"{verb} the files of {len(expired)} finished background job(s).")
+        from app import practice
+
+        pruned = practice.prune(current_app.config["PRACTICE_KEEP_DAYS"], dry_run=dry_run)
+        click.echo(f"{verb} the practice sandboxes of {len(pruned)} user(s).")
 
     app.cli.add_command(storage)
     app.cli.add_command(_backup_commands())

@@ -24,6 +24,7 @@ import hashlib
 import os
 import shutil
 import threading
+import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -256,8 +257,34 @@ def enter(chosen: str) -> None:
     """Practise as `chosen` (a key of PERSONAS) from the next request on."""
     if chosen not in PERSONAS:
         raise ValueError(chosen)
-    ensure_database(int(session["_user_id"]))
+    os.utime(ensure_database(int(session["_user_id"])))  # last used: kept from `prune`
     session[SESSION_KEY] = {"role": chosen}
+
+
+def prune(days: int, dry_run: bool = False) -> list[int]:
+    """Remove the sandboxes (database and stored files) unused for `days` days; the
+    users whose sandbox went, or would go. A user who comes back starts afresh."""
+    from app import storage
+
+    cutoff = time.time() - days * 86400
+    stale = [
+        path
+        for path in sorted((_directory() / "users").glob("*.sqlite"))
+        if path.stat().st_mtime < cutoff
+    ]
+    users = sorted({int(path.name.split("-")[0]) for path in stale})
+    if dry_run:
+        return users
+    for path in stale:
+        with _locked(path):
+            if path.exists() and path.stat().st_mtime < cutoff:  # not entered meanwhile
+                path.unlink()
+    real = storage.real()
+    for user_id in users:
+        if not database_path(user_id).exists():  # not entered again meanwhile
+            for item in list(real.list(f"{STORAGE_PREFIX}/{user_id}/")):
+                real.delete(item.key)
+    return users
 
 
 def leave() -> None:

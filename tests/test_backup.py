@@ -33,11 +33,11 @@ def _rows(engine) -> dict[str, list[tuple]]:
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    """Stored files but background jobs' results (``jobs/``), which backups leave out."""
+    """Stored files but jobs' results and practice files, which backups leave out."""
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in folder.rglob("*")
-        if p.is_file() and not p.relative_to(folder).as_posix().startswith("jobs/")
+        if p.is_file() and not p.relative_to(folder).as_posix().startswith(("jobs/", "practice/"))
     }
 
 

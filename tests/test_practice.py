@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import smtplib
+import time
 
 import openpyxl
 import pytest
@@ -18,6 +20,7 @@ from sqlalchemy.pool import NullPool
 from app import practice, storage
 from app.extensions import db as _db
 from app.models.types import SubmissionState
+from app.services.backup import create_backup
 from seeds import read_yaml
 from tests import factories as f
 
@@ -361,6 +364,35 @@ def test_start_over_restores_the_demo_data_and_removes_practice_files(enter, wor
     )
     assert list(storage.real().list(f"practice/{owner}/")) == []
     assert BANNER in client.get("/").get_data(as_text=True)  # still practising
+
+
+def test_storage_gc_removes_sandboxes_unused_for_a_month_and_backups_skip_them(
+    enter, login_as, world, app, tmp_path
+):
+    enter("employee", "pegawai.dinkes")
+    enter("employee", "penilai.dinkes")
+    old, recent = world.users["pegawai.dinkes"].id, world.users["penilai.dinkes"].id
+    month_ago = time.time() - 31 * 86400
+    os.utime(practice.database_path(old), (month_ago, month_ago))
+    for owner in (old, recent):
+        storage.real().put(f"practice/{owner}/evidence/x", b"x")
+    keys = {item.key for item in storage.real().list("practice/")}
+    assert "Would remove the practice sandboxes of 1 user(s)." in (
+        app.test_cli_runner().invoke(args=["storage", "gc", "--dry-run"]).output
+    )
+    assert practice.database_path(old).exists()
+    backup = create_backup(tmp_path / "backup.tar.gz")
+    assert not [name for name in backup.manifest["files"] if "practice/" in name]
+    assert "Removed the practice sandboxes of 1 user(s)." in (
+        app.test_cli_runner().invoke(args=["storage", "gc"]).output
+    )
+    assert not practice.database_path(old).exists() and practice.database_path(recent).exists()
+    assert {item.key for item in storage.real().list("practice/")} == keys - {
+        f"practice/{old}/evidence/x"
+    }
+    login_as("pegawai.dinkes").post("/latihan/enter", data={"role": "employee"})
+    assert practice.database_path(old).exists()  # coming back starts afresh
+    storage.real().delete(f"practice/{recent}/evidence/x")
 
 
 def test_logging_out_elsewhere_ends_practice_and_the_session(enter, world, app):

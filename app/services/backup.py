@@ -28,7 +28,7 @@ from flask import current_app
 from sqlalchemy import create_engine, func, inspect, select, table, text
 from sqlalchemy.engine import URL, Connection, Engine
 
-from app import storage
+from app import practice, storage
 from app.extensions import db
 
 FORMAT_VERSION = 1
@@ -208,8 +208,8 @@ def _stage_storage(store: storage.Storage, work: Path) -> dict[str, str]:
     """Copy every stored object under ``work/storage/``; their checksums by archive name."""
     files = {}
     for item in store.list():
-        if item.key.startswith("jobs/"):  # background jobs' results: made again on demand
-            continue
+        if item.key.startswith(("jobs/", f"{practice.STORAGE_PREFIX}/")):
+            continue  # jobs' results are made again on demand; practice files are no records
         opened = store.open(item.key)
         if opened is None:  # deleted since it was listed
             continue
