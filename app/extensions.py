@@ -10,6 +10,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app import practice
+
 
 class RoutingSession(Session):
     """Flask-SQLAlchemy's session; in practice mode every statement goes to the user's
@@ -17,8 +19,6 @@ class RoutingSession(Session):
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         if bind is None:
-            from app import practice
-
             practising = practice.engine()
             if practising is not None:
                 return practising
@@ -26,15 +26,9 @@ class RoutingSession(Session):
 
 
 # FAB's metadata, so Alembic sees FAB's tables and ours in one place.
-def _session_scope():
-    from app import practice
-
-    return practice.session_scope()
-
-
 db = get_sqla_class()(
     metadata=Model.metadata,
-    session_options={"class_": RoutingSession, "scopefunc": _session_scope},
+    session_options={"class_": RoutingSession, "scopefunc": practice.session_scope},
 )
 csrf = CSRFProtect()
 migrate = Migrate()

@@ -16,8 +16,8 @@ from tests import factories as f
 
 # One list for every fixture module (a second assignment would replace the first).
 pytest_plugins = [
+    "tests.conftest_admin",  # before conftest_cycle, which builds on it
     "tests.conftest_cycle",
-    "tests.conftest_admin",
     "tests.conftest_dashboard",
     "tests.conftest_servers",
     "tests.conftest_skp",

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import NamedTuple
 
 import pytest
 
 from app.extensions import db as _db
-from app.models import Submission
+from app.models import EvaluationPeriod, FormVersion, Submission, TemplateVersion
 from app.scope import Scope
 from app.services import forms as form_service
 from app.services import templates as template_service
+from app.services.assignment import assign
 from tests import factories as f
 
 HR_SCOPE = Scope(user_id=None, roles=frozenset({"HR"}))
@@ -52,6 +54,23 @@ def make_template(unit_id, code: str, forms: list[tuple[int, int]]):
     template = template_service.create_template(unit_id, code, "Penilaian staf", HR_SCOPE)
     template_service.save_draft(template, template_definition(forms))
     return template_service.publish(template)
+
+
+class Assigned(NamedTuple):
+    period: EvaluationPeriod
+    form_version: FormVersion
+    template_version: TemplateVersion
+    result: object  # the assignment's outcome (created, problems …)
+
+
+def assign_form(unit_id: int, definition: dict, code: str, period=None) -> Assigned:
+    """Publish `definition` as the unit's form, alone (weight 100) in a published template
+    `code`, and assign it to the unit in `period` (a new open one by default)."""
+    period = period or f.make_period()
+    form = form_service.import_definition(copy.deepcopy(definition), unit_id, HR_SCOPE)
+    version = form_service.publish(form)
+    template = make_template(unit_id, code, [(version.id, 100)])
+    return Assigned(period, version, template, assign(period, template, HR_SCOPE, unit_id=unit_id))
 
 
 @pytest.fixture

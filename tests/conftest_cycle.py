@@ -5,7 +5,6 @@ pegawai.dinkes (and perawat.pkm) get a submission evaluated by penilai.dinkes.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import pytest
@@ -14,15 +13,10 @@ from sqlalchemy import select
 from app.extensions import db as _db
 from app.models import Submission
 from app.scope import Scope, scope_for
-from app.services import forms as form_service
 from app.services import submissions as service
-from app.services import templates as template_service
-from app.services.assignment import assign
-from app.services.templates import DEFAULT_RULES
 from seeds.loader import load_reference
-from tests import factories as f
+from tests.conftest_admin import assign_form
 
-HR_SCOPE = Scope(user_id=None, roles=frozenset({"HR"}))
 #: The smallest PDF `filetype` recognises as one (it looks at the "%PDF" signature).
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 #: A 1x1 PNG.
@@ -137,22 +131,9 @@ class Cycle:
 def cycle(world):
     load_reference(_db.session)
     _db.session.commit()
-    period = f.make_period()
-    form = form_service.import_definition(copy.deepcopy(CYCLE_FORM), world.dinkes.id, HR_SCOPE)
-    form_version = form_service.publish(form)
-    template = template_service.create_template(
-        world.dinkes.id, "DINKES-STAF", "Penilaian staf Dinkes", HR_SCOPE
+    period, form_version, template_version, result = assign_form(
+        world.dinkes.id, CYCLE_FORM, "DINKES-STAF"
     )
-    template_service.save_draft(
-        template,
-        {
-            "title": "Penilaian staf Dinkes",
-            "forms": [{"form_version_id": form_version.id, "weight": 100}],
-            "rules": copy.deepcopy(DEFAULT_RULES),
-        },
-    )
-    template_version = template_service.publish(template)
-    result = assign(period, template_version, HR_SCOPE, unit_id=world.dinkes.id)
     assert result.created >= 2, result
     by_employee = {
         s.employee_id: s

@@ -12,7 +12,7 @@ from app.models import Submission
 from app.models.types import SubmissionState
 from app.services.assignment import assign
 from tests import factories as f
-from tests.conftest_cycle import HR_SCOPE
+from tests.conftest_admin import HR_SCOPE
 from tests.querycount import count_queries
 
 

@@ -28,7 +28,8 @@ from app.services import submissions as service
 from app.services import templates as template_service
 from app.services.rollup import confirm_rating
 from app.services.unit_ratings import set_unit_rating
-from tests.conftest_cycle import GOOD, HR_SCOPE
+from tests.conftest_admin import HR_SCOPE
+from tests.conftest_cycle import GOOD
 
 A, E, B = Rating.ABOVE, Rating.AS_EXPECTED, Rating.BELOW
 

@@ -19,15 +19,11 @@ from sqlalchemy import select
 from app.extensions import db as _db
 from app.models import FormVersion, IndicatorForm, Submission
 from app.scope import scope_for
-from app.services import forms as form_service
 from app.services import submissions as service
-from app.services import templates as template_service
-from app.services.assignment import assign
 from app.services.submission_forms import table_changes
-from app.services.templates import DEFAULT_RULES
 from seeds.loader import load_reference
 from tests import factories as f
-from tests.conftest_cycle import HR_SCOPE
+from tests.conftest_admin import assign_form
 from tests.printing_helpers import pdf_pages, squash
 
 POSYANDU = {
@@ -87,21 +83,7 @@ def tables(world):
     """POSYANDU published and assigned to Dinkes; pegawai.dinkes's submission."""
     load_reference(_db.session)
     _db.session.commit()
-    period = f.make_period()
-    form = form_service.import_definition(copy.deepcopy(POSYANDU), world.dinkes.id, HR_SCOPE)
-    version = form_service.publish(form)
-    template = template_service.create_template(
-        world.dinkes.id, "DINKES-POSYANDU", "Penilaian posyandu", HR_SCOPE
-    )
-    template_service.save_draft(
-        template,
-        {
-            "title": "Penilaian posyandu",
-            "forms": [{"form_version_id": version.id, "weight": 100}],
-            "rules": copy.deepcopy(DEFAULT_RULES),
-        },
-    )
-    assign(period, template_service.publish(template), HR_SCOPE, unit_id=world.dinkes.id)
+    period, version, _template, _result = assign_form(world.dinkes.id, POSYANDU, "DINKES-POSYANDU")
     submission = _db.session.scalar(
         select(Submission).where(
             Submission.period_id == period.id,

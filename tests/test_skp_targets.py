@@ -14,7 +14,8 @@ from app.services.assignment import assign
 from app.services.scoring import result_achievements
 from app.services.submission_forms import form_parts, indicator_rows
 from tests import factories as f
-from tests.conftest_cycle import GOOD, HR_SCOPE
+from tests.conftest_admin import HR_SCOPE
+from tests.conftest_cycle import GOOD
 from tests.conftest_dashboard import approved
 
 PLAN = [

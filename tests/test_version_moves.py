@@ -16,7 +16,8 @@ from app.services import templates as template_service
 from app.services.assignment import assign
 from app.services.templates import DEFAULT_RULES
 from app.services.version_moves import move_to_version, plans
-from tests.conftest_cycle import GOOD, HR_SCOPE
+from tests.conftest_admin import HR_SCOPE
+from tests.conftest_cycle import GOOD
 
 
 def _new_versions(cycle):

@@ -80,7 +80,6 @@ class LiveApp:
 def live_app(tmp_path_factory):
     """The portal with a fresh migrated database, served on 127.0.0.1:<free port>."""
     from flask_migrate import upgrade
-    from werkzeug.serving import make_server
 
     from app import create_app
     from app.extensions import db
@@ -100,19 +99,8 @@ def live_app(tmp_path_factory):
         f.make_user("admin.e2e", ["UnitAdmin", "Employee"], admin)
         unit_id = unit.id
         db.session.remove()
-
-    port = _free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveApp(app, f"http://127.0.0.1:{port}", unit_id, "admin.e2e", f.PASSWORD)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with serve(app) as url:
+        yield LiveApp(app, url, unit_id, "admin.e2e", f.PASSWORD)
 
 
 @pytest.fixture(scope="module")

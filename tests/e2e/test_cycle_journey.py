@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest_cycle import CYCLE_FORM, HR_SCOPE
+from tests.conftest_admin import HR_SCOPE
+from tests.conftest_cycle import CYCLE_FORM
 from tests.e2e.conftest import _free_port
 
 CHROMIUM = Path("/usr/bin/chromium")

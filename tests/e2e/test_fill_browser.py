@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest_cycle import CYCLE_FORM, HR_SCOPE, TINY_PDF
+from tests.conftest_admin import HR_SCOPE
+from tests.conftest_cycle import CYCLE_FORM, TINY_PDF
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [

@@ -298,7 +298,7 @@ def _multichoice_submission(app, size: str) -> tuple[int, int]:
     from app.services.assignment import assign
     from app.services.templates import DEFAULT_RULES
     from tests import factories as f
-    from tests.conftest_cycle import HR_SCOPE
+    from tests.conftest_admin import HR_SCOPE
 
     with app.app_context():
         unit = f.make_unit(f"PILIH-{size.upper()}", f"Puskesmas Pilihan {size}")

@@ -9,7 +9,6 @@ fails here, and the fix belongs in the guide (app/services/guide.py).
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from pathlib import Path
@@ -44,12 +43,10 @@ def newcomers(live_app):
     in an open period; returns (username, employee id) by size name."""
     from app.extensions import db
     from app.models import Unit
-    from app.services import forms as form_service
-    from app.services import templates as template_service
-    from app.services.assignment import assign
     from seeds.loader import load_reference
     from tests import factories as f
-    from tests.conftest_cycle import CYCLE_FORM, HR_SCOPE
+    from tests.conftest_admin import assign_form
+    from tests.conftest_cycle import CYCLE_FORM
 
     with live_app.app.app_context():
         load_reference(db.session)
@@ -59,15 +56,7 @@ def newcomers(live_app):
         for size in ("phone", "desktop"):
             person = f.make_employee(unit, f"Pegawai Baru {size}", supervisor=supervisor)
             users[size] = (f.make_user(f"baru.{size}", ["Employee"], person).username, person.id)
-        period = f.make_period("Triwulan Journey")
-        form = form_service.import_definition(copy.deepcopy(CYCLE_FORM), unit.id, HR_SCOPE)
-        template = template_service.create_template(unit.id, "JOURNEY", "Penilaian", HR_SCOPE)
-        template_service.save_draft(
-            template,
-            {"title": "Penilaian", "rules": copy.deepcopy(template_service.DEFAULT_RULES),
-             "forms": [{"form_version_id": form_service.publish(form).id, "weight": 100}]},
-        )  # fmt: skip
-        assign(period, template_service.publish(template), HR_SCOPE, unit_id=unit.id)
+        assign_form(unit.id, CYCLE_FORM, "JOURNEY", f.make_period("Triwulan Journey"))
         db.session.remove()
     return users
 

@@ -3,15 +3,10 @@ desktop size: add and remove rows, the live sum, no sideways scrolling, submit."
 
 from __future__ import annotations
 
-import copy
-import threading
-from contextlib import suppress
-
 import pytest
 
 from tests import factories as f
-from tests.conftest_cycle import HR_SCOPE
-from tests.e2e.conftest import CHROMIUM, _free_port, log_in
+from tests.e2e.conftest import CHROMIUM, log_in
 from tests.test_repeat_groups import POSYANDU
 
 pytestmark = [
@@ -27,29 +22,15 @@ USERS = {"phone": "pegawai.hp", "desktop": "pegawai.pc"}
 
 
 @pytest.fixture(scope="module")
-def live_tables(tmp_path_factory):
-    """The portal with POSYANDU assigned to two employees; yields (url, {user: ids})."""
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
-
-    from app import create_app
+def live_tables(live_app):
+    """POSYANDU assigned to two employees of a puskesmas; returns (url, {user: submission
+    id}, form version id)."""
     from app.extensions import db
     from app.models import Submission
-    from app.security import sync_roles
-    from app.services import forms as form_service
-    from app.services import templates as template_service
-    from app.services.assignment import assign
-    from app.services.templates import DEFAULT_RULES
-    from config import TestConfig
     from seeds.loader import load_reference
+    from tests.conftest_admin import assign_form
 
-    database = tmp_path_factory.mktemp("e2e-repeat") / "e2e.db"
-    app = create_app(
-        TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}", WTF_CSRF_ENABLED=True
-    )
-    with app.app_context():
-        upgrade()
-        sync_roles(db.session)
+    with live_app.app.app_context():
         load_reference(db.session)
         db.session.commit()
         unit = f.make_unit("E2E-PKM", "Puskesmas Uji")
@@ -60,29 +41,14 @@ def live_tables(tmp_path_factory):
         for name in USERS.values():
             people[name] = f.make_employee(unit, f"Pegawai {name}", supervisor=evaluator)
             f.make_user(name, ["Employee"], people[name])
-        form = form_service.import_definition(copy.deepcopy(POSYANDU), unit.id, HR_SCOPE)
-        version = form_service.publish(form)
-        template = template_service.create_template(unit.id, "E2E-REP", "Templat", HR_SCOPE)
-        template_service.save_draft(
-            template,
-            {"title": "Templat", "forms": [{"form_version_id": version.id, "weight": 100}],
-             "rules": DEFAULT_RULES},
-        )  # fmt: skip
-        assign(f.make_period(), template_service.publish(template), HR_SCOPE, unit_id=unit.id)
+        version = assign_form(unit.id, POSYANDU, "E2E-REP").form_version
         ids = {
             name: db.session.query(Submission).filter_by(employee_id=person.id).one().id
             for name, person in people.items()
         }
         form_id = version.id
         db.session.remove()
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-    threading.Thread(target=server.serve_forever, name="e2e-repeat", daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", ids, form_id
-    finally:
-        server.shutdown()
-        with app.app_context(), suppress(Exception):
-            db.engine.dispose()
+    return live_app.url, ids, form_id
 
 
 def _fits(tab) -> bool:

@@ -41,7 +41,8 @@ def _build(db) -> dict:
     from app.services.templates import DEFAULT_RULES
     from seeds.loader import load_reference
     from tests import factories as f
-    from tests.conftest_cycle import GOOD, HR_SCOPE
+    from tests.conftest_admin import HR_SCOPE
+    from tests.conftest_cycle import GOOD
 
     load_reference(db.session)
     db.session.commit()
