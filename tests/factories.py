@@ -18,12 +18,14 @@ _serial = itertools.count(1)
 
 
 def nip(status: str = "PNS", serial: int | None = None) -> str:
-    """A valid NIP: born 1 Aug 1980, appointed March 2005 (PNS) or 2021 (PPPK)."""
-    number = serial if serial is not None else next(_serial)
+    """A valid NIP: born 1 Aug 1980, appointed March 2005 (PNS) or 2021 (PPPK). Made ones
+    take the serials 001–499 in turn; a test picks its own from 500–999, so they never meet."""
+    number = next(_serial) if serial is None else serial
+    order = number % 499 + 1 if serial is None else serial
     sex = 1 + number % 2
     if status == "PPPK":
-        return f"19800801202121{sex}{number % 1000:03d}"
-    return f"19800801200503{sex}{number % 1000:03d}"
+        return f"19800801202121{sex}{order:03d}"
+    return f"19800801200503{sex}{order:03d}"
 
 
 def make_unit(code: str, name: str | None = None, parent: Unit | None = None, kind="dinas"):
